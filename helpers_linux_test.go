@@ -1,0 +1,120 @@
+package keepalive_test
+
+import (
+	"context"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+)
+
+// kernel is what the kernel holds for a socket, read with getsockopt by
+// the test itself, never through the library.
+type kernel struct {
+	Protocol    int // SO_PROTOCOL: 6 TCP, 262 Multipath TCP
+	KeepAlive   bool
+	Idle        time.Duration
+	Interval    time.Duration
+	Count       int
+	UserTimeout time.Duration // -1: the socket has no such option
+}
+
+// ours is what the tests ask for: values no default produces.
+var ours = kernel{Protocol: unix.IPPROTO_TCP, KeepAlive: true, Idle: 37 * time.Second, Interval: 7 * time.Second, Count: 4, UserTimeout: 12345 * time.Millisecond}
+
+func readKernel(t *testing.T, c syscall.Conn) kernel {
+	t.Helper()
+	rc, err := c.SyscallConn()
+	require.NoError(t, err)
+	var k kernel
+	var errs []error
+	var sock int
+	get := func(level, opt int) int {
+		v, err := unix.GetsockoptInt(sock, level, opt)
+		if err != nil {
+			errs = append(errs, os.NewSyscallError("getsockopt", err))
+		}
+		return v
+	}
+	require.NoError(t, rc.Control(func(fd uintptr) {
+		sock = int(fd)
+		k.Protocol = get(unix.SOL_SOCKET, unix.SO_PROTOCOL)
+		k.KeepAlive = get(unix.SOL_SOCKET, unix.SO_KEEPALIVE) != 0
+		k.Idle = time.Duration(get(unix.IPPROTO_TCP, unix.TCP_KEEPIDLE)) * time.Second
+		k.Interval = time.Duration(get(unix.IPPROTO_TCP, unix.TCP_KEEPINTVL)) * time.Second
+		k.Count = get(unix.IPPROTO_TCP, unix.TCP_KEEPCNT)
+		ut, err := unix.GetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_USER_TIMEOUT)
+		if err != nil {
+			ut = -1
+		}
+		k.UserTimeout = time.Duration(ut) * time.Millisecond
+		if ut < 0 {
+			k.UserTimeout = -1
+		}
+	}))
+	require.Empty(t, errs)
+	return k
+}
+
+// pair returns a dialed and an accepted connection over loopback, both
+// closed at the end of the test.
+func pair(t *testing.T, ln net.Listener, d *net.Dialer) (dialed, accepted *net.TCPConn) {
+	t.Helper()
+	type result struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		c, err := ln.Accept()
+		ch <- result{c, err}
+	}()
+	if d == nil {
+		d = &net.Dialer{}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := d.DialContext(ctx, "tcp", ln.Addr().String())
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	r := <-ch
+	require.NoError(t, r.err)
+	t.Cleanup(func() { r.c.Close() })
+	return c.(*net.TCPConn), r.c.(*net.TCPConn)
+}
+
+// listen returns a loopback listener closed at the end of the test.
+func listen(t *testing.T, lc *net.ListenConfig) net.Listener {
+	t.Helper()
+	if lc == nil {
+		lc = &net.ListenConfig{}
+	}
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// fdCount is how many descriptors this process holds.
+func fdCount(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	require.NoError(t, err)
+	return len(entries)
+}
+
+// sysctl reads one of the namespace's net.ipv4 settings.
+func sysctl(t *testing.T, name string) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/sys/net/ipv4/" + name)
+	require.NoError(t, err)
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	require.NoError(t, err)
+	return n
+}

@@ -1,0 +1,397 @@
+package keepalive
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// System, given as any field of a Config, leaves that setting as the
+// system has it instead of taking Go's default. It is an untyped constant
+// so that it fits the duration fields and Count alike.
+//
+// On a socket the library creates (NewDialer, WithKeepalive, ListenConfig)
+// "as the system has it" is the kernel's default (on Linux the
+// net.ipv4.tcp_keepalive_* sysctls). On a connection passed to Set or
+// accepted through WrapListener it is whatever the socket already holds,
+// which is Go's 15s/15s/9 if Go's own keep-alive configured it first.
+const System = -1
+
+// Go's own defaults (net/dial.go), taken by zero fields so that Config{}
+// behaves like a default net.Dialer.
+const (
+	defaultIdle     = 15 * time.Second
+	defaultInterval = 15 * time.Second
+	defaultCount    = 9
+)
+
+// The unit each option takes in the kernel. Durations are rounded up to
+// it, never down, so that a positive value never becomes zero.
+const (
+	keepaliveUnit   = time.Second
+	userTimeoutUnit = time.Millisecond
+)
+
+// Config is a TCP keep-alive configuration. The zero value is Go's own
+// default, keep-alive on with 15s idle, 15s interval and 9 probes, and
+// no user timeout, just as a zero net.Dialer would set.
+//
+// # User timeout and keep-alive
+//
+// Keep-alive probes are sent only while nothing is in flight: when the
+// peer dies while sent data waits to be acknowledged, the kernel
+// retransmits instead, for about 15 minutes on Linux (tcp_retries2 = 15).
+// UserTimeout bounds that case.
+//
+// Once UserTimeout is set, Linux also uses it, not Count, to decide that
+// keep-alive probing has failed (tcp(7)): at each probe timer after the
+// first probe went unanswered, the connection is dropped if nothing was
+// received for UserTimeout. So a UserTimeout below Idle + Interval*Count
+// drops the connection after fewer than Count probes (one lost probe, if
+// it is below Idle + Interval), and one above it sends more than Count.
+// Timeout reports the real bound either way; Coherent reports a Config
+// whose UserTimeout and Count disagree.
+type Config struct {
+	// Idle is how long the connection must be idle before the first
+	// keep-alive probe (TCP_KEEPIDLE). Zero means 15s; System leaves the
+	// system's value (2h on Linux). Rounded up to whole seconds; at most
+	// 32767s on Linux.
+	Idle time.Duration
+
+	// Interval is the time between unanswered probes (TCP_KEEPINTVL).
+	// Zero means 15s; System leaves the system's value (75s on Linux).
+	// Rounded up to whole seconds; at most 32767s on Linux.
+	Interval time.Duration
+
+	// Count is how many unanswered probes drop the connection
+	// (TCP_KEEPCNT). Zero means 9; System leaves the system's value (9 on
+	// Linux). From 1 to 127 on Linux. Ignored by Linux when UserTimeout is
+	// set: see the type's documentation.
+	Count int
+
+	// UserTimeout is how long sent data may stay unacknowledged before
+	// the connection is dropped (TCP_USER_TIMEOUT, Linux only). Zero and
+	// System leave the system's setting, which by default is none.
+	// Rounded up to whole milliseconds; at most 2^31-1 ms.
+	UserTimeout time.Duration
+}
+
+// limits is what a platform's kernel accepts, after rounding.
+type limits struct {
+	os             string
+	maxIdle        time.Duration
+	maxInterval    time.Duration
+	maxCount       int
+	maxUserTimeout time.Duration // 0: the platform has no user timeout
+}
+
+// A ConfigError reports a Config field that the running platform cannot
+// take. Validate, Set, dialing and listening return it before anything
+// is set on a socket.
+type ConfigError struct {
+	Field string // "Idle", "Interval", "Count", "UserTimeout" or "Timeout"
+	Value string // the value as given
+	Limit string // what the field must be
+	Err   error  // errors.ErrUnsupported where the platform lacks the option; else nil
+}
+
+func (e *ConfigError) Error() string {
+	s := "keepalive: invalid " + e.Field + " " + e.Value + ": " + e.Limit
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// Validate reports every field that the running platform cannot take:
+// negative values other than System, values above the kernel's limit
+// after rounding, and an Idle + Interval*Count that overflows
+// time.Duration. The errors are *ConfigError values, joined.
+//
+// A Config whose UserTimeout overrides Count is valid (gRPC-style
+// configurations rely on it); Coherent reports it.
+func (c Config) Validate() error { return c.validate(platform) }
+
+func (c Config) validate(l limits) error {
+	var errs []error
+	durationField := func(field string, d, max time.Duration, unit time.Duration) {
+		switch {
+		case d == System || d == 0:
+		case d < 0:
+			errs = append(errs, &ConfigError{field, d.String(), "negative; use 0 for Go's default or keepalive.System for the system's", nil})
+		case roundUp(d, unit) > max:
+			errs = append(errs, &ConfigError{field, d.String(), fmt.Sprintf("above the limit of %v on %s", max, l.os), nil})
+		}
+	}
+	durationField("Idle", c.Idle, l.maxIdle, keepaliveUnit)
+	durationField("Interval", c.Interval, l.maxInterval, keepaliveUnit)
+	switch {
+	case c.Count == System || c.Count == 0:
+	case c.Count < 0:
+		errs = append(errs, &ConfigError{"Count", strconv.Itoa(c.Count), "negative; use 0 for Go's default or keepalive.System for the system's", nil})
+	case c.Count > l.maxCount:
+		errs = append(errs, &ConfigError{"Count", strconv.Itoa(c.Count), fmt.Sprintf("outside 1..%d on %s", l.maxCount, l.os), nil})
+	}
+	if c.UserTimeout > 0 && l.maxUserTimeout == 0 {
+		errs = append(errs, &ConfigError{"UserTimeout", c.UserTimeout.String(), l.os + " has no user timeout", errors.ErrUnsupported})
+	} else {
+		durationField("UserTimeout", c.UserTimeout, l.maxUserTimeout, userTimeoutUnit)
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	// System fields count at the platform's maximum: the bound must not
+	// overflow whatever the system holds.
+	r := c.resolved(Config{Idle: l.maxIdle, Interval: l.maxInterval, Count: l.maxCount})
+	if r.Interval > 0 && (time.Duration(r.Count) > (math.MaxInt64-r.Idle)/r.Interval) {
+		return &ConfigError{"Timeout", "Idle + Interval*Count", "overflows time.Duration", nil}
+	}
+	return nil
+}
+
+// roundUp rounds a positive d up to a multiple of unit, saturating.
+func roundUp(d, unit time.Duration) time.Duration {
+	if d <= 0 {
+		return d
+	}
+	q := d / unit
+	if d%unit != 0 {
+		q++
+	}
+	if q > math.MaxInt64/unit {
+		return math.MaxInt64
+	}
+	return q * unit
+}
+
+// resolved returns c as the kernel will hold it: Go's defaults for zero
+// fields, durations rounded up to the kernel's units, System fields taken
+// from sys (or left System when sys has zero there).
+func (c Config) resolved(sys Config) Config {
+	resolve := func(d, def, sys time.Duration, unit time.Duration) time.Duration {
+		switch {
+		case d == 0:
+			return def
+		case d == System && sys != 0:
+			return sys
+		}
+		return roundUp(d, unit)
+	}
+	r := Config{
+		Idle:        resolve(c.Idle, defaultIdle, sys.Idle, keepaliveUnit),
+		Interval:    resolve(c.Interval, defaultInterval, sys.Interval, keepaliveUnit),
+		Count:       c.Count,
+		UserTimeout: roundUp(c.UserTimeout, userTimeoutUnit),
+	}
+	switch {
+	case c.Count == 0:
+		r.Count = defaultCount
+	case c.Count == System && sys.Count != 0:
+		r.Count = sys.Count
+	}
+	if r.UserTimeout < 0 {
+		r.UserTimeout = 0 // System: none is set by default
+	}
+	return r
+}
+
+// Linux's compiled-in defaults (include/net/tcp.h), used for System
+// fields where the running system's own values cannot be read.
+var fallbackSystem = Config{Idle: 2 * time.Hour, Interval: 75 * time.Second, Count: 9}
+
+// withSystem resolves c with the running system's defaults for System
+// fields.
+func (c Config) withSystem() Config {
+	if c.Idle != System && c.Interval != System && c.Count != System {
+		return c.resolved(Config{})
+	}
+	sys, err := systemDefaults()
+	if err != nil {
+		sys = fallbackSystem
+	}
+	return c.resolved(sys)
+}
+
+// Timeout is the longest a connection to a dead peer stays open while
+// idle: Idle + Interval*Count after defaults and rounding. System fields
+// take the running system's values where they can be read (Linux:
+// /proc/sys/net/ipv4/tcp_keepalive_*), else Linux's defaults (2h, 75s,
+// 9).
+//
+// When UserTimeout is set, Linux drops the connection at the first probe
+// timer at which nothing was received for UserTimeout and a probe is
+// outstanding, so the bound is Idle + Interval*k with k the smallest
+// whole number, at least 1, that makes it reach UserTimeout; Count does
+// not matter.
+//
+// Timeout counts from the last packet received and does not include the
+// timer's own slack (a few milliseconds). For a Config that fails
+// Validate it returns 0.
+func (c Config) Timeout() time.Duration {
+	if c.Validate() != nil {
+		return 0
+	}
+	return c.withSystem().bound()
+}
+
+// bound is Timeout for a resolved Config.
+func (r Config) bound() time.Duration {
+	return r.Idle + r.Interval*time.Duration(r.probes())
+}
+
+// probes is how many unanswered probes a resolved Config really sends
+// before the connection is dropped (see Config).
+func (r Config) probes() int {
+	if r.UserTimeout <= 0 {
+		return r.Count
+	}
+	k := 1
+	if past := r.UserTimeout - r.Idle; past > 0 {
+		k = int((past + r.Interval - 1) / r.Interval)
+	}
+	return max(k, 1)
+}
+
+// Coherent reports, as an error, a UserTimeout that makes Linux ignore
+// Count: one below Idle + Interval*(Count-1) drops an idle connection
+// after fewer unanswered probes than Count (after a single one, if it is
+// below Idle + Interval, as gRPC users met with Go's 15s probes and a 20s
+// user timeout), and one above Idle + Interval*Count sends more probes
+// and notices a dead idle peer later than Count suggests. It returns nil
+// when UserTimeout is not set or agrees with Count, and the Validate
+// error for an invalid Config.
+//
+// It is not part of Validate because such a Config can be deliberate: a
+// UserTimeout meant for busy connections, with keep-alive as a backstop.
+func (c Config) Coherent() error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	r := c.withSystem()
+	k := r.probes()
+	if r.UserTimeout == 0 || k == r.Count {
+		return nil
+	}
+	byCount := r
+	byCount.UserTimeout = 0
+	return fmt.Errorf("keepalive: UserTimeout %v overrides Count %d: an idle connection to a dead peer is dropped after %d unanswered probes at %v, not after %d at %v",
+		r.UserTimeout, r.Count, k, r.bound(), r.Count, byCount.bound())
+}
+
+// String returns the text form of c with defaults applied and durations
+// rounded as the kernel takes them, for example
+// "idle=30s,interval=5s,count=3,user-timeout=45s". System fields read
+// "system"; an unset user timeout is left out. UnmarshalText reads it
+// back.
+func (c Config) String() string {
+	r := c.resolved(Config{})
+	var b strings.Builder
+	writeDuration := func(key string, d, given time.Duration) {
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(key)
+		b.WriteByte('=')
+		if given == System {
+			b.WriteString("system")
+		} else {
+			b.WriteString(d.String())
+		}
+	}
+	writeDuration("idle", r.Idle, c.Idle)
+	writeDuration("interval", r.Interval, c.Interval)
+	b.WriteString(",count=")
+	if c.Count == System {
+		b.WriteString("system")
+	} else {
+		b.WriteString(strconv.Itoa(r.Count))
+	}
+	if c.UserTimeout != 0 {
+		writeDuration("user-timeout", r.UserTimeout, c.UserTimeout)
+	}
+	return b.String()
+}
+
+// MarshalText implements encoding.TextMarshaler with the form of String.
+// It fails for a Config that fails Validate.
+func (c Config) MarshalText() ([]byte, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return []byte(c.String()), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler. It reads
+// comma-separated key=value pairs: idle, interval and user-timeout take a
+// Go duration ("30s", "1m30s", "0"), count an integer, and each of them
+// "system". Keys may be given in any order, at most once each; a missing
+// key is zero; empty text is Config{}. The result must pass Validate. On
+// error, c is left unchanged and the error names the key or value.
+func (c *Config) UnmarshalText(text []byte) error {
+	var n Config
+	var seen [4]bool
+	s := strings.TrimSpace(string(text))
+	for pair := range strings.SplitSeq(s, ",") {
+		if s == "" {
+			break
+		}
+		key, value, ok := strings.Cut(pair, "=")
+		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
+		if !ok || key == "" {
+			return fmt.Errorf("keepalive: %q is not key=value (keys: idle, interval, count, user-timeout)", pair)
+		}
+		var i int
+		var err error
+		switch key {
+		case "idle":
+			i = 0
+			n.Idle, err = parseDuration(value)
+		case "interval":
+			i = 1
+			n.Interval, err = parseDuration(value)
+		case "count":
+			i = 2
+			n.Count, err = parseCount(value)
+		case "user-timeout":
+			i = 3
+			n.UserTimeout, err = parseDuration(value)
+		default:
+			return fmt.Errorf("keepalive: unknown key %q (keys: idle, interval, count, user-timeout)", key)
+		}
+		if err != nil {
+			return fmt.Errorf("keepalive: %s=%q: %w", key, value, err)
+		}
+		if seen[i] {
+			return fmt.Errorf("keepalive: key %q given twice", key)
+		}
+		seen[i] = true
+	}
+	if err := n.Validate(); err != nil {
+		return err
+	}
+	*c = n
+	return nil
+}
+
+func parseDuration(s string) (time.Duration, error) {
+	if s == "system" {
+		return System, nil
+	}
+	return time.ParseDuration(s)
+}
+
+func parseCount(s string) (int, error) {
+	if s == "system" {
+		return System, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, errors.New("not a whole number")
+	}
+	return n, nil
+}

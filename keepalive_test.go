@@ -1,0 +1,217 @@
+package keepalive_test
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/tcpkeepalive/keepalive"
+)
+
+// TestMain fails the run if any test leaves a goroutine behind, the way a
+// listener wrapper or a hook could.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+func TestValidateAccepts(t *testing.T) {
+	for _, c := range []keepalive.Config{
+		{},
+		{Idle: keepalive.System, Interval: keepalive.System, Count: keepalive.System, UserTimeout: keepalive.System},
+		{Idle: time.Nanosecond, Interval: time.Nanosecond, Count: 1},
+		{Idle: 37 * time.Second, Interval: 7 * time.Second, Count: 4},
+	} {
+		assert.NoError(t, c.Validate(), "%#v", c)
+	}
+}
+
+func TestValidateRejectsNegative(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		c     keepalive.Config
+		field string
+	}{
+		{"idle", keepalive.Config{Idle: -2 * time.Second}, "Idle"},
+		{"interval", keepalive.Config{Interval: -time.Hour}, "Interval"},
+		{"count", keepalive.Config{Count: -2}, "Count"},
+		{"user timeout", keepalive.Config{UserTimeout: -2}, "UserTimeout"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.c.Validate()
+			var ce *keepalive.ConfigError
+			require.ErrorAs(t, err, &ce)
+			assert.Equal(t, tt.field, ce.Field)
+			assert.Contains(t, err.Error(), "negative")
+			assert.Contains(t, err.Error(), tt.field)
+		})
+	}
+}
+
+func TestValidateJoinsEveryError(t *testing.T) {
+	err := keepalive.Config{Idle: -5, Count: -5}.Validate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "Idle")
+	assert.Contains(t, err.Error(), "Count")
+}
+
+func TestTimeout(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		c    keepalive.Config
+		want time.Duration
+	}{
+		{"Go's defaults", keepalive.Config{}, 15*time.Second + 9*15*time.Second},
+		{"plain", keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3}, 5 * time.Second},
+		{"rounded up", keepalive.Config{Idle: 1500 * time.Millisecond, Interval: time.Nanosecond, Count: 2}, 4 * time.Second},
+		// gRPC's trap (grpc-go #6250): one lost probe drops the connection.
+		{"user timeout below first interval", keepalive.Config{UserTimeout: 20 * time.Second}, 30 * time.Second},
+		{"user timeout between probes", keepalive.Config{Idle: 10 * time.Second, Interval: 5 * time.Second, Count: 9, UserTimeout: 21 * time.Second}, 25 * time.Second},
+		{"user timeout on a probe", keepalive.Config{Idle: 10 * time.Second, Interval: 5 * time.Second, Count: 9, UserTimeout: 20 * time.Second}, 20 * time.Second},
+		{"user timeout beyond count", keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 10 * time.Second}, 10 * time.Second},
+		{"invalid", keepalive.Config{Count: -3}, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, tt.c.Timeout())
+		})
+	}
+}
+
+func TestCoherent(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		c    keepalive.Config
+		ok   bool
+	}{
+		{"no user timeout", keepalive.Config{}, true},
+		{"agrees with count", keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 5 * time.Second}, true},
+		{"just above count-1", keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 4001 * time.Millisecond}, true},
+		{"one lost probe drops", keepalive.Config{UserTimeout: 20 * time.Second}, false},
+		{"more probes than count", keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 6 * time.Second}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.c.Coherent()
+			if tt.ok {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "overrides Count")
+		})
+	}
+	assert.Contains(t, keepalive.Config{UserTimeout: 20 * time.Second}.Coherent().Error(),
+		"after 1 unanswered probes at 30s, not after 9 at 2m30s")
+}
+
+func TestString(t *testing.T) {
+	for _, tt := range []struct {
+		c    keepalive.Config
+		want string
+	}{
+		{keepalive.Config{}, "idle=15s,interval=15s,count=9"},
+		{keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second}, "idle=30s,interval=5s,count=3,user-timeout=45s"},
+		{keepalive.Config{Idle: 1500 * time.Millisecond, UserTimeout: 1500 * time.Microsecond}, "idle=2s,interval=15s,count=9,user-timeout=2ms"},
+		{keepalive.Config{Idle: keepalive.System, Interval: keepalive.System, Count: keepalive.System, UserTimeout: keepalive.System}, "idle=system,interval=system,count=system,user-timeout=system"},
+	} {
+		t.Run(tt.want, func(t *testing.T) {
+			assert.Equal(t, tt.want, tt.c.String())
+		})
+	}
+}
+
+func TestUnmarshalText(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		want keepalive.Config
+	}{
+		{"", keepalive.Config{}},
+		{"idle=30s,interval=5s,count=3,user-timeout=45s", keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second}},
+		{" count = 4 , idle=1m ", keepalive.Config{Idle: time.Minute, Count: 4}},
+		{"idle=system,count=system", keepalive.Config{Idle: keepalive.System, Count: keepalive.System}},
+		{"user-timeout=0", keepalive.Config{}},
+	} {
+		t.Run(tt.text, func(t *testing.T) {
+			var c keepalive.Config
+			require.NoError(t, c.UnmarshalText([]byte(tt.text)))
+			assert.Equal(t, tt.want, c)
+		})
+	}
+}
+
+func TestUnmarshalTextErrorsNameTheKey(t *testing.T) {
+	for _, tt := range []struct {
+		text, want string
+	}{
+		{"idle", `"idle" is not key=value`},
+		{"idel=3s", `unknown key "idel"`},
+		{"idle=30", `idle="30"`},
+		{"count=many", `count="many"`},
+		{"count=1,count=2", `"count" given twice`},
+		{"idle=-3s", "invalid Idle -3s"},
+		{"idle=3s,,count=2", `"" is not key=value`},
+	} {
+		t.Run(tt.text, func(t *testing.T) {
+			c := keepalive.Config{Count: 5}
+			err := c.UnmarshalText([]byte(tt.text))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.Equal(t, keepalive.Config{Count: 5}, c, "a failed parse must leave the Config alone")
+		})
+	}
+}
+
+func TestTextRoundTrip(t *testing.T) {
+	for _, c := range []keepalive.Config{
+		{Idle: 37 * time.Second, Interval: 7 * time.Second, Count: 4, UserTimeout: 12345 * time.Millisecond},
+		{Idle: keepalive.System, Count: keepalive.System},
+		{},
+	} {
+		text, err := c.MarshalText()
+		require.NoError(t, err)
+		var back keepalive.Config
+		require.NoError(t, back.UnmarshalText(text))
+		assert.Equal(t, c.String(), back.String())
+		assert.Equal(t, c.Timeout(), back.Timeout())
+	}
+	_, err := keepalive.Config{Count: -4}.MarshalText()
+	assert.Error(t, err)
+}
+
+func TestTextWithFlagAndJSON(t *testing.T) {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	var c keepalive.Config
+	fs.TextVar(&c, "keepalive", keepalive.Config{}, "keep-alive settings")
+	require.NoError(t, fs.Parse([]string{"-keepalive", "idle=20s,interval=2s,count=5"}))
+	assert.Equal(t, keepalive.Config{Idle: 20 * time.Second, Interval: 2 * time.Second, Count: 5}, c)
+
+	var doc struct{ Keepalive keepalive.Config }
+	require.NoError(t, json.Unmarshal([]byte(`{"Keepalive":"idle=3s,user-timeout=9s"}`), &doc))
+	assert.Equal(t, keepalive.Config{Idle: 3 * time.Second, UserTimeout: 9 * time.Second}, doc.Keepalive)
+	out, err := json.Marshal(doc)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"Keepalive":"idle=3s,interval=15s,count=9,user-timeout=9s"}`, string(out))
+
+	err = json.Unmarshal([]byte(`{"Keepalive":"idle=oops"}`), &doc)
+	require.Error(t, err)
+	assert.True(t, strings.Contains(err.Error(), `idle="oops"`), err.Error())
+}
+
+func TestDialOptionToleratesNil(t *testing.T) {
+	assert.NotPanics(t, func() { keepalive.WithKeepalive(keepalive.Config{})(nil) })
+	assert.NotNil(t, keepalive.NewDialer(nil))
+}
+
+func TestNilListener(t *testing.T) {
+	var ln keepalive.Listener
+	_, err := ln.Accept()
+	assert.Error(t, err)
+	assert.Error(t, ln.Close())
+	assert.Nil(t, ln.Addr())
+	assert.False(t, errors.Is(err, errors.ErrUnsupported))
+}
