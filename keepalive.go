@@ -279,7 +279,7 @@ func (c Config) Coherent() error {
 	}
 	byCount := r
 	byCount.UserTimeout = 0
-	return fmt.Errorf("keepalive: UserTimeout %v overrides Count %d: an idle connection to a dead peer is dropped after %d unanswered probes at %v, not after %d at %v",
+	return fmt.Errorf("keepalive: UserTimeout %v overrides Count %d: an idle connection to a dead peer is dropped after %d unanswered probe(s) at %v, not after %d at %v",
 		r.UserTimeout, r.Count, k, r.bound(), r.Count, byCount.bound())
 }
 

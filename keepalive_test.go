@@ -106,7 +106,7 @@ func TestCoherent(t *testing.T) {
 		})
 	}
 	assert.Contains(t, keepalive.Config{UserTimeout: 20 * time.Second}.Coherent().Error(),
-		"after 1 unanswered probes at 30s, not after 9 at 2m30s")
+		"after 1 unanswered probe(s) at 30s, not after 9 at 2m30s")
 }
 
 func TestString(t *testing.T) {

@@ -1,0 +1,41 @@
+// Package keepalive makes TCP connections notice a dead peer — a pulled
+// cable, a crashed host, a NAT or load balancer that silently dropped an
+// idle flow — in seconds instead of hours, and proves it by reading the
+// values back from the kernel.
+//
+//	cfg := keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second}
+//	d := keepalive.NewDialer(keepalive.WithKeepalive(cfg))     // or WithKeepalive(cfg)(yourDialer)
+//	ln, err := keepalive.ListenConfig(cfg).Listen(ctx, "tcp", ":8080")
+//	ln = keepalive.WrapListener(existing, cfg)                 // listeners built elsewhere
+//	err = keepalive.Set(conn, cfg)                             // connections you already have
+//	state, err := keepalive.Get(conn)                          // what the kernel holds
+//
+// # Why not net.KeepAliveConfig
+//
+// Go's Dialer and ListenConfig set their own keep-alive values (15s, 15s,
+// 9 probes when KeepAlive is zero) after any Control hook has run, so
+// values set from a hook are overwritten; this package turns Go's off
+// where it sets its own. Keep-alive alone never fires while sent data is
+// unacknowledged, so a busy connection to a dead peer lives about 15
+// minutes on Linux: Config.UserTimeout (TCP_USER_TIMEOUT) bounds that,
+// and Config documents how it interacts with Count. Since Go 1.24 Linux
+// listeners are Multipath TCP, whose sockets refuse TCP_USER_TIMEOUT:
+// ListenConfig and Listener deliver the whole Config to every plain TCP
+// connection and report what a Multipath TCP connection refused.
+//
+// # Systems
+//
+// Linux (and Android) is supported natively: every option is set with
+// setsockopt, limits are the kernel's, and Get reads the values back with
+// getsockopt. Elsewhere the package uses Go's own
+// (*net.TCPConn).SetKeepAliveConfig for Idle, Interval and Count; a
+// UserTimeout, Get, and the raw Control hook return errors wrapping
+// errors.ErrUnsupported that name the system.
+//
+// # Errors
+//
+// Bad input is refused before anything is set, with a *ConfigError that
+// names the field and the limit. Set and Get return *net.OpError values;
+// errors from the kernel are *os.SyscallError values that name the
+// option, such as "setsockopt TCP_KEEPCNT: invalid argument".
+package keepalive

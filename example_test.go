@@ -1,0 +1,139 @@
+package keepalive_test
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/tcpkeepalive/keepalive"
+)
+
+// An HTTP client whose connections notice a dead server within 45s,
+// idle or busy.
+func ExampleWithKeepalive() {
+	cfg := keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second}
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	keepalive.WithKeepalive(cfg)(d)
+	client := &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "hello")
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	resp, err := client.Get("http://" + ln.Addr().String())
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Println(string(body))
+	client.CloseIdleConnections()
+	// Output: hello
+}
+
+// An HTTP server whose accepted connections carry the Config, on a
+// listener built elsewhere.
+func ExampleWrapListener() {
+	cfg := keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3}
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	ln := keepalive.WrapListener(inner, cfg)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "served")
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	resp, err := client.Get("http://" + ln.Addr().String())
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Println(string(body))
+	// Output: served
+}
+
+// A Listener built directly, to observe the connections the Config could
+// not be applied to in full.
+func ExampleListener() {
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	ln := &keepalive.Listener{
+		Listener: inner,
+		Config:   keepalive.Config{Idle: 20 * time.Second},
+		OnError: func(conn net.Conn, err error) {
+			fmt.Fprintln(os.Stderr, "keep-alive not applied:", conn.RemoteAddr(), err)
+		},
+	}
+	defer ln.Close()
+	fmt.Println(ln.Addr().Network())
+	// Output: tcp
+}
+
+// A connection that already exists, configured after the fact.
+func ExampleSet() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		panic(err)
+	}
+	defer conn.Close()
+
+	err = keepalive.Set(conn, keepalive.Config{Idle: 10 * time.Second, Interval: 2 * time.Second, Count: 3})
+	fmt.Println(err)
+	err = keepalive.Set(conn, keepalive.Config{Count: -3})
+	fmt.Println(err != nil)
+	// Output:
+	// <nil>
+	// true
+}
+
+// A Config from a flag or an environment variable, in its text form.
+func ExampleConfig_UnmarshalText() {
+	os.Setenv("APP_KEEPALIVE", "idle=20s,interval=4s,count=5,user-timeout=40s")
+	var cfg keepalive.Config
+	if err := cfg.UnmarshalText([]byte(os.Getenv("APP_KEEPALIVE"))); err != nil {
+		panic(err)
+	}
+	fmt.Println(cfg)
+	fmt.Println(cfg.Timeout())
+
+	err := cfg.UnmarshalText([]byte("idle=20s,count=many"))
+	fmt.Println(err)
+	// Output:
+	// idle=20s,interval=4s,count=5,user-timeout=40s
+	// 40s
+	// keepalive: count="many": not a whole number
+}
+
+// gRPC-go once paired Go's 15s probes with a 20s user timeout: one lost
+// probe dropped the connection.
+func ExampleConfig_Coherent() {
+	cfg := keepalive.Config{UserTimeout: 20 * time.Second}
+	fmt.Println(cfg.Timeout())
+	fmt.Println(cfg.Coherent())
+	// Output:
+	// 30s
+	// keepalive: UserTimeout 20s overrides Count 9: an idle connection to a dead peer is dropped after 1 unanswered probe(s) at 30s, not after 9 at 2m30s
+}
+
