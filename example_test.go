@@ -136,4 +136,3 @@ func ExampleConfig_Coherent() {
 	// 30s
 	// keepalive: UserTimeout 20s overrides Count 9: an idle connection to a dead peer is dropped after 1 unanswered probe(s) at 30s, not after 9 at 2m30s
 }
-
