@@ -215,3 +215,30 @@ func TestNilListener(t *testing.T) {
 	assert.Nil(t, ln.Addr())
 	assert.False(t, errors.Is(err, errors.ErrUnsupported))
 }
+
+func TestWithin(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want keepalive.Config
+	}{
+		{4 * time.Second, keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 2, UserTimeout: 3 * time.Second}},
+		{10 * time.Second, keepalive.Config{Idle: 5 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 8 * time.Second}},
+		{time.Minute, keepalive.Config{Idle: 41 * time.Second, Interval: 4 * time.Second, Count: 3, UserTimeout: 53 * time.Second}},
+		{keepalive.MinWithin, keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 1, UserTimeout: 2 * time.Second}},
+		{time.Second, keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 1, UserTimeout: 2 * time.Second}},
+		{-time.Second, keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 1, UserTimeout: 2 * time.Second}},
+	} {
+		t.Run(tt.d.String(), func(t *testing.T) {
+			assert.Equal(t, tt.want, keepalive.Within(tt.d))
+		})
+	}
+	// Every Within is valid and coherent, and its idle bound leaves room
+	// for the timers' lateness (1/8) below d.
+	for d := keepalive.MinWithin; d < 48*time.Hour; d = d*5/4 + 7*time.Millisecond {
+		c := keepalive.Within(d)
+		require.NoError(t, c.Validate(), d)
+		require.NoError(t, c.Coherent(), d)
+		require.LessOrEqual(t, c.Timeout()+c.Timeout()/8, d, d)
+		require.Equal(t, c.Timeout(), c.UserTimeout, d)
+	}
+}

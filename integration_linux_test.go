@@ -1,0 +1,211 @@
+package keepalive_test
+
+// Dead-peer detection, end to end, in network namespaces: client — router
+// — peer, each end its own process. The router's blackhole routes make the
+// peer vanish like a pulled cable or a crashed host. These tests need root
+// and skip without it; CI runs them. Run them alone with
+//
+//	sudo go test -count=1 -v -run TestIntegration .
+//
+// Tolerances come from the kernel's timers, not from what happened to
+// pass: keep-alive and retransmission timers never fire early and fire
+// late by at most 1/8 of their length (timer wheel granularity) plus a
+// jiffy; on top of that the scheduler and the pipe that reports the
+// result add milliseconds. So each bound is checked as
+// [want - 100ms, want + want/8 + 500ms]; the 100ms below covers the
+// distance between when the kernel last heard the peer and when the test
+// process saw it.
+
+import (
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/netns"
+)
+
+// The test binary is also each end of the test network: run again inside
+// a namespace, it plays the End it is given and exits.
+func init() { netns.RunEnd() }
+
+const peerPort = "7777"
+
+var peerAddr = net.JoinHostPort(netns.PeerAddr, peerPort)
+
+// scenario runs a peer that listens and a client that dials it, waits
+// for both to exchange their greeting, cuts the network, and returns
+// what the measured end saw and how long after the cut its first failure
+// was reported.
+type scenario struct {
+	client, peer netns.End
+	measure      string // "client" or "peer"
+	kill         bool   // kill the peer process instead of cutting
+	wait         time.Duration
+}
+
+func (s scenario) run(t *testing.T) (netns.Result, time.Duration) {
+	t.Helper()
+	n := netns.New(t)
+	s.peer.Listen = net.JoinHostPort("0.0.0.0", peerPort)
+	s.client.Dial = peerAddr
+	peer := n.Start(n.Peer, s.peer)
+	peer.Expect("ready", 10*time.Second)
+	client := n.Start(n.Client, s.client)
+	client.Expect("exchanged", 10*time.Second)
+	peer.Expect("exchanged", 10*time.Second)
+	measured := client
+	if s.measure == "peer" {
+		measured = peer
+	}
+	cut := time.Now()
+	if s.kill {
+		peer.Kill()
+	} else {
+		n.Cut()
+	}
+	line := measured.Expect("result", s.wait)
+	since := time.Since(cut)
+	res, err := netns.ParseResult(line)
+	require.NoError(t, err)
+	require.NotEmpty(t, res.Calls)
+	t.Logf("first failure %v after the cut: %+v", since.Round(time.Millisecond), res.Calls)
+	return res, since
+}
+
+// assertAbout checks a measured time against a kernel bound.
+func assertAbout(t *testing.T, want, got time.Duration) {
+	t.Helper()
+	assert.GreaterOrEqual(t, got, want-100*time.Millisecond, "noticed before the kernel's bound")
+	assert.LessOrEqual(t, got, want+want/8+500*time.Millisecond, "noticed later than the kernel's bound")
+}
+
+func TestIntegrationIdleDeadPeer(t *testing.T) {
+	t.Parallel()
+	c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3}
+	res, _ := scenario{
+		client:  netns.End{How: "keepalive", Config: c.String(), Mode: "idle"},
+		peer:    netns.End{How: "go", Mode: "idle"},
+		measure: "client",
+		wait:    20 * time.Second,
+	}.run(t)
+	first := res.Calls[0]
+	assert.Equal(t, "read", first.Op)
+	assert.Equal(t, "ETIMEDOUT", first.Errno, first.Err)
+	assertAbout(t, c.Timeout(), first.Elapsed)
+}
+
+func TestIntegrationBusyDeadPeer(t *testing.T) {
+	t.Parallel()
+	t.Run("UserTimeout", func(t *testing.T) {
+		t.Parallel()
+		c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 3 * time.Second}
+		res, since := scenario{
+			client:  netns.End{How: "keepalive", Config: c.String(), Mode: "busy"},
+			peer:    netns.End{How: "go", Mode: "idle"},
+			measure: "client",
+			wait:    20 * time.Second,
+		}.run(t)
+		assert.Equal(t, "ETIMEDOUT", res.Calls[0].Errno, res.Calls[0].Err)
+		// The user timeout counts from the first retransmission, one RTO
+		// (200ms on a fast path) after the first send the cut swallowed,
+		// which follows the cut within a write period (20ms).
+		assertAbout(t, c.UserTimeout+200*time.Millisecond, since)
+	})
+	t.Run("net.KeepAliveConfig alone", func(t *testing.T) {
+		t.Parallel()
+		c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3}
+		n := netns.New(t)
+		peer := n.Start(n.Peer, netns.End{How: "go", Mode: "idle", Listen: "0.0.0.0:" + peerPort})
+		peer.Expect("ready", 10*time.Second)
+		client := n.Start(n.Client, netns.End{How: "go", Config: c.String(), Mode: "busy", Dial: peerAddr})
+		client.Expect("exchanged", 10*time.Second)
+		n.Cut()
+		// Keep-alive never fires while data is unacknowledged; Linux
+		// retransmits for about 15 minutes (tcp_retries2 = 15). Nothing
+		// may be reported within 20s, four times the keep-alive bound.
+		line, err := client.Wait("result", 20*time.Second)
+		require.ErrorIs(t, err, netns.ErrNoLine, "a busy connection with keep-alive alone failed within 20s: %s", line)
+	})
+}
+
+func TestIntegrationServerSeesDeadClient(t *testing.T) {
+	t.Parallel()
+	c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 3 * time.Second}
+	for _, how := range []string{"keepalive", "wrap"} {
+		t.Run(how, func(t *testing.T) {
+			t.Parallel()
+			res, since := scenario{
+				client:  netns.End{How: "go", Mode: "idle"},
+				peer:    netns.End{How: how, Config: c.String(), Mode: "busy"},
+				measure: "peer",
+				wait:    20 * time.Second,
+			}.run(t)
+			assert.Equal(t, "ETIMEDOUT", res.Calls[0].Errno, res.Calls[0].Err)
+			assertAbout(t, c.UserTimeout+200*time.Millisecond, since)
+		})
+	}
+}
+
+func TestIntegrationPeerReset(t *testing.T) {
+	t.Parallel()
+	c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3}
+	res, since := scenario{
+		client:  netns.End{How: "keepalive", Config: c.String(), Mode: "idle"},
+		peer:    netns.End{How: "go", Mode: "idle"},
+		measure: "client",
+		kill:    true,
+		wait:    10 * time.Second,
+	}.run(t)
+	// The peer's kernel closes the socket of the killed process: a FIN
+	// (EOF) or, with unread data, a reset. Either comes at once: well
+	// under the keep-alive bound.
+	assert.Contains(t, []string{"EOF", "ECONNRESET"}, res.Calls[0].Errno, res.Calls[0].Err)
+	assert.Less(t, since, c.Timeout()/2)
+}
+
+// TestIntegrationWhichErrorWhere: the kernel hands ETIMEDOUT to the
+// first call that looks (sock_error clears sk_err); every later call
+// finds a closed connection, so a second reader sees io.EOF.
+func TestIntegrationWhichErrorWhere(t *testing.T) {
+	t.Parallel()
+	c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3}
+	res, _ := scenario{
+		client:  netns.End{How: "keepalive", Config: c.String(), Mode: "idle", Readers: 2},
+		peer:    netns.End{How: "go", Mode: "idle"},
+		measure: "client",
+		wait:    20 * time.Second,
+	}.run(t)
+	require.Len(t, res.Calls, 2)
+	assert.Equal(t, "ETIMEDOUT", res.Calls[0].Errno, res.Calls[0].Err)
+	assert.Equal(t, "EOF", res.Calls[1].Errno, res.Calls[1].Err)
+	assert.True(t, strings.Contains(res.Calls[0].Err, "connection timed out"), res.Calls[0].Err)
+}
+
+func TestIntegrationWithin(t *testing.T) {
+	t.Parallel()
+	for _, d := range []time.Duration{4 * time.Second, 10 * time.Second} {
+		c := keepalive.Within(d)
+		for _, mode := range []string{"idle", "busy"} {
+			t.Run(d.String()+"/"+mode, func(t *testing.T) {
+				t.Parallel()
+				res, since := scenario{
+					client:  netns.End{How: "keepalive", Config: c.String(), Mode: mode},
+					peer:    netns.End{How: "go", Mode: "idle"},
+					measure: "client",
+					wait:    d + 10*time.Second,
+				}.run(t)
+				assert.Equal(t, "ETIMEDOUT", res.Calls[0].Errno, res.Calls[0].Err)
+				detected := since
+				if mode == "idle" {
+					detected = res.Calls[0].Elapsed // from the last exchange
+				}
+				assert.LessOrEqual(t, detected, d, "Within(%v) = %v missed its bound", d, c)
+			})
+		}
+	}
+}

@@ -1,0 +1,47 @@
+package keepalive
+
+import "time"
+
+// Within returns a Config that notices a dead peer within d, whether the
+// connection is idle or busy, for d of at least 2.25s (MinWithin). It
+// fills d with waiting before it adds probes: Idle takes most of the
+// bound, so that a healthy idle connection sends as few probes as the
+// bound allows, and Count is 3 where the bound leaves room for three
+// probes (2 or 1 where it does not), so that a single lost probe does not
+// drop a healthy connection.
+//
+// How the bound is met, on Linux:
+//   - Keep-alive timers fire late, never early, by up to 1/8 of their
+//     length (the timer wheel's granularity, kernel/time/timer.c), and the
+//     kernel takes whole seconds. So Idle + Interval*Count is d*8/9
+//     rounded down to whole seconds, which leaves room for that lateness.
+//   - UserTimeout is set to the same Idle + Interval*Count, so that it
+//     agrees with Count (Coherent returns nil): an idle connection is
+//     dropped at the Count-th probe timer.
+//   - A busy connection is dropped UserTimeout after the first
+//     retransmission, which comes one retransmission timeout (RTO, at
+//     least 200ms on Linux) after the unacknowledged send. The d/9 left
+//     over covers an RTO of up to d/9: true on a LAN or in a data center,
+//     not on a path whose round trip nears d/36.
+//
+// Below MinWithin there is no room for a probe and the lateness; Within
+// then returns the fastest Config the kernel can run, Idle 1s, Interval
+// 1s, Count 1, UserTimeout 2s, which notices a dead peer after about 2s
+// plus timer lateness. Idle and Interval stop at Linux's limit of 32767s,
+// so a very large d gives a Config faster than d.
+func Within(d time.Duration) Config {
+	budget := (d / 9 * 8).Truncate(time.Second)
+	if budget < 2*time.Second {
+		return Config{Idle: time.Second, Interval: time.Second, Count: 1, UserTimeout: 2 * time.Second}
+	}
+	count := min(3, int(budget/time.Second)-1)
+	// Probes span about a quarter of the bound, at least a second apart,
+	// so that a short outage does not eat all of them.
+	interval := max(time.Second, (budget / time.Duration(4*count)).Truncate(time.Second))
+	interval = min(interval, 32767*time.Second)
+	idle := min(budget-interval*time.Duration(count), 32767*time.Second)
+	return Config{Idle: idle, Interval: interval, Count: count, UserTimeout: idle + interval*time.Duration(count)}
+}
+
+// MinWithin is the smallest bound Within can meet.
+const MinWithin = 2250 * time.Millisecond
