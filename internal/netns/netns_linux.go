@@ -27,7 +27,7 @@ const (
 // forwarding between them.
 type Network struct {
 	Client, Router, Peer string // namespace names
-	t                        testing.TB
+	t                    testing.TB
 }
 
 var seq atomic.Int64
