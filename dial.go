@@ -9,34 +9,43 @@ import (
 // A DialOption configures a *net.Dialer.
 type DialOption func(*net.Dialer)
 
-// WithKeepalive configures any *net.Dialer to put c on every TCP socket
-// it dials: keepalive.WithKeepalive(c)(d). It turns off the Dialer's own
-// keep-alive (KeepAlive and KeepAliveConfig), which would otherwise
-// overwrite c with Go's defaults after the socket connects, and sets c
-// from a Control hook instead. A Control or ControlContext hook the
-// Dialer already has keeps running, first; its error fails the dial and
-// c is then not applied. Every other field is left alone.
+// WithKeepalive configures any *net.Dialer to put c on every TCP
+// connection it dials: keepalive.WithKeepalive(c)(d).
 //
-// An invalid c fails every dial with its *ConfigError. Non-TCP networks
-// ("udp", "unix") are dialed unchanged. Each option is set once per
-// dial. On Linux, a Multipath TCP socket refuses TCP_USER_TIMEOUT: a
-// Dialer with Multipath TCP turned on and a UserTimeout gets the hook's
+// Idle, Interval and Count go into the Dialer's KeepAliveConfig, which Go
+// applies once the socket is connected; that is where they must go,
+// because Go overwrites values set earlier from a Control hook with its
+// own. The UserTimeout, which Go has no field for, is set from a
+// ControlContext hook before the socket connects, so it also bounds how
+// long the connect itself may retry. A Control or ControlContext hook
+// the Dialer already has keeps running, first; its error fails the dial
+// and c is then not applied. Every other field is left alone. Each option
+// is set once per dial, and a Config without a UserTimeout costs exactly
+// what Go's own KeepAliveConfig costs.
+//
+// An invalid c fails every TCP dial with its *ConfigError, before
+// anything is set. Non-TCP networks ("udp", "unix") are dialed
+// unchanged. On Linux, a Multipath TCP socket refuses TCP_USER_TIMEOUT:
+// a Dialer with Multipath TCP turned on and a UserTimeout gets the hook's
 // error on its Multipath TCP socket and, as Go does on any Multipath TCP
 // error, dials again with plain TCP, which takes the whole Config.
 func WithKeepalive(c Config) DialOption {
+	kac := goConfig(c)
+	hook := dialHook(c)
 	return func(d *net.Dialer) {
 		if d == nil {
 			return
 		}
-		var hook func(network, address string, rc syscall.RawConn) error
-		d.KeepAlive, d.KeepAliveConfig, hook = dialerSettings(c)
-		switch prev := d.ControlContext; {
-		case prev != nil:
+		d.KeepAliveConfig = kac
+		switch {
+		case hook == nil:
+		case d.ControlContext != nil:
+			prev := d.ControlContext
 			d.ControlContext = func(ctx context.Context, network, address string, rc syscall.RawConn) error {
 				if err := prev(ctx, network, address, rc); err != nil {
 					return err
 				}
-				return hook(network, address, rc)
+				return hook(ctx, network, address, rc)
 			}
 		case d.Control != nil:
 			prev := d.Control
@@ -44,11 +53,39 @@ func WithKeepalive(c Config) DialOption {
 				if err := prev(network, address, rc); err != nil {
 					return err
 				}
-				return hook(network, address, rc)
+				return hook(context.Background(), network, address, rc)
 			}
 		default:
-			d.Control = hook
+			d.ControlContext = hook
 		}
+	}
+}
+
+// goConfig is c as Go's own keep-alive takes it: zero fields mean Go's
+// defaults there too, and System (-1) leaves a value alone.
+func goConfig(c Config) net.KeepAliveConfig {
+	return net.KeepAliveConfig{Enable: true, Idle: c.Idle, Interval: c.Interval, Count: c.Count}
+}
+
+// dialHook returns what a dial must do before connecting: fail for an
+// invalid c, set the user timeout, or nothing (nil).
+func dialHook(c Config) func(ctx context.Context, network, address string, rc syscall.RawConn) error {
+	if err := c.Validate(); err != nil {
+		return func(_ context.Context, network, _ string, _ syscall.RawConn) error {
+			if !isTCPNetwork(network) {
+				return nil
+			}
+			return err
+		}
+	}
+	if c.UserTimeout <= 0 {
+		return nil
+	}
+	return func(_ context.Context, network, _ string, rc syscall.RawConn) error {
+		if !isTCPNetwork(network) {
+			return nil
+		}
+		return setUserTimeout(rc, c)
 	}
 }
 
@@ -66,10 +103,11 @@ func NewDialer(opts ...DialOption) *net.Dialer {
 
 // Control returns a hook, for libraries that take a raw Control function
 // (net.Dialer.Control, net.ListenConfig.Control and their kin), that puts
-// c on each TCP socket before it connects or listens. Hooks of non-TCP
-// networks do nothing. Keep the Dialer's or ListenConfig's own
-// keep-alive off (KeepAlive: -1) or Go overwrites c once the socket is
-// connected; WithKeepalive and ListenConfig do that for you.
+// c on each TCP socket before it connects or listens, or fails with c's
+// *ConfigError. Hooks of non-TCP networks do nothing. Keep the Dialer's
+// or ListenConfig's own keep-alive off (KeepAlive: -1) or Go overwrites c
+// once the socket is connected; WithKeepalive and ListenConfig take care
+// of that for you.
 //
 // Where the library cannot set options through a raw socket (systems
 // other than Linux, for now) the hook returns an error wrapping

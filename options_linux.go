@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -68,19 +69,67 @@ func setConn(sc syscall.Conn, c Config, generic bool) error {
 	return setRaw(rc, c, generic)
 }
 
-func setRaw(rc syscall.RawConn, c Config, generic bool) error {
-	var err error
-	if cerr := rc.Control(func(fd uintptr) {
-		if generic {
-			if err = checkTCP(int(fd)); err != nil {
-				return
-			}
+// A sockOp carries one Set, Get or user-timeout call into
+// RawConn.Control. Its closures are made once per pooled sockOp, so that
+// Set and Get allocate nothing beyond SyscallConn itself.
+type sockOp struct {
+	c                     Config
+	generic               bool
+	state                 State
+	err                   error
+	set, get, userTimeout func(fd uintptr)
+}
+
+var sockOps = sync.Pool{New: func() any {
+	o := new(sockOp)
+	o.set = func(fd uintptr) {
+		if o.err = o.check(fd); o.err == nil {
+			o.err = setFD(int(fd), o.c)
 		}
-		err = setFD(int(fd), c)
-	}); cerr != nil {
-		return cerr
 	}
+	o.get = func(fd uintptr) {
+		if o.err = o.check(fd); o.err == nil {
+			o.state, o.err = getFD(int(fd))
+		}
+	}
+	o.userTimeout = func(fd uintptr) {
+		var refused []error
+		if o.err = setOption(int(fd), optUserTimeout, int(roundUp(o.c.UserTimeout, userTimeoutUnit)/time.Millisecond), &refused); o.err == nil && refused != nil {
+			o.err = mptcpError(refused)
+		}
+	}
+	return o
+}}
+
+func (o *sockOp) check(fd uintptr) error {
+	if o.generic {
+		return checkTCP(int(fd))
+	}
+	return nil
+}
+
+// control runs one of o's closures on rc and returns o to the pool.
+func (o *sockOp) control(rc syscall.RawConn, fn func(uintptr)) error {
+	err := rc.Control(fn)
+	if err == nil {
+		err = o.err
+	}
+	*o = sockOp{set: o.set, get: o.get, userTimeout: o.userTimeout}
+	sockOps.Put(o)
 	return err
+}
+
+func setRaw(rc syscall.RawConn, c Config, generic bool) error {
+	o := sockOps.Get().(*sockOp)
+	o.c, o.generic = c, generic
+	return o.control(rc, o.set)
+}
+
+// setUserTimeout sets TCP_USER_TIMEOUT alone, from a dial hook.
+func setUserTimeout(rc syscall.RawConn, c Config) error {
+	o := sockOps.Get().(*sockOp)
+	o.c = c
+	return o.control(rc, o.userTimeout)
 }
 
 // setFD sets each option c asks for exactly once. The user timeout goes
@@ -88,46 +137,45 @@ func setRaw(rc syscall.RawConn, c Config, generic bool) error {
 // the final values.
 func setFD(fd int, c Config) error {
 	var refused []error
-	set := func(o option, v int) error {
-		err := unix.SetsockoptInt(fd, o.level, o.name, v)
-		if err == nil {
-			return nil
-		}
-		serr := os.NewSyscallError(o.set, err)
-		if isRefusal(err) && isMPTCP(fd) {
-			refused = append(refused, serr)
-			return nil
-		}
-		return serr
-	}
 	r := c.resolved(Config{})
-	if r.UserTimeout > 0 {
-		if err := set(optUserTimeout, int(r.UserTimeout/time.Millisecond)); err != nil {
+	steps := [...]struct {
+		on  bool
+		opt option
+		v   int
+	}{
+		{r.UserTimeout > 0, optUserTimeout, int(r.UserTimeout / time.Millisecond)},
+		{c.Idle != System, optIdle, int(r.Idle / time.Second)},
+		{c.Interval != System, optInterval, int(r.Interval / time.Second)},
+		{c.Count != System, optCount, r.Count},
+		{true, optKeepAlive, 1},
+	}
+	for _, s := range steps {
+		if !s.on {
+			continue
+		}
+		if err := setOption(fd, s.opt, s.v, &refused); err != nil {
 			return err
 		}
-	}
-	if c.Idle != System {
-		if err := set(optIdle, int(r.Idle/time.Second)); err != nil {
-			return err
-		}
-	}
-	if c.Interval != System {
-		if err := set(optInterval, int(r.Interval/time.Second)); err != nil {
-			return err
-		}
-	}
-	if c.Count != System {
-		if err := set(optCount, r.Count); err != nil {
-			return err
-		}
-	}
-	if err := set(optKeepAlive, 1); err != nil {
-		return err
 	}
 	if refused != nil {
 		return mptcpError(refused)
 	}
 	return nil
+}
+
+// setOption sets one option. A Multipath TCP socket's refusal is added
+// to refused, and not returned, so that the caller can set the rest.
+func setOption(fd int, o option, v int, refused *[]error) error {
+	err := unix.SetsockoptInt(fd, o.level, o.name, v)
+	if err == nil {
+		return nil
+	}
+	serr := os.NewSyscallError(o.set, err)
+	if isRefusal(err) && isMPTCP(fd) {
+		*refused = append(*refused, serr)
+		return nil
+	}
+	return serr
 }
 
 // mptcpError reports the options a Multipath TCP socket refused.
@@ -169,17 +217,15 @@ func getConn(sc syscall.Conn, generic bool) (State, error) {
 	if err != nil {
 		return State{}, err
 	}
-	var s State
-	if cerr := rc.Control(func(fd uintptr) {
-		if generic {
-			if err = checkTCP(int(fd)); err != nil {
-				return
-			}
-		}
-		s, err = getFD(int(fd))
-	}); cerr != nil {
-		return State{}, cerr
+	o := sockOps.Get().(*sockOp)
+	o.generic = generic
+	err = rc.Control(o.get)
+	if err == nil {
+		err = o.err
 	}
+	s := o.state
+	*o = sockOp{set: o.set, get: o.get, userTimeout: o.userTimeout}
+	sockOps.Put(o)
 	return s, err
 }
 
@@ -219,7 +265,7 @@ func getFD(fd int) (State, error) {
 }
 
 // control returns the hook that applies c to a socket before it connects
-// or listens. c was validated by the caller; err is its Validate error.
+// or listens, or fails with c's Validate error.
 func control(c Config) func(network, address string, rc syscall.RawConn) error {
 	verr := c.Validate()
 	return func(network, _ string, rc syscall.RawConn) error {
@@ -231,12 +277,6 @@ func control(c Config) func(network, address string, rc syscall.RawConn) error {
 		}
 		return setRaw(rc, c, false)
 	}
-}
-
-// dialerSettings turns off Go's own keep-alive, which would overwrite
-// the hook's values after it runs, and returns the hook.
-func dialerSettings(c Config) (time.Duration, net.KeepAliveConfig, func(network, address string, rc syscall.RawConn) error) {
-	return -1, net.KeepAliveConfig{}, control(c)
 }
 
 // configureListenConfig sets the options once, on the listening socket:

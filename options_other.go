@@ -32,10 +32,6 @@ func systemDefaults() (Config, error) {
 	return Config{}, unsupported("reading the system's keep-alive defaults")
 }
 
-func goConfig(c Config) net.KeepAliveConfig {
-	return net.KeepAliveConfig{Enable: true, Idle: c.Idle, Interval: c.Interval, Count: c.Count}
-}
-
 func setConn(sc syscall.Conn, c Config, _ bool) error {
 	tc, ok := sc.(*net.TCPConn)
 	if !ok {
@@ -57,25 +53,20 @@ func control(Config) func(network, address string, rc syscall.RawConn) error {
 	}
 }
 
-// validateHook fails a dial or listen with c's Validate error (a
-// UserTimeout among them) before Go's own keep-alive applies the rest.
-func validateHook(c Config) func(network, address string, rc syscall.RawConn) error {
+// setUserTimeout is never reached: Validate refuses a UserTimeout here.
+func setUserTimeout(syscall.RawConn, Config) error {
+	return unsupported("TCP_USER_TIMEOUT")
+}
+
+// configureListenConfig leaves the work to Go's own keep-alive, which
+// sets c on each accepted connection.
+func configureListenConfig(lc *net.ListenConfig, c Config) {
+	lc.KeepAliveConfig = goConfig(c)
 	verr := c.Validate()
-	return func(network, _ string, _ syscall.RawConn) error {
+	lc.Control = func(network, _ string, _ syscall.RawConn) error {
 		if !isTCPNetwork(network) {
 			return nil
 		}
 		return verr
 	}
-}
-
-// dialerSettings leaves the work to Go's own keep-alive, which sets c on
-// each connection once it is connected.
-func dialerSettings(c Config) (time.Duration, net.KeepAliveConfig, func(network, address string, rc syscall.RawConn) error) {
-	return 0, goConfig(c), validateHook(c)
-}
-
-func configureListenConfig(lc *net.ListenConfig, c Config) {
-	lc.KeepAliveConfig = goConfig(c)
-	lc.Control = validateHook(c)
 }

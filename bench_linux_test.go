@@ -1,0 +1,192 @@
+package keepalive_test
+
+// The cost of the library against Go's own net.KeepAliveConfig. Timings
+// come from benchmarks only; `bash scripts/bench` prints them with the
+// syscall counts of TestIntegrationSyscalls side by side.
+
+import (
+	"context"
+	"net"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tcpkeepalive/keepalive"
+)
+
+// goKeepAlive is cfg as Go's own configuration (it has no user timeout).
+var goKeepAlive = net.KeepAliveConfig{Enable: true, Idle: cfg.Idle, Interval: cfg.Interval, Count: cfg.Count}
+
+// sink accepts and closes connections until ln is closed.
+func sink(tb testing.TB, ln net.Listener) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	tb.Cleanup(func() { ln.Close(); <-done })
+}
+
+func benchListen(b *testing.B, lc *net.ListenConfig) net.Listener {
+	b.Helper()
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	require.NoError(b, err)
+	return ln
+}
+
+func BenchmarkDial(b *testing.B) {
+	for _, bb := range []struct {
+		name string
+		d    *net.Dialer
+	}{
+		{"keepalive", keepalive.NewDialer(keepalive.WithKeepalive(cfg))},
+		{"keepalive-no-user-timeout", keepalive.NewDialer(keepalive.WithKeepalive(keepalive.Config{Idle: cfg.Idle, Interval: cfg.Interval, Count: cfg.Count}))},
+		{"net.KeepAliveConfig", &net.Dialer{KeepAliveConfig: goKeepAlive}},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			ln := benchListen(b, &net.ListenConfig{KeepAlive: -1})
+			sink(b, ln)
+			addr := ln.Addr().String()
+			b.ReportAllocs()
+			for b.Loop() {
+				c, err := bb.d.Dial("tcp", addr)
+				if err != nil {
+					b.Fatal(err)
+				}
+				c.Close()
+			}
+		})
+	}
+}
+
+func BenchmarkDialAccept(b *testing.B) {
+	for _, bb := range []struct {
+		name string
+		d    *net.Dialer
+		lc   *net.ListenConfig
+		wrap bool
+	}{
+		{"keepalive", keepalive.NewDialer(keepalive.WithKeepalive(cfg)), keepalive.ListenConfig(cfg), false},
+		{"keepalive.WrapListener", keepalive.NewDialer(keepalive.WithKeepalive(cfg)), &net.ListenConfig{KeepAlive: -1}, true},
+		{"net.KeepAliveConfig", &net.Dialer{KeepAliveConfig: goKeepAlive}, &net.ListenConfig{KeepAliveConfig: goKeepAlive}, false},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			ln := benchListen(b, bb.lc)
+			defer ln.Close()
+			if bb.wrap {
+				ln = keepalive.WrapListener(ln, cfg)
+			}
+			addr := ln.Addr().String()
+			b.ReportAllocs()
+			for b.Loop() {
+				c, err := bb.d.Dial("tcp", addr)
+				if err != nil {
+					b.Fatal(err)
+				}
+				a, err := ln.Accept()
+				if err != nil {
+					b.Fatal(err)
+				}
+				a.Close()
+				c.Close()
+			}
+		})
+	}
+}
+
+func BenchmarkSet(b *testing.B) {
+	ln := benchListen(b, &net.ListenConfig{})
+	sink(b, ln)
+	c, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(b, err)
+	defer c.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := keepalive.Set(c, cfg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkGet(b *testing.B) {
+	ln := benchListen(b, &net.ListenConfig{})
+	sink(b, ln)
+	c, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(b, err)
+	defer c.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := keepalive.Get(c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSetKeepAliveConfig is Go's own Set, for comparison.
+func BenchmarkSetKeepAliveConfig(b *testing.B) {
+	ln := benchListen(b, &net.ListenConfig{})
+	sink(b, ln)
+	c, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(b, err)
+	defer c.Close()
+	tc := c.(*net.TCPConn)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := tc.SetKeepAliveConfig(goKeepAlive); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// rawSink keeps SyscallConn's result alive, as any real use does.
+var rawSink syscall.RawConn
+
+// TestAllocs pins the allocation targets: counts, not times, so they
+// hold on any machine.
+func TestAllocs(t *testing.T) {
+	ln := listen(t, &net.ListenConfig{KeepAlive: -1})
+	sink(t, ln)
+	c, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	defer c.Close()
+	tc := c.(*net.TCPConn)
+
+	syscallConn := testing.AllocsPerRun(100, func() { rawSink, _ = tc.SyscallConn() })
+	set := testing.AllocsPerRun(100, func() { keepalive.Set(c, cfg) })
+	get := testing.AllocsPerRun(100, func() { keepalive.Get(c) })
+	t.Logf("allocs per call: SyscallConn %v, Set %v, Get %v", syscallConn, set, get)
+	assert.LessOrEqual(t, set, syscallConn, "Set allocates more than SyscallConn")
+	assert.LessOrEqual(t, get, syscallConn, "Get allocates more than SyscallConn")
+
+	addr := ln.Addr().String()
+	dial := func(d *net.Dialer) float64 {
+		return testing.AllocsPerRun(50, func() {
+			c, err := d.Dial("tcp", addr)
+			if err == nil {
+				c.Close()
+			}
+		})
+	}
+	noUserTimeout := cfg
+	noUserTimeout.UserTimeout = 0
+	goes := dial(&net.Dialer{KeepAliveConfig: goKeepAlive})
+	ours := dial(keepalive.NewDialer(keepalive.WithKeepalive(noUserTimeout)))
+	t.Logf("allocs per dial: WithKeepalive %v, net.Dialer{KeepAliveConfig} %v", ours, goes)
+	assert.LessOrEqual(t, ours, goes, "a dial with WithKeepalive allocates more than Go's own")
+
+	// A user timeout needs a hook, and Go allocates to call any hook (a
+	// RawConn, the address as a string); the library adds nothing to that.
+	noop := func(context.Context, string, string, syscall.RawConn) error { return nil }
+	goesWithHook := dial(&net.Dialer{KeepAliveConfig: goKeepAlive, ControlContext: noop})
+	oursWithUserTimeout := dial(keepalive.NewDialer(keepalive.WithKeepalive(cfg)))
+	t.Logf("allocs per dial with a hook: WithKeepalive (user timeout) %v, net.Dialer{KeepAliveConfig, no-op ControlContext} %v", oursWithUserTimeout, goesWithHook)
+	assert.LessOrEqual(t, oursWithUserTimeout, goesWithHook, "the user-timeout hook allocates")
+}

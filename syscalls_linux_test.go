@@ -1,0 +1,136 @@
+package keepalive_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tcpkeepalive/keepalive"
+)
+
+const costsEnv = "KEEPALIVE_COSTS"
+
+// connsPerRun is how many connections each traced run makes.
+const connsPerRun = 20
+
+// A traced run: the test binary run again under strace, making
+// connsPerRun connections one way.
+func init() {
+	if way := os.Getenv(costsEnv); way != "" {
+		if err := connect(way); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+}
+
+var ways = map[string]struct {
+	d    *net.Dialer
+	lc   *net.ListenConfig
+	wrap bool
+}{
+	"dial: keepalive.WithKeepalive":             {d: keepalive.NewDialer(keepalive.WithKeepalive(cfg)), lc: &net.ListenConfig{KeepAlive: -1}},
+	"dial: net.Dialer{KeepAliveConfig}":         {d: &net.Dialer{KeepAliveConfig: goKeepAlive}, lc: &net.ListenConfig{KeepAlive: -1}},
+	"accept: keepalive.ListenConfig":            {d: &net.Dialer{KeepAlive: -1}, lc: keepalive.ListenConfig(cfg)},
+	"accept: keepalive.WrapListener":            {d: &net.Dialer{KeepAlive: -1}, lc: &net.ListenConfig{KeepAlive: -1}, wrap: true},
+	"accept: net.ListenConfig{KeepAliveConfig}": {d: &net.Dialer{KeepAlive: -1}, lc: &net.ListenConfig{KeepAliveConfig: goKeepAlive}},
+}
+
+func connect(way string) error {
+	w, ok := ways[way]
+	if !ok {
+		return fmt.Errorf("unknown way %q", way)
+	}
+	ln, err := w.lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if w.wrap {
+		ln = keepalive.WrapListener(ln, cfg)
+	}
+	for range connsPerRun {
+		c, err := w.d.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			return err
+		}
+		a, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		a.Close()
+		c.Close()
+	}
+	return nil
+}
+
+var keepaliveOption = regexp.MustCompile(`setsockopt\(\d+, (?:SOL_SOCKET, SO_KEEPALIVE|SOL_TCP, (?:TCP_KEEPIDLE|TCP_KEEPINTVL|TCP_KEEPCNT|TCP_USER_TIMEOUT)),`)
+
+// TestIntegrationSyscalls counts, with strace, the keep-alive setsockopt
+// calls each way of connecting makes: what "0 per accepted connection"
+// and "one per requested option" rest on. `bash scripts/bench` prints the
+// table.
+func TestIntegrationSyscalls(t *testing.T) {
+	if _, err := exec.LookPath("strace"); err != nil {
+		t.Skip("skipping: needs strace (apt-get install strace)")
+	}
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	count := func(way string) (total int, perOption map[string]int) {
+		t.Helper()
+		out := filepath.Join(t.TempDir(), "trace")
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "strace", "-f", "-qq", "-e", "trace=setsockopt", "-o", out, exe, "-test.run=^$")
+		cmd.Env = append(os.Environ(), costsEnv+"="+way)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Skipf("skipping: strace cannot trace here: %v: %s", err, b)
+		}
+		trace, err := os.ReadFile(out)
+		require.NoError(t, err)
+		perOption = map[string]int{}
+		for _, m := range keepaliveOption.FindAllStringSubmatch(string(trace), -1) {
+			perOption[regexp.MustCompile(`(SO_KEEPALIVE|TCP_\w+)`).FindString(m[0])]++
+			total++
+		}
+		return total, perOption
+	}
+	for _, tt := range []struct {
+		way     string
+		perConn int // keep-alive setsockopt per connection
+		fixed   int // once per run (the listening socket)
+	}{
+		{"dial: keepalive.WithKeepalive", 5, 0},
+		{"dial: net.Dialer{KeepAliveConfig}", 4, 0},
+		{"accept: keepalive.ListenConfig", 0, 5},
+		{"accept: keepalive.WrapListener", 5, 0},
+		{"accept: net.ListenConfig{KeepAliveConfig}", 4, 0},
+	} {
+		t.Run(tt.way, func(t *testing.T) {
+			total, perOption := count(tt.way)
+			t.Logf("syscalls: %-42s %s keep-alive setsockopt per connection (%d in %d connections: %v)",
+				tt.way, strconv.FormatFloat(float64(total-tt.fixed)/connsPerRun, 'f', -1, 64), total, connsPerRun, perOption)
+			assert.Equal(t, tt.perConn*connsPerRun+tt.fixed, total)
+			// Each option once per connection, or once on the listening
+			// socket: nothing set twice.
+			wantEach := connsPerRun
+			if tt.perConn == 0 {
+				wantEach = 1
+			}
+			for opt, n := range perOption {
+				assert.Equal(t, wantEach, n, "%s", opt)
+			}
+		})
+	}
+}
