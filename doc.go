@@ -32,6 +32,14 @@
 // UserTimeout, Get, and the raw Control hook return errors wrapping
 // errors.ErrUnsupported that name the system.
 //
+// # When a peer dies
+//
+// A dead idle peer is noticed after Config.Timeout; a busy one after
+// UserTimeout plus one retransmission timeout. The kernel hands the error,
+// ETIMEDOUT, to the first call that looks and then clears it: a second
+// reader or a concurrent writer sees io.EOF or EPIPE instead. Within
+// picks a Config for a detection bound.
+//
 // # Errors
 //
 // Bad input is refused before anything is set, with a *ConfigError that
