@@ -3,6 +3,7 @@ package keepalive
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"strconv"
 	"strings"
@@ -317,6 +318,29 @@ func (c Config) String() string {
 	return b.String()
 }
 
+// LogValue implements slog.LogValuer: a group of idle, interval and
+// count, and user_timeout when set, as the kernel will take them (System
+// fields are the string "system").
+func (c Config) LogValue() slog.Value {
+	r := c.resolved(Config{})
+	attr := func(key string, d, given time.Duration) slog.Attr {
+		if given == System {
+			return slog.String(key, "system")
+		}
+		return slog.Duration(key, d)
+	}
+	attrs := []slog.Attr{attr("idle", r.Idle, c.Idle), attr("interval", r.Interval, c.Interval)}
+	if c.Count == System {
+		attrs = append(attrs, slog.String("count", "system"))
+	} else {
+		attrs = append(attrs, slog.Int("count", r.Count))
+	}
+	if c.UserTimeout != 0 {
+		attrs = append(attrs, attr("user_timeout", r.UserTimeout, c.UserTimeout))
+	}
+	return slog.GroupValue(attrs...)
+}
+
 // MarshalText implements encoding.TextMarshaler with the form of String.
 // It fails for a Config that fails Validate.
 func (c Config) MarshalText() ([]byte, error) {
@@ -332,9 +356,15 @@ func (c Config) MarshalText() ([]byte, error) {
 // "system". Keys may be given in any order, at most once each; a missing
 // key is zero; empty text is Config{}. The result must pass Validate. On
 // error, c is left unchanged and the error names the key or value.
+//
+// It also takes libpq's names, so that the keep-alive settings of a
+// PostgreSQL connection string can be handed over as they are:
+// keepalives (only 1), keepalives_idle, keepalives_interval and
+// keepalives_count in whole seconds or a count, tcp_user_timeout in
+// milliseconds; as in libpq, 0 means the system's value (System).
 func (c *Config) UnmarshalText(text []byte) error {
 	var n Config
-	var seen [4]bool
+	var seen [5]bool
 	s := strings.TrimSpace(string(text))
 	for pair := range strings.SplitSeq(s, ",") {
 		if s == "" {
@@ -360,14 +390,35 @@ func (c *Config) UnmarshalText(text []byte) error {
 		case "user-timeout":
 			i = 3
 			n.UserTimeout, err = parseDuration(value)
+		// libpq's names (PostgreSQL connection strings): whole seconds,
+		// milliseconds for tcp_user_timeout, and 0 for the system's value.
+		case "keepalives":
+			i = 4
+			if value != "1" {
+				err = errors.New("only 1 is supported: a Config always turns keep-alive on")
+			}
+		case "keepalives_idle":
+			i = 0
+			n.Idle, err = parseLibpq(value, time.Second)
+		case "keepalives_interval":
+			i = 1
+			n.Interval, err = parseLibpq(value, time.Second)
+		case "keepalives_count":
+			i = 2
+			var d time.Duration
+			d, err = parseLibpq(value, 1)
+			n.Count = int(d)
+		case "tcp_user_timeout":
+			i = 3
+			n.UserTimeout, err = parseLibpq(value, time.Millisecond)
 		default:
-			return fmt.Errorf("keepalive: unknown key %q (keys: idle, interval, count, user-timeout)", key)
+			return fmt.Errorf("keepalive: unknown key %q (keys: idle, interval, count, user-timeout; libpq's keepalives, keepalives_idle, keepalives_interval, keepalives_count, tcp_user_timeout)", key)
 		}
 		if err != nil {
 			return fmt.Errorf("keepalive: %s=%q: %w", key, value, err)
 		}
 		if seen[i] {
-			return fmt.Errorf("keepalive: key %q given twice", key)
+			return fmt.Errorf("keepalive: key %q given twice (or under both its names)", key)
 		}
 		seen[i] = true
 	}
@@ -383,6 +434,20 @@ func parseDuration(s string) (time.Duration, error) {
 		return System, nil
 	}
 	return time.ParseDuration(s)
+}
+
+// parseLibpq reads a libpq number of units; 0 is the system's value.
+func parseLibpq(s string, unit time.Duration) (time.Duration, error) {
+	n, err := strconv.ParseInt(s, 10, 32)
+	switch {
+	case err != nil:
+		return 0, errors.New("not a whole number")
+	case n < 0:
+		return 0, errors.New("negative")
+	case n == 0:
+		return System, nil
+	}
+	return time.Duration(n) * unit, nil
 }
 
 func parseCount(s string) (int, error) {

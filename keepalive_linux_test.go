@@ -593,3 +593,14 @@ func tlsPair(t *testing.T) (client, server *tls.Conn) {
 	require.NoError(t, <-errc)
 	return client, server
 }
+
+func TestSystemDefaults(t *testing.T) {
+	d, err := keepalive.SystemDefaults()
+	require.NoError(t, err)
+	assert.Equal(t, time.Duration(sysctl(t, "tcp_keepalive_time"))*time.Second, d.Config.Idle)
+	assert.Equal(t, time.Duration(sysctl(t, "tcp_keepalive_intvl"))*time.Second, d.Config.Interval)
+	assert.Equal(t, sysctl(t, "tcp_keepalive_probes"), d.Config.Count)
+	assert.Equal(t, sysctl(t, "tcp_retries2"), d.Retries)
+	assert.Positive(t, d.BusyTimeout)
+	assert.Contains(t, d.String(), "a dead idle peer is noticed after "+d.Config.Timeout().String())
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -241,4 +242,83 @@ func TestWithin(t *testing.T) {
 		require.LessOrEqual(t, c.Timeout()+c.Timeout()/8, d, d)
 		require.Equal(t, c.Timeout(), c.UserTimeout, d)
 	}
+}
+
+func TestLibpqNames(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		want keepalive.Config
+	}{
+		{"keepalives=1,keepalives_idle=30,keepalives_interval=5,keepalives_count=3,tcp_user_timeout=45000",
+			keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second}},
+		{"keepalives_idle=0,keepalives_count=0,tcp_user_timeout=0",
+			keepalive.Config{Idle: keepalive.System, Count: keepalive.System, UserTimeout: keepalive.System}},
+		{"keepalives_idle=10,interval=2s", keepalive.Config{Idle: 10 * time.Second, Interval: 2 * time.Second}},
+	} {
+		t.Run(tt.text, func(t *testing.T) {
+			var c keepalive.Config
+			require.NoError(t, c.UnmarshalText([]byte(tt.text)))
+			assert.Equal(t, tt.want, c)
+		})
+	}
+	for _, tt := range []struct{ text, want string }{
+		{"keepalives=0", "keepalives=\"0\": only 1 is supported"},
+		{"keepalives_idle=30s", `keepalives_idle="30s": not a whole number`},
+		{"keepalives_count=-1", `keepalives_count="-1": negative`},
+		{"idle=3s,keepalives_idle=3", `"keepalives_idle" given twice`},
+	} {
+		t.Run(tt.text, func(t *testing.T) {
+			var c keepalive.Config
+			err := c.UnmarshalText([]byte(tt.text))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func TestLogValue(t *testing.T) {
+	var buf strings.Builder
+	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}}))
+	log.Info("dial", "keepalive", keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second})
+	log.Info("dial", "keepalive", keepalive.Config{Idle: keepalive.System})
+	assert.Equal(t, `{"level":"INFO","msg":"dial","keepalive":{"idle":30000000000,"interval":5000000000,"count":3,"user_timeout":45000000000}}
+{"level":"INFO","msg":"dial","keepalive":{"idle":"system","interval":15000000000,"count":9}}
+`, buf.String())
+}
+
+// FuzzUnmarshalText: no input panics, and whatever parses is valid and
+// reads back the same from its own text form. CI runs it briefly; the
+// seed corpus is in testdata/fuzz.
+func FuzzUnmarshalText(f *testing.F) {
+	for _, seed := range []string{
+		"", "idle=30s,interval=5s,count=3,user-timeout=45s", "idle=system,count=system",
+		"keepalives=1,keepalives_idle=30,keepalives_count=3,tcp_user_timeout=45000",
+		" count = 4 , idle=1m ", "idle=-1ns", "count=99999999999999999999", "idle=1e3h",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		var c keepalive.Config
+		if err := c.UnmarshalText([]byte(text)); err != nil {
+			if !strings.Contains(err.Error(), "keepalive: ") {
+				t.Fatalf("error without the package's prefix: %v", err)
+			}
+			return
+		}
+		if err := c.Validate(); err != nil {
+			t.Fatalf("%q parsed into an invalid Config: %v", text, err)
+		}
+		var back keepalive.Config
+		if err := back.UnmarshalText([]byte(c.String())); err != nil {
+			t.Fatalf("%q: its text form %q does not parse: %v", text, c.String(), err)
+		}
+		if back.String() != c.String() || back.Timeout() != c.Timeout() {
+			t.Fatalf("%q: %v reads back as %v", text, c, back)
+		}
+	})
 }

@@ -64,10 +64,18 @@ func TestNoUserTimeoutPlatform(t *testing.T) {
 	assert.Contains(t, err.Error(), "plan9 has no user timeout")
 }
 
-func TestSystemDefaults(t *testing.T) {
+func TestSystemSysctls(t *testing.T) {
 	c, err := systemDefaults()
 	require.NoError(t, err)
 	assert.Positive(t, c.Idle)
 	assert.Positive(t, c.Interval)
 	assert.Positive(t, c.Count)
+}
+
+func TestRetransmitTimeout(t *testing.T) {
+	// tcp(7): "The default value of 15 yields a hypothetical timeout of
+	// 924.6 seconds".
+	assert.Equal(t, 924600*time.Millisecond, retransmitTimeout(15, 200*time.Millisecond, 120*time.Second))
+	assert.Equal(t, 200*time.Millisecond, retransmitTimeout(0, 200*time.Millisecond, 120*time.Second))
+	assert.Equal(t, 600*time.Millisecond, retransmitTimeout(1, 200*time.Millisecond, 120*time.Second))
 }

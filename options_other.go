@@ -28,6 +28,10 @@ func unsupported(what string) error {
 	return fmt.Errorf("keepalive: %s on %s: %w", what, runtime.GOOS, errors.ErrUnsupported)
 }
 
+func retransmitLimits() (int, time.Duration, error) {
+	return 0, 0, unsupported("reading the system's retransmission limits")
+}
+
 func systemDefaults() (Config, error) {
 	return Config{}, unsupported("reading the system's keep-alive defaults")
 }
