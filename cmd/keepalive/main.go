@@ -1,72 +1,163 @@
-// Command keepalive shows the TCP keep-alive settings the kernel holds for
-// sockets configured by the keepalive library.
+// Command keepalive shows the TCP keep-alive settings the kernel holds
+// for sockets configured by the keepalive library, and watches a
+// connection to see whether a path kills idle flows before keep-alive
+// saves them.
 //
-// With no arguments it listens on loopback with keepalive.ListenConfig,
-// dials itself with keepalive.WithKeepalive, and prints, for the dialed
-// and the accepted socket, the values read back from the kernel:
+//	keepalive                                  loopback: dial and accept, print both sockets
+//	keepalive -connect host:port               dial, print the socket's values
+//	keepalive -connect host:port -hold 10m     ... then hold it idle and report how it ends
+//	keepalive -connect host:port -hold 10m -ping 30s   ... sending a byte every 30s
+//	keepalive -listen :7777                    accept, print each connection and how it ends
+//	keepalive -system                          the system's defaults, in time
 //
-//	go run ./cmd/keepalive
-//	go run ./cmd/keepalive -config idle=10s,interval=2s,count=3
-//	go run ./cmd/keepalive -connect db.internal:5432
+// -config sets the keep-alive settings (idle=…,interval=…,count=…,
+// user-timeout=…); -json prints one JSON object per event. The exit code
+// is 2 for bad flags or an unreachable target, 1 if a held connection
+// died, 0 otherwise. Ctrl-C prints a summary.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"os"
+	"os/signal"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/tcpkeepalive/keepalive"
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "keepalive:", err)
-		}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case err == nil:
+	case errors.Is(err, errDied):
+		os.Exit(1)
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "keepalive:", err)
 		os.Exit(2)
 	}
 }
 
+// errDied: a held connection died; what and when was reported already.
+var errDied = errors.New("the connection died")
+
 var defaultConfig = keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second}
 
-func run(args []string, stdout, stderr io.Writer) error {
+type options struct {
+	cfg                        keepalive.Config
+	connect, listen            string
+	hold, ping, every, timeout time.Duration
+	system                     bool
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("keepalive", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var cfg keepalive.Config
-	fs.TextVar(&cfg, "config", defaultConfig, "keep-alive settings: idle=…,interval=…,count=…,user-timeout=… (any may be \"system\")")
-	connect := fs.String("connect", "", "dial `host:port` instead of a loopback listener")
-	timeout := fs.Duration("timeout", 10*time.Second, "how long to wait for -connect")
+	var o options
+	fs.TextVar(&o.cfg, "config", defaultConfig, "keep-alive settings: idle=…,interval=…,count=…,user-timeout=… (each may be \"system\")")
+	fs.StringVar(&o.connect, "connect", "", "dial `host:port` instead of a loopback listener")
+	fs.StringVar(&o.listen, "listen", "", "accept connections on `addr` and report each")
+	fs.DurationVar(&o.hold, "hold", 0, "with -connect: hold the connection this long and report how it ends (0: print and exit)")
+	fs.DurationVar(&o.ping, "ping", 0, "with -hold: send one byte this often (0: stay idle)")
+	fs.DurationVar(&o.every, "every", 10*time.Second, "with -hold: report that the connection is alive this often")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "how long to wait for -connect")
+	fs.BoolVar(&o.system, "system", false, "print the system's keep-alive defaults and what they mean in time")
+	asJSON := fs.Bool("json", false, "print one JSON object per event")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
+	switch {
+	case fs.NArg() > 0:
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case o.connect != "" && o.listen != "":
+		return errors.New("-connect and -listen exclude each other")
+	case o.hold < 0 || o.ping < 0 || o.every <= 0:
+		return errors.New("-hold and -ping must not be negative, -every must be positive")
+	case o.hold > 0 && o.connect == "":
+		return errors.New("-hold goes with -connect")
 	}
+	r := &reporter{w: stdout, json: *asJSON}
+	switch {
+	case o.system:
+		return system(r)
+	case o.listen != "":
+		return listen(ctx, r, o)
+	case o.connect != "":
+		return connect(ctx, r, o)
+	}
+	return demo(ctx, r, o)
+}
 
-	fmt.Fprintf(stdout, "config    %v\n", cfg)
-	fmt.Fprintf(stdout, "timeout   %v  (a dead peer on an idle connection is noticed after this)\n", cfg.Timeout())
+// A reporter prints events, as text or JSON lines.
+type reporter struct {
+	mu   sync.Mutex
+	w    io.Writer
+	json bool
+}
+
+type fields map[string]any
+
+func (r *reporter) event(kind string, f fields, text string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := time.Now()
+	if r.json {
+		f["time"], f["event"] = now.Format(time.RFC3339Nano), kind
+		b, _ := json.Marshal(f)
+		fmt.Fprintf(r.w, "%s\n", b)
+		return
+	}
+	fmt.Fprintf(r.w, "%s %-9s %s\n", now.Format("15:04:05.000"), kind, text)
+}
+
+func (r *reporter) config(cfg keepalive.Config) {
+	r.event("config", fields{"config": cfg.String(), "timeout": cfg.Timeout().String()},
+		fmt.Sprintf("%v: a dead idle peer is noticed after %v", cfg, cfg.Timeout()))
 	if err := cfg.Coherent(); err != nil {
-		fmt.Fprintf(stdout, "warning   %v\n", err)
+		r.event("warning", fields{"warning": err.Error()}, err.Error())
 	}
+}
 
-	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+// socket reports what the kernel holds for conn.
+func (r *reporter) socket(what string, conn net.Conn) error {
+	st, err := keepalive.Get(conn)
+	if err != nil {
+		return err
+	}
+	r.event(what, fields{"local": conn.LocalAddr().String(), "remote": conn.RemoteAddr().String(), "keepalive": st.Enabled,
+		"config": st.Config.String(), "timeout": st.Config.Timeout().String()},
+		fmt.Sprintf("%v -> %v: keep-alive %v (timeout %v)", conn.LocalAddr(), conn.RemoteAddr(), st, st.Config.Timeout()))
+	return nil
+}
+
+func system(r *reporter) error {
+	d, err := keepalive.SystemDefaults()
+	if err != nil {
+		return err
+	}
+	r.event("system", fields{"config": d.Config.String(), "idle_timeout": d.Config.Timeout().String(),
+		"busy_timeout": d.BusyTimeout.String(), "retries": d.Retries},
+		fmt.Sprintf("%v: a dead idle peer is noticed after %v; a dead peer with data in flight after %v (tcp_retries2 = %d)",
+			d.Config, d.Config.Timeout(), d.BusyTimeout, d.Retries))
+	return nil
+}
+
+func demo(ctx context.Context, r *reporter, o options) error {
+	r.config(o.cfg)
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	d := keepalive.NewDialer(keepalive.WithKeepalive(cfg))
-	if *connect != "" {
-		conn, err := d.DialContext(ctx, "tcp", *connect)
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		return show(stdout, "dialed", conn)
-	}
-
-	ln, err := keepalive.ListenConfig(cfg).Listen(ctx, "tcp", "127.0.0.1:0")
+	ln, err := keepalive.ListenConfig(o.cfg).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
@@ -78,7 +169,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			accepted <- c
 		}
 	}()
-	conn, err := d.DialContext(ctx, "tcp", ln.Addr().String())
+	conn, err := keepalive.NewDialer(keepalive.WithKeepalive(o.cfg)).DialContext(ctx, "tcp", ln.Addr().String())
 	if err != nil {
 		return err
 	}
@@ -88,15 +179,165 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return errors.New("loopback listener accepted nothing")
 	}
 	defer peer.Close()
-	return errors.Join(show(stdout, "dialed", conn), show(stdout, "accepted", peer))
+	return errors.Join(r.socket("dialed", conn), r.socket("accepted", peer))
 }
 
-// show prints what the kernel holds for conn.
-func show(w io.Writer, what string, conn net.Conn) error {
-	st, err := keepalive.Get(conn)
+func connect(ctx context.Context, r *reporter, o options) error {
+	r.config(o.cfg)
+	dctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	conn, err := keepalive.NewDialer(keepalive.WithKeepalive(o.cfg)).DialContext(dctx, "tcp", o.connect)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "%-9s %v -> %v\n          keep-alive %v\n          timeout %v\n", what, conn.LocalAddr(), conn.RemoteAddr(), st, st.Config.Timeout())
-	return nil
+	defer conn.Close()
+	if err := r.socket("dialed", conn); err != nil {
+		return err
+	}
+	if o.hold == 0 {
+		return nil
+	}
+	return hold(ctx, r, o, conn)
+}
+
+// hold watches conn until it dies, o.hold passes, or ctx is done.
+func hold(ctx context.Context, r *reporter, o options, conn net.Conn) error {
+	start := time.Now()
+	var mu sync.Mutex
+	lastHeard, received := start, 0
+	died := make(chan error, 2)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := conn.Read(buf)
+			mu.Lock()
+			received += n
+			if n > 0 {
+				lastHeard = time.Now()
+			}
+			mu.Unlock()
+			if err != nil {
+				died <- err
+				return
+			}
+		}
+	}()
+	var ping <-chan time.Time
+	if o.ping > 0 {
+		t := time.NewTicker(o.ping)
+		defer t.Stop()
+		ping = t.C
+	}
+	alive := time.NewTicker(o.every)
+	defer alive.Stop()
+	deadline := time.NewTimer(o.hold)
+	defer deadline.Stop()
+	sent := 0
+	summary := func(outcome string) {
+		mu.Lock()
+		defer mu.Unlock()
+		r.event("summary", fields{"outcome": outcome, "held": time.Since(start).String(), "sent": sent, "received": received},
+			fmt.Sprintf("%s after %v; %d bytes sent, %d received", outcome, time.Since(start).Round(time.Millisecond), sent, received))
+	}
+	for {
+		select {
+		case <-ping:
+			if _, err := conn.Write([]byte{0}); err != nil {
+				died <- err
+				continue
+			}
+			sent++
+		case <-alive.C:
+			mu.Lock()
+			quiet := time.Since(lastHeard)
+			mu.Unlock()
+			r.event("alive", fields{"held": time.Since(start).String(), "quiet": quiet.String()},
+				fmt.Sprintf("still open after %v (nothing heard for %v)", time.Since(start).Round(time.Second), quiet.Round(time.Second)))
+		case err := <-died:
+			mu.Lock()
+			quiet := time.Since(lastHeard)
+			mu.Unlock()
+			how := describe(err)
+			r.event("died", fields{"how": how, "error": err.Error(), "held": time.Since(start).String(), "quiet": quiet.String()},
+				fmt.Sprintf("%s after %v, %v after the peer was last heard (%v)", how, time.Since(start).Round(time.Millisecond), quiet.Round(time.Millisecond), err))
+			summary("died: " + how)
+			return errDied
+		case <-deadline.C:
+			summary("still open")
+			return nil
+		case <-ctx.Done():
+			summary("interrupted, still open")
+			return nil
+		}
+	}
+}
+
+// describe says how a connection ended, in an operator's words.
+func describe(err error) string {
+	switch {
+	case errors.Is(err, syscall.ETIMEDOUT):
+		return "timed out (ETIMEDOUT: keep-alive probes or the user timeout went unanswered)"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "reset by the peer or a middlebox (ECONNRESET)"
+	case errors.Is(err, syscall.EPIPE):
+		return "broken pipe (EPIPE)"
+	case errors.Is(err, io.EOF):
+		return "closed by the peer (EOF)"
+	}
+	return "failed"
+}
+
+func listen(ctx context.Context, r *reporter, o options) error {
+	r.config(o.cfg)
+	ln, err := keepalive.ListenConfig(o.cfg).Listen(ctx, "tcp", o.listen)
+	if err != nil {
+		return err
+	}
+	r.event("listening", fields{"addr": ln.Addr().String()}, "on "+ln.Addr().String())
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	open := map[net.Conn]bool{}
+	stop := context.AfterFunc(ctx, func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for c := range open {
+			c.Close()
+		}
+	})
+	defer stop()
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			wg.Wait()
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		mu.Lock()
+		open[conn] = true
+		mu.Unlock()
+		if err := r.socket("accepted", conn); err != nil {
+			r.event("error", fields{"error": err.Error()}, err.Error())
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			_, err := io.Copy(io.Discard, conn)
+			if err == nil {
+				err = io.EOF
+			}
+			if ctx.Err() == nil {
+				how := describe(err)
+				r.event("closed", fields{"remote": conn.RemoteAddr().String(), "how": how, "error": err.Error(), "held": time.Since(start).String()},
+					fmt.Sprintf("%v: %s after %v", conn.RemoteAddr(), how, time.Since(start).Round(time.Millisecond)))
+			}
+			mu.Lock()
+			delete(open, conn)
+			mu.Unlock()
+			conn.Close()
+		}()
+	}
 }

@@ -37,6 +37,10 @@ type End struct {
 	//   "busy": keep writing, and reading, until a call fails
 	Mode    string
 	Readers int
+
+	// NoGreeting skips the greeting, for a listening End whose client is
+	// not an End.
+	NoGreeting bool
 }
 
 // A Call is one failed call, as the End saw it.
@@ -129,11 +133,13 @@ func (e End) run() error {
 		if conn, err = ln.Accept(); err != nil {
 			return err
 		}
-		if _, err := io.ReadFull(conn, make([]byte, len(greeting))); err != nil {
-			return err
-		}
-		if _, err := io.WriteString(conn, greeting); err != nil {
-			return err
+		if !e.NoGreeting {
+			if _, err := io.ReadFull(conn, make([]byte, len(greeting))); err != nil {
+				return err
+			}
+			if _, err := io.WriteString(conn, greeting); err != nil {
+				return err
+			}
 		}
 	}
 	defer conn.Close()

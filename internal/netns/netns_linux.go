@@ -117,16 +117,24 @@ const EndEnv = "KEEPALIVE_NETNS_END"
 // process is killed when the test ends.
 func (n *Network) Start(ns string, e End) *Process {
 	n.t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		n.t.Fatal(err)
-	}
 	spec, err := json.Marshal(e)
 	if err != nil {
 		n.t.Fatal(err)
 	}
+	return n.Run(ns, EndEnv+"="+string(spec))
+}
+
+// Run runs the test binary again in namespace ns, with env added to its
+// environment and no test selected: its init or TestMain must act on
+// env. The process is killed when the test ends.
+func (n *Network) Run(ns string, env ...string) *Process {
+	n.t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		n.t.Fatal(err)
+	}
 	cmd := exec.Command("ip", "netns", "exec", ns, exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), EndEnv+"="+string(spec))
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
