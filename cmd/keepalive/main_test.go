@@ -168,7 +168,9 @@ func TestListen(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-config", "idle=11s,user-timeout=3s"}, &out, &out) }()
+	go func() {
+		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-config", "idle=11s,user-timeout=3s"}, &out, &out)
+	}()
 	var addr string
 	require.Eventually(t, func() bool {
 		_, rest, ok := strings.Cut(out.String(), "listening on ")
