@@ -252,14 +252,14 @@ func hold(ctx context.Context, r *reporter, o options, conn net.Conn) error {
 			quiet := time.Since(lastHeard)
 			mu.Unlock()
 			r.event("alive", fields{"held": time.Since(start).String(), "quiet": quiet.String()},
-				fmt.Sprintf("still open after %v (nothing heard for %v)", time.Since(start).Round(time.Second), quiet.Round(time.Second)))
+				fmt.Sprintf("still open after %v (no data received for %v)", time.Since(start).Round(time.Second), quiet.Round(time.Second)))
 		case err := <-died:
 			mu.Lock()
 			quiet := time.Since(lastHeard)
 			mu.Unlock()
 			how := describe(err)
 			r.event("died", fields{"how": how, "error": err.Error(), "held": time.Since(start).String(), "quiet": quiet.String()},
-				fmt.Sprintf("%s after %v, %v after the peer was last heard (%v)", how, time.Since(start).Round(time.Millisecond), quiet.Round(time.Millisecond), err))
+				fmt.Sprintf("%s after %v, no data received for %v (%v)", how, time.Since(start).Round(time.Millisecond), quiet.Round(time.Millisecond), err))
 			summary("died: " + how)
 			return errDied
 		case <-deadline.C:
