@@ -1,8 +1,11 @@
 package keepalive_test
 
 import (
+	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -135,4 +138,46 @@ func ExampleConfig_Coherent() {
 	// Output:
 	// 30s
 	// keepalive: UserTimeout 20s overrides Count 9: an idle connection to a dead peer is dropped after 1 unanswered probe(s) at 30s, not after 9 at 2m30s
+}
+
+// A Config as a command-line flag, with flag.TextVar.
+func ExampleConfig_flag() {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	var cfg keepalive.Config
+	fs.TextVar(&cfg, "keepalive", keepalive.Within(10*time.Second), "TCP keep-alive settings")
+	fs.Parse([]string{"-keepalive", "idle=20s,interval=2s,count=5"})
+	fmt.Println(cfg)
+	// Output: idle=20s,interval=2s,count=5
+}
+
+// A Config in a JSON (or YAML) configuration file, through its text form.
+func ExampleConfig_json() {
+	var conf struct {
+		Keepalive keepalive.Config `json:"keepalive"`
+	}
+	if err := json.Unmarshal([]byte(`{"keepalive": "keepalives_idle=30,keepalives_count=3,tcp_user_timeout=45000"}`), &conf); err != nil {
+		panic(err)
+	}
+	out, _ := json.Marshal(conf)
+	fmt.Println(string(out))
+	// Output: {"keepalive":"idle=30s,interval=15s,count=3,user-timeout=45s"}
+}
+
+// A Config in structured logs: slog.LogValuer.
+func ExampleConfig_LogValue() {
+	log := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{} // deterministic output
+		}
+		return a
+	}}))
+	log.Info("dialing", "keepalive", keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second})
+	// Output: level=INFO msg=dialing keepalive.idle=30s keepalive.interval=5s keepalive.count=3 keepalive.user_timeout=45s
+}
+
+// A Config for a detection bound.
+func ExampleWithin() {
+	cfg := keepalive.Within(10 * time.Second)
+	fmt.Println(cfg, cfg.Timeout())
+	// Output: idle=5s,interval=1s,count=3,user-timeout=8s 8s
 }
