@@ -102,13 +102,20 @@ func BenchmarkDialAccept(b *testing.B) {
 	}
 }
 
-func BenchmarkSet(b *testing.B) {
+// benchConn is a connection to a loopback listener with Go's defaults.
+func benchConn(b *testing.B) *net.TCPConn {
+	b.Helper()
 	ln := benchListen(b, &net.ListenConfig{})
 	sink(b, ln)
 	c, err := net.Dial("tcp", ln.Addr().String())
 	require.NoError(b, err)
-	defer c.Close()
+	b.Cleanup(func() { c.Close() })
 	b.ReportAllocs()
+	return c.(*net.TCPConn)
+}
+
+func BenchmarkSet(b *testing.B) {
+	c := benchConn(b)
 	for b.Loop() {
 		if err := keepalive.Set(c, cfg); err != nil {
 			b.Fatal(err)
@@ -117,12 +124,7 @@ func BenchmarkSet(b *testing.B) {
 }
 
 func BenchmarkGet(b *testing.B) {
-	ln := benchListen(b, &net.ListenConfig{})
-	sink(b, ln)
-	c, err := net.Dial("tcp", ln.Addr().String())
-	require.NoError(b, err)
-	defer c.Close()
-	b.ReportAllocs()
+	c := benchConn(b)
 	for b.Loop() {
 		if _, err := keepalive.Get(c); err != nil {
 			b.Fatal(err)
@@ -132,15 +134,9 @@ func BenchmarkGet(b *testing.B) {
 
 // BenchmarkSetKeepAliveConfig is Go's own Set, for comparison.
 func BenchmarkSetKeepAliveConfig(b *testing.B) {
-	ln := benchListen(b, &net.ListenConfig{})
-	sink(b, ln)
-	c, err := net.Dial("tcp", ln.Addr().String())
-	require.NoError(b, err)
-	defer c.Close()
-	tc := c.(*net.TCPConn)
-	b.ReportAllocs()
+	c := benchConn(b)
 	for b.Loop() {
-		if err := tc.SetKeepAliveConfig(goKeepAlive); err != nil {
+		if err := c.SetKeepAliveConfig(goKeepAlive); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -543,11 +543,7 @@ func TestConcurrentUse(t *testing.T) {
 				if !assert.NoError(t, err) {
 					return
 				}
-				assert.NoError(t, keepalive.Set(c, cfg))
-				st, err := keepalive.Get(c)
-				assert.NoError(t, err)
-				assert.Equal(t, cfg, st.Config)
-				c.Close()
+				setAndGet(t, c)
 			}
 		}()
 		go func() {
@@ -557,17 +553,23 @@ func TestConcurrentUse(t *testing.T) {
 				if !ok {
 					return
 				}
-				assert.NoError(t, keepalive.Set(c, cfg))
-				st, err := keepalive.Get(c)
-				assert.NoError(t, err)
-				assert.Equal(t, cfg, st.Config)
-				c.Close()
+				setAndGet(t, c)
 			}
 		}()
 	}
 	workers.Wait()
 	ln.Close()
 	wg.Wait()
+}
+
+// setAndGet sets cfg on c, reads it back, and closes c; safe from any
+// goroutine.
+func setAndGet(t *testing.T, c net.Conn) {
+	defer c.Close()
+	assert.NoError(t, keepalive.Set(c, cfg))
+	st, err := keepalive.Get(c)
+	assert.NoError(t, err)
+	assert.Equal(t, cfg, st.Config)
 }
 
 // tlsPair returns both ends of a TLS connection over loopback TCP.

@@ -27,14 +27,13 @@ import (
 	"os"
 	"os/signal"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/tcpkeepalive/keepalive"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	defer stop()
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	switch {
@@ -274,15 +273,13 @@ func hold(ctx context.Context, r *reporter, o options, conn net.Conn) error {
 
 // describe says how a connection ended, in an operator's words.
 func describe(err error) string {
-	switch {
-	case errors.Is(err, syscall.ETIMEDOUT):
-		return "timed out (ETIMEDOUT: keep-alive probes or the user timeout went unanswered)"
-	case errors.Is(err, syscall.ECONNRESET):
-		return "reset by the peer or a middlebox (ECONNRESET)"
-	case errors.Is(err, syscall.EPIPE):
-		return "broken pipe (EPIPE)"
-	case errors.Is(err, io.EOF):
+	if errors.Is(err, io.EOF) {
 		return "closed by the peer (EOF)"
+	}
+	for _, e := range errnoWords {
+		if errors.Is(err, e.err) {
+			return e.words
+		}
 	}
 	return "failed"
 }
