@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -49,6 +51,7 @@ func New(t testing.TB) *Network {
 	if why := Available(); why != "" {
 		t.Skip("skipping: " + why)
 	}
+	sweepOnce.Do(sweep)
 	id := fmt.Sprintf("ka%d-%d", os.Getpid(), seq.Add(1))
 	n := &Network{Client: id + "-c", Router: id + "-r", Peer: id + "-p", t: t}
 	t.Cleanup(n.remove)
@@ -69,6 +72,31 @@ func New(t testing.TB) *Network {
 	n.ip("-n", n.Peer, "route", "add", "default", "via", routerP)
 	n.run("ip", "netns", "exec", n.Router, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward")
 	return n
+}
+
+var (
+	sweepOnce sync.Once
+	ourName   = regexp.MustCompile(`^ka(\d+)-\d+-[crp]$`)
+)
+
+// sweep removes the namespaces of test processes that died before their
+// cleanup ran (killed by a timeout, say): ours by name, their process
+// gone.
+func sweep() {
+	entries, err := os.ReadDir("/run/netns")
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		m := ourName.FindStringSubmatch(e.Name())
+		if m == nil {
+			continue
+		}
+		if _, err := os.Stat("/proc/" + m[1]); err == nil {
+			continue // its test is still running
+		}
+		exec.Command("ip", "netns", "del", e.Name()).Run()
+	}
 }
 
 // Cut makes the peer vanish: the router drops everything between the two
