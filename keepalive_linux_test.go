@@ -371,7 +371,8 @@ func TestMultipathTCP(t *testing.T) {
 		require.Len(t, reported, 1)
 		assert.ErrorIs(t, reported[0], errors.ErrUnsupported)
 		assert.ErrorIs(t, reported[0], unix.ENOPROTOOPT)
-		assert.Contains(t, reported[0].Error(), "setsockopt TCP_USER_TIMEOUT")
+		assert.Equal(t, "set tcp "+accepted.LocalAddr().String()+"->"+accepted.RemoteAddr().String()+
+			": keepalive: Multipath TCP socket refused setsockopt TCP_USER_TIMEOUT: protocol not available: unsupported operation", reported[0].Error())
 	})
 	t.Run("Set on a Multipath TCP conn", func(t *testing.T) {
 		dialed, _ := pair(t, listen(t, nil), mptcpDialer())

@@ -2,7 +2,6 @@ package keepalive
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"net"
 	"os"
@@ -193,8 +192,24 @@ func setOption(fd int, o option, v int, refused *[]error) error {
 }
 
 // mptcpError reports the options a Multipath TCP socket refused.
-func mptcpError(refused []error) error {
-	return fmt.Errorf("keepalive: Multipath TCP socket: %w", errors.Join(append([]error{errors.ErrUnsupported}, refused...)...))
+func mptcpError(refused []error) error { return &refusedError{refused} }
+
+// A refusedError matches errors.ErrUnsupported and each refusal.
+type refusedError struct{ refused []error }
+
+func (e *refusedError) Error() string {
+	s := "keepalive: Multipath TCP socket refused "
+	for i, err := range e.refused {
+		if i > 0 {
+			s += "; "
+		}
+		s += err.Error()
+	}
+	return s + ": " + errors.ErrUnsupported.Error()
+}
+
+func (e *refusedError) Unwrap() []error {
+	return append([]error{errors.ErrUnsupported}, e.refused...)
 }
 
 // isRefusal reports the errors with which a socket says it does not
