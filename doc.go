@@ -14,8 +14,11 @@
 //
 // Go's Dialer and ListenConfig set their own keep-alive values (15s, 15s,
 // 9 probes when KeepAlive is zero) after any Control hook has run, so
-// values set from a hook are overwritten; this package turns Go's off
-// where it sets its own. Keep-alive alone never fires while sent data is
+// values set from a hook are overwritten. This package gives dialers the
+// values through Go's own KeepAliveConfig (and only the user timeout,
+// which Go has no field for, through a hook), and turns Go's per-accept
+// keep-alive off on listeners, whose accepted sockets inherit the values
+// from the listening socket. Keep-alive alone never fires while sent data is
 // unacknowledged, so a busy connection to a dead peer lives about 15
 // minutes on Linux: Config.UserTimeout (TCP_USER_TIMEOUT) bounds that,
 // and Config documents how it interacts with Count. Since Go 1.24 Linux

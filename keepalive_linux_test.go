@@ -133,12 +133,24 @@ func TestHooksCompose(t *testing.T) {
 			assert.Equal(t, int32(1), ran.Load())
 			assert.Equal(t, ours, readKernel(t, dialed))
 
+			// Without a user timeout the library needs no hook of its own;
+			// the Dialer's stays and runs.
+			d = tt.dialer(&ran, false)
+			noUserTimeout := cfg
+			noUserTimeout.UserTimeout = 0
+			keepalive.WithKeepalive(noUserTimeout)(d)
+			dialed, _ = pair(t, listen(t, nil), d)
+			assert.Equal(t, int32(2), ran.Load())
+			want := ours
+			want.UserTimeout = 0
+			assert.Equal(t, want, readKernel(t, dialed))
+
 			d = tt.dialer(&ran, true)
 			keepalive.WithKeepalive(cfg)(d)
 			ln := listen(t, nil)
 			_, err := d.Dial("tcp", ln.Addr().String())
 			assert.ErrorIs(t, err, errHook)
-			assert.Equal(t, int32(2), ran.Load())
+			assert.Equal(t, int32(3), ran.Load())
 		})
 	}
 }
