@@ -61,12 +61,6 @@ func WithKeepalive(c Config) DialOption {
 	}
 }
 
-// goConfig is c as Go's own keep-alive takes it: zero fields mean Go's
-// defaults there too, and System (-1) leaves a value alone.
-func goConfig(c Config) net.KeepAliveConfig {
-	return net.KeepAliveConfig{Enable: true, Idle: c.Idle, Interval: c.Interval, Count: c.Count}
-}
-
 // dialHook returns what a dial must do before connecting: fail for an
 // invalid c, set the user timeout, or nothing (nil).
 func dialHook(c Config) func(ctx context.Context, network, address string, rc syscall.RawConn) error {

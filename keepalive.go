@@ -29,13 +29,6 @@ const (
 	defaultCount    = 9
 )
 
-// The unit each option takes in the kernel. Durations are rounded up to
-// it, never down, so that a positive value never becomes zero.
-const (
-	keepaliveUnit   = time.Second
-	userTimeoutUnit = time.Millisecond
-)
-
 // Config is a TCP keep-alive configuration. The zero value is Go's own
 // default, keep-alive on with 15s idle, 15s interval and 9 probes, and
 // no user timeout, just as a zero net.Dialer would set.
@@ -80,15 +73,6 @@ type Config struct {
 	UserTimeout time.Duration
 }
 
-// limits is what a platform's kernel accepts, after rounding.
-type limits struct {
-	os             string
-	maxIdle        time.Duration
-	maxInterval    time.Duration
-	maxCount       int
-	maxUserTimeout time.Duration // 0: the platform has no user timeout
-}
-
 // A ConfigError reports a Config field that the running platform cannot
 // take. Validate, Set, dialing and listening return it before anything
 // is set on a socket.
@@ -116,39 +100,50 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 //
 // A Config whose UserTimeout overrides Count is valid (gRPC-style
 // configurations rely on it); Coherent reports it.
-func (c Config) Validate() error { return c.validate(platform) }
+func (c Config) Validate() error { return c.validate(platform()) }
 
-func (c Config) validate(l limits) error {
+func (c Config) validate(t *sockopts) error {
 	var errs []error
-	durationField := func(field string, d, max time.Duration, unit time.Duration) {
+	lacks := func(field, value string) {
+		why := t.note
+		if why == "" {
+			why = t.os + " has no such option"
+		}
+		errs = append(errs, &ConfigError{field, value, why, errors.ErrUnsupported})
+	}
+	durationField := func(field string, d time.Duration, o sockopt) {
 		switch {
 		case d == System || d == 0:
 		case d < 0:
 			errs = append(errs, &ConfigError{field, d.String(), "negative; use 0 for Go's default or keepalive.System for the system's", nil})
-		case roundUp(d, unit) > max:
-			errs = append(errs, &ConfigError{field, d.String(), fmt.Sprintf("above the limit of %v on %s", max, l.os), nil})
+		case !o.exists():
+			lacks(field, d.String())
+		case o.value(d) < o.min || o.value(d) > o.max:
+			errs = append(errs, &ConfigError{field, d.String(), o.limit(t.os), nil})
 		}
 	}
-	durationField("Idle", c.Idle, l.maxIdle, keepaliveUnit)
-	durationField("Interval", c.Interval, l.maxInterval, keepaliveUnit)
+	durationField("Idle", c.Idle, t.idle)
+	durationField("Interval", c.Interval, t.interval)
 	switch {
 	case c.Count == System || c.Count == 0:
 	case c.Count < 0:
 		errs = append(errs, &ConfigError{"Count", strconv.Itoa(c.Count), "negative; use 0 for Go's default or keepalive.System for the system's", nil})
-	case c.Count > l.maxCount:
-		errs = append(errs, &ConfigError{"Count", strconv.Itoa(c.Count), fmt.Sprintf("outside 1..%d on %s", l.maxCount, l.os), nil})
+	case !t.count.exists():
+		lacks("Count", strconv.Itoa(c.Count))
+	case int64(c.Count) < t.count.min || int64(c.Count) > t.count.max:
+		errs = append(errs, &ConfigError{"Count", strconv.Itoa(c.Count), t.count.limit(t.os), nil})
 	}
-	if c.UserTimeout > 0 && l.maxUserTimeout == 0 {
-		errs = append(errs, &ConfigError{"UserTimeout", c.UserTimeout.String(), l.os + " has no user timeout", errors.ErrUnsupported})
+	if c.UserTimeout > 0 && !t.userTimeout.exists() {
+		errs = append(errs, &ConfigError{"UserTimeout", c.UserTimeout.String(), t.os + " has no user timeout", errors.ErrUnsupported})
 	} else {
-		durationField("UserTimeout", c.UserTimeout, l.maxUserTimeout, userTimeoutUnit)
+		durationField("UserTimeout", c.UserTimeout, t.userTimeout)
 	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
 	// System fields count at the platform's maximum: the bound must not
 	// overflow whatever the system holds.
-	r := c.resolved(Config{Idle: l.maxIdle, Interval: l.maxInterval, Count: l.maxCount})
+	r := c.resolved(Config{Idle: t.idle.maxDuration(), Interval: t.interval.maxDuration(), Count: int(min(t.count.max, math.MaxInt32))})
 	if r.Interval > 0 && (time.Duration(r.Count) > (math.MaxInt64-r.Idle)/r.Interval) {
 		return &ConfigError{"Timeout", "Idle + Interval*Count", "overflows time.Duration", nil}
 	}
@@ -173,7 +168,21 @@ func roundUp(d, unit time.Duration) time.Duration {
 // resolved returns c as the kernel will hold it: Go's defaults for zero
 // fields, durations rounded up to the kernel's units, System fields taken
 // from sys (or left System when sys has zero there).
-func (c Config) resolved(sys Config) Config {
+func (c Config) resolved(sys Config) Config { return c.resolvedFor(platform(), sys) }
+
+// resolvedFor is resolved for the system of table t.
+func (c Config) resolvedFor(t *sockopts, sys Config) Config {
+	// Where the system lacks an option, Go's default cannot be set:
+	// the field is the system's, as for System.
+	if c.Idle == 0 && !t.idle.exists() {
+		c.Idle = System
+	}
+	if c.Interval == 0 && !t.interval.exists() {
+		c.Interval = System
+	}
+	if c.Count == 0 && !t.count.exists() {
+		c.Count = System
+	}
 	resolve := func(d, def, sys time.Duration, unit time.Duration) time.Duration {
 		switch {
 		case d == 0:
@@ -184,10 +193,10 @@ func (c Config) resolved(sys Config) Config {
 		return roundUp(d, unit)
 	}
 	r := Config{
-		Idle:        resolve(c.Idle, defaultIdle, sys.Idle, keepaliveUnit),
-		Interval:    resolve(c.Interval, defaultInterval, sys.Interval, keepaliveUnit),
+		Idle:        resolve(c.Idle, defaultIdle, sys.Idle, t.idle.step()),
+		Interval:    resolve(c.Interval, defaultInterval, sys.Interval, t.interval.step()),
 		Count:       c.Count,
-		UserTimeout: roundUp(c.UserTimeout, userTimeoutUnit),
+		UserTimeout: roundUp(c.UserTimeout, t.userTimeout.step()),
 	}
 	switch {
 	case c.Count == 0:
@@ -304,10 +313,10 @@ func (c Config) String() string {
 			b.WriteString(d.String())
 		}
 	}
-	writeDuration("idle", r.Idle, c.Idle)
-	writeDuration("interval", r.Interval, c.Interval)
+	writeDuration("idle", r.Idle, r.Idle)
+	writeDuration("interval", r.Interval, r.Interval)
 	b.WriteString(",count=")
-	if c.Count == System {
+	if r.Count == System {
 		b.WriteString("system")
 	} else {
 		b.WriteString(strconv.Itoa(r.Count))
@@ -329,8 +338,8 @@ func (c Config) LogValue() slog.Value {
 		}
 		return slog.Duration(key, d)
 	}
-	attrs := []slog.Attr{attr("idle", r.Idle, c.Idle), attr("interval", r.Interval, c.Interval)}
-	if c.Count == System {
+	attrs := []slog.Attr{attr("idle", r.Idle, r.Idle), attr("interval", r.Interval, r.Interval)}
+	if r.Count == System {
 		attrs = append(attrs, slog.String("count", "system"))
 	} else {
 		attrs = append(attrs, slog.Int("count", r.Count))

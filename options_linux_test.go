@@ -25,7 +25,7 @@ func socket(t *testing.T, typ, proto int) int {
 // TestKernelErrorsNameTheOption goes below Validate, to the kernel.
 func TestKernelErrorsNameTheOption(t *testing.T) {
 	fd := socket(t, unix.SOCK_STREAM, unix.IPPROTO_TCP)
-	err := setFD(fd, Config{Idle: 10 * time.Second, Count: 200})
+	err := setFD(uintptr(fd), Config{Idle: 10 * time.Second, Count: 200})
 	var se *os.SyscallError
 	require.ErrorAs(t, err, &se)
 	assert.EqualError(t, err, "setsockopt TCP_KEEPCNT: invalid argument")
@@ -34,17 +34,22 @@ func TestKernelErrorsNameTheOption(t *testing.T) {
 	// A UDP socket has no TCP options, and is not Multipath TCP: a plain
 	// error, not a partial success.
 	udp := socket(t, unix.SOCK_DGRAM, unix.IPPROTO_UDP)
-	err = setFD(udp, Config{UserTimeout: time.Second})
+	err = setFD(uintptr(udp), Config{UserTimeout: time.Second})
 	assert.EqualError(t, err, "setsockopt TCP_USER_TIMEOUT: protocol not available")
 	assert.False(t, errors.Is(err, errors.ErrUnsupported))
-	assert.ErrorIs(t, checkTCP(udp), errNotTCP)
-	assert.NoError(t, checkTCP(fd))
+	assert.ErrorIs(t, checkTCP(uintptr(udp)), errNotTCP)
+	assert.NoError(t, checkTCP(uintptr(fd)))
 }
 
 // TestTimeoutOverflow uses limits no Linux kernel has: on Linux the
 // field limits keep the bound far from overflowing.
 func TestTimeoutOverflow(t *testing.T) {
-	huge := limits{os: "test", maxIdle: math.MaxInt64, maxInterval: math.MaxInt64, maxCount: math.MaxInt32}
+	huge := &sockopts{
+		os:       "test",
+		idle:     sockopt{name: "idle", unit: time.Nanosecond, min: 1, max: math.MaxInt64},
+		interval: sockopt{name: "interval", unit: time.Nanosecond, min: 1, max: math.MaxInt64},
+		count:    sockopt{name: "count", min: 1, max: math.MaxInt32},
+	}
 	err := Config{Idle: time.Hour, Interval: 1 << 40, Count: 1 << 30}.validate(huge)
 	var ce *ConfigError
 	require.ErrorAs(t, err, &ce)
@@ -53,13 +58,11 @@ func TestTimeoutOverflow(t *testing.T) {
 	assert.NoError(t, Config{Idle: time.Hour, Interval: time.Hour, Count: 1000}.validate(huge))
 	// System fields count at the limit.
 	assert.Error(t, Config{Count: System}.validate(huge))
-	assert.NoError(t, Config{Idle: 32767 * time.Second, Interval: 32767 * time.Second, Count: 127}.validate(platform))
+	assert.NoError(t, Config{Idle: 32767 * time.Second, Interval: 32767 * time.Second, Count: 127}.validate(linuxOptions))
 }
 
 func TestNoUserTimeoutPlatform(t *testing.T) {
-	l := platform
-	l.os, l.maxUserTimeout = "plan9", 0
-	err := Config{UserTimeout: time.Second}.validate(l)
+	err := Config{UserTimeout: time.Second}.validate(plan9Options)
 	assert.ErrorIs(t, err, errors.ErrUnsupported)
 	assert.Contains(t, err.Error(), "plan9 has no user timeout")
 }

@@ -1,31 +1,23 @@
-//go:build !linux
+//go:build !unix && !windows
 
 package keepalive
 
 import (
-	"errors"
 	"fmt"
-	"math"
 	"net"
 	"runtime"
 	"syscall"
 	"time"
 )
 
-// Elsewhere the library sets keep-alive through Go's own
-// (*net.TCPConn).SetKeepAliveConfig, which takes whole seconds as an int
-// on every system; it has no user timeout and no read-back. Native
-// support for each system slots in as its own options_GOOS.go file
-// defining the functions below.
-var platform = limits{
-	os:          runtime.GOOS,
-	maxIdle:     math.MaxInt32 * time.Second,
-	maxInterval: math.MaxInt32 * time.Second,
-	maxCount:    math.MaxInt32,
-}
-
-func unsupported(what string) error {
-	return fmt.Errorf("keepalive: %s on %s: %w", what, runtime.GOOS, errors.ErrUnsupported)
+// js/wasm and wasip1 have no TCP socket options; plan9 has only the
+// keep-alive period that a connection's ctl file takes, which Go's own
+// (*net.TCPConn).SetKeepAliveConfig writes.
+func platform() *sockopts {
+	if runtime.GOOS == "plan9" {
+		return plan9Options
+	}
+	return noOptions(runtime.GOOS)
 }
 
 func retransmitLimits() (int, time.Duration, error) {
@@ -38,8 +30,8 @@ func systemDefaults() (Config, error) {
 
 func setConn(sc syscall.Conn, c Config, _ bool) error {
 	tc, ok := sc.(*net.TCPConn)
-	if !ok {
-		return unsupported(fmt.Sprintf("keep-alive on a %T", sc))
+	if !ok || !platform().keepAlive.exists() {
+		return unsupported(fmt.Sprintf("setting keep-alive on a %T", sc))
 	}
 	return tc.SetKeepAliveConfig(goConfig(c))
 }
@@ -59,18 +51,5 @@ func control(Config) func(network, address string, rc syscall.RawConn) error {
 
 // setUserTimeout is never reached: Validate refuses a UserTimeout here.
 func setUserTimeout(syscall.RawConn, Config) error {
-	return unsupported("TCP_USER_TIMEOUT")
-}
-
-// configureListenConfig leaves the work to Go's own keep-alive, which
-// sets c on each accepted connection.
-func configureListenConfig(lc *net.ListenConfig, c Config) {
-	lc.KeepAliveConfig = goConfig(c)
-	verr := c.Validate()
-	lc.Control = func(network, _ string, _ syscall.RawConn) error {
-		if !isTCPNetwork(network) {
-			return nil
-		}
-		return verr
-	}
+	return unsupported("setting a user timeout")
 }

@@ -1,0 +1,3 @@
+package keepalive
+
+func platform() *sockopts { return openbsdOptions }

@@ -1,0 +1,86 @@
+package keepalive
+
+import (
+	"errors"
+	"os"
+	"sync"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/windows"
+)
+
+// platform detects once what the running Windows accepts, as Go's net
+// does (internal/syscall/windows.SupportTCPKeepAliveIdle): it tries the
+// options on a fresh socket, and falls back to the version (TCP_KEEPIDLE
+// and TCP_KEEPINTVL since build 16299, 1709; TCP_KEEPCNT since 15063,
+// 1703) where no socket can be made.
+var platform = sync.OnceValue(func() *sockopts {
+	s, err := windows.Socket(windows.AF_INET, windows.SOCK_STREAM, windows.IPPROTO_TCP)
+	if err != nil {
+		major, _, build := windows.RtlGetNtVersionNumbers()
+		build &= 0xffff
+		return windowsFor(major >= 10 && build >= 16299, major >= 10 && build >= 15063)
+	}
+	defer windows.Closesocket(s)
+	has := func(opt int) bool {
+		return !errors.Is(windows.SetsockoptInt(s, windows.IPPROTO_TCP, opt, 1), windows.WSAENOPROTOOPT)
+	}
+	return windowsFor(has(windows.TCP_KEEPIDLE) && has(windows.TCP_KEEPINTVL), has(windows.TCP_KEEPCNT))
+})
+
+// soType is SO_TYPE (winsock2.h), which golang.org/x/sys/windows lacks.
+const soType = 0x1008
+
+func setsockoptInt(fd uintptr, o sockopt, v int) error {
+	return windows.SetsockoptInt(windows.Handle(fd), o.level, o.num, v)
+}
+
+func getsockoptInt(fd uintptr, o sockopt) (int, error) {
+	return windows.GetsockoptInt(windows.Handle(fd), o.level, o.num)
+}
+
+// setKeepaliveVals sets keep-alive on, with idle and interval, where
+// Windows has no TCP_KEEPIDLE and TCP_KEEPINTVL.
+func setKeepaliveVals(fd uintptr, v tcpKeepalive) error {
+	var ret uint32
+	err := windows.WSAIoctl(windows.Handle(fd), windows.SIO_KEEPALIVE_VALS, (*byte)(unsafe.Pointer(&v)), uint32(unsafe.Sizeof(v)), nil, 0, &ret, nil, 0)
+	if err != nil {
+		return os.NewSyscallError("wsaioctl SIO_KEEPALIVE_VALS", err)
+	}
+	return nil
+}
+
+func isRefusal(err error) bool { return err == windows.WSAENOPROTOOPT }
+
+// refuser names what refused an option: the running Windows, which
+// lacks it.
+func refuser(uintptr) string { return "windows" }
+
+// checkTCP rejects sockets that are not TCP streams, before anything is
+// set on them.
+func checkTCP(fd uintptr) error {
+	typ, err := windows.GetsockoptInt(windows.Handle(fd), windows.SOL_SOCKET, soType)
+	if err != nil {
+		return os.NewSyscallError("getsockopt SO_TYPE", err)
+	}
+	sa, err := windows.Getsockname(windows.Handle(fd))
+	if err != nil {
+		return os.NewSyscallError("getsockname", err)
+	}
+	switch sa.(type) {
+	case *windows.SockaddrInet4, *windows.SockaddrInet6:
+		if typ == windows.SOCK_STREAM {
+			return nil
+		}
+	}
+	return errNotTCP
+}
+
+func retransmitLimits() (int, time.Duration, error) {
+	return 0, 0, unsupported("reading the system's retransmission limits")
+}
+
+func systemDefaults() (Config, error) {
+	return Config{}, unsupported("reading the system's keep-alive defaults")
+}

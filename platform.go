@@ -1,0 +1,408 @@
+package keepalive
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// This file describes, for every system Go runs TCP on, which socket
+// options carry each Config field, in which unit and within which
+// limits. It is built on every system, so that the tests running on
+// Linux check every system's conversions; each options_GOOS.go file
+// picks its own table and does the system calls.
+
+// A sockopt is one socket option as one kernel takes it. The zero
+// sockopt is an option the system does not have.
+type sockopt struct {
+	name       string // as errors and the README name it, e.g. "TCP_KEEPIDLE"
+	level, num int
+
+	// unit is what one step of the value means: time.Second for an
+	// option in seconds; 0 for a count or a flag.
+	unit time.Duration
+
+	// min and max bound the value, in unit steps, as the kernel checks
+	// it (or as far as the int the library passes can go).
+	min, max int64
+
+	// inherited is true where accepted sockets are known to copy the
+	// option from their listening socket.
+	inherited bool
+
+	// goUnit is the unit in which Go's own (*net.TCPConn).
+	// SetKeepAliveConfig writes this option, 0 where it does not set it.
+	// Where it differs from unit, Go's value means something else to
+	// the kernel, and the library scales what it gives Go.
+	goUnit time.Duration
+}
+
+func (o sockopt) exists() bool { return o.name != "" }
+
+// value converts a positive d to the kernel's units, rounding up so
+// that a positive duration never becomes zero.
+func (o sockopt) value(d time.Duration) int64 {
+	return int64(roundUp(d, o.unit) / o.unit)
+}
+
+// duration converts a value read from the kernel back to a duration.
+func (o sockopt) duration(v int64) time.Duration {
+	if o.unit == 0 {
+		return time.Duration(v)
+	}
+	if v > math.MaxInt64/int64(o.unit) {
+		return math.MaxInt64
+	}
+	return time.Duration(v) * o.unit
+}
+
+// limit describes the range of o in the terms of a Config field.
+func (o sockopt) limit(os string) string {
+	if o.unit == 0 {
+		return "outside " + strconv.FormatInt(o.min, 10) + ".." + strconv.FormatInt(o.max, 10) + " on " + os
+	}
+	if o.min <= 1 {
+		return "above the limit of " + o.duration(o.max).String() + " on " + os
+	}
+	return "outside " + o.duration(o.min).String() + ".." + o.duration(o.max).String() + " on " + os
+}
+
+// sockopts is one system's table.
+type sockopts struct {
+	os string
+
+	keepAlive   sockopt // SO_KEEPALIVE
+	idle        sockopt // Config.Idle
+	interval    sockopt // Config.Interval
+	count       sockopt // Config.Count
+	userTimeout sockopt // Config.UserTimeout
+
+	// readBack is true where getsockopt returns what was set.
+	readBack bool
+
+	// ioctl is true where idle and interval are set together, with
+	// SIO_KEEPALIVE_VALS (Windows before 10 1709).
+	ioctl bool
+
+	// note explains, in errors, why the system lacks options.
+	note string
+}
+
+// Levels and flags, the same on every system that has them.
+const (
+	solSocketBSD   = 0xffff // SOL_SOCKET on the BSDs, darwin, solaris, illumos, aix and windows
+	solSocketLinux = 0x1
+	ipprotoTCP     = 0x6
+	soKeepAliveBSD = 0x8 // SO_KEEPALIVE on the same systems
+	soKeepAliveLnx = 0x9
+	maxInt32       = math.MaxInt32
+	maxUint32      = math.MaxUint32
+)
+
+// Every table lists SO_KEEPALIVE the same way but for its numbers.
+func keepAliveOpt(level, num int) sockopt {
+	return sockopt{name: "SO_KEEPALIVE", level: level, num: num, min: 0, max: 1, inherited: true}
+}
+
+// linuxOptions: include/net/tcp.h (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL,
+// MAX_TCP_KEEPCNT) and do_tcp_setsockopt in net/ipv4/tcp.c, which takes
+// TCP_USER_TIMEOUT as a non-negative int of milliseconds.
+// inet_csk_clone_lock copies the whole socket to an accepted one.
+var linuxOptions = &sockopts{
+	os:          "linux",
+	keepAlive:   keepAliveOpt(solSocketLinux, soKeepAliveLnx),
+	idle:        sockopt{"TCP_KEEPIDLE", ipprotoTCP, 0x4, time.Second, 1, 32767, true, time.Second},
+	interval:    sockopt{"TCP_KEEPINTVL", ipprotoTCP, 0x5, time.Second, 1, 32767, true, time.Second},
+	count:       sockopt{"TCP_KEEPCNT", ipprotoTCP, 0x6, 0, 1, 127, true, 1},
+	userTimeout: sockopt{"TCP_USER_TIMEOUT", ipprotoTCP, 0x12, time.Millisecond, 0, maxInt32, true, 0},
+	readBack:    true,
+}
+
+// darwinOptions: xnu bsd/netinet/tcp.h for the numbers, and
+// bsd/netinet/tcp_usrreq.c (tcp_ctloutput), which takes TCP_KEEPALIVE,
+// TCP_KEEPINTVL and TCP_RXT_CONNDROPTIME in seconds up to
+// UINT32_MAX/TCP_RETRANSHZ (1000) and TCP_KEEPCNT up to INT32_MAX.
+// tcp_input.c gives a socket accepted from the syncache the listener's
+// t_keepintvl and t_keepcnt but the system's t_keepidle, and no
+// t_rxt_conndroptime, so idle is set on each accepted connection.
+var darwinOptions = &sockopts{
+	os:          "darwin",
+	keepAlive:   keepAliveOpt(solSocketBSD, soKeepAliveBSD),
+	idle:        sockopt{"TCP_KEEPALIVE", ipprotoTCP, 0x10, time.Second, 1, maxUint32 / 1000, false, time.Second},
+	interval:    sockopt{"TCP_KEEPINTVL", ipprotoTCP, 0x101, time.Second, 1, maxUint32 / 1000, true, time.Second},
+	count:       sockopt{"TCP_KEEPCNT", ipprotoTCP, 0x102, 0, 1, maxInt32, true, 1},
+	userTimeout: sockopt{"TCP_RXT_CONNDROPTIME", ipprotoTCP, 0x80, time.Second, 0, maxUint32 / 1000, false, 0},
+	readBack:    true,
+}
+
+// freebsdOptions: sys/netinet/tcp.h for the numbers (TCP_MAXUNACKTIME,
+// 68 = 0x44, since FreeBSD 14; golang.org/x/sys exports it for riscv64
+// only) and tcp_default_ctloutput in sys/netinet/tcp_usrreq.c, which
+// takes these timers in seconds, refusing more than UINT_MAX/hz (hz is
+// 1000 by default). syncache_socket copies the keep-alive timers to the
+// accepted socket; TCP_MAXUNACKTIME is not known to be copied.
+var freebsdOptions = &sockopts{
+	os:          "freebsd",
+	keepAlive:   keepAliveOpt(solSocketBSD, soKeepAliveBSD),
+	idle:        sockopt{"TCP_KEEPIDLE", ipprotoTCP, 0x100, time.Second, 1, maxUint32 / 1000, true, time.Second},
+	interval:    sockopt{"TCP_KEEPINTVL", ipprotoTCP, 0x200, time.Second, 1, maxUint32 / 1000, true, time.Second},
+	count:       sockopt{"TCP_KEEPCNT", ipprotoTCP, 0x400, 0, 1, maxInt32, true, 1},
+	userTimeout: sockopt{"TCP_MAXUNACKTIME", ipprotoTCP, 0x44, time.Second, 0, maxUint32 / 1000, false, 0},
+	readBack:    true,
+}
+
+// netbsdOptions: sys/netinet/tcp_usrreq.c stores TCP_KEEPIDLE and
+// TCP_KEEPINTVL as given in t_keepidle and t_keepintvl, which
+// sys/netinet/tcp_timer.h counts in slow ticks ("All TCPTV_* constants
+// are in units of slow ticks (typically 500 ms)"; TCP_TIMER_ARM
+// multiplies by hz/PR_SLOWHZ), although tcp(4) says seconds: Go's own
+// keep-alive, which writes seconds, gets half the time it asks for.
+// The callout takes an int of hz ticks, so the value stays below
+// INT_MAX/(hz/PR_SLOWHZ), here for hz up to 1000. NetBSD has no user
+// timeout, and it is not known that accepted sockets keep the
+// listener's timers.
+var netbsdOptions = &sockopts{
+	os:        "netbsd",
+	keepAlive: keepAliveOpt(solSocketBSD, soKeepAliveBSD),
+	idle:      sockopt{"TCP_KEEPIDLE", ipprotoTCP, 0x3, 500 * time.Millisecond, 1, maxInt32 / 500, false, time.Second},
+	interval:  sockopt{"TCP_KEEPINTVL", ipprotoTCP, 0x5, 500 * time.Millisecond, 1, maxInt32 / 500, false, time.Second},
+	count:     sockopt{"TCP_KEEPCNT", ipprotoTCP, 0x6, 0, 1, maxInt32, false, 1},
+	readBack:  true,
+	note:      "netbsd has no per-socket user timeout",
+}
+
+// dragonflyOptions: DragonFly takes TCP_KEEPIDLE and TCP_KEEPINTVL in
+// seconds since 5.8 (__DragonFly_version 500702, "Change tcp keepalive
+// options from ms to seconds", commits list 2019-07; Go issue 65809);
+// dragonflyMillisOptions are the milliseconds of earlier releases. There
+// is no user timeout, and it is not known that accepted sockets keep the
+// listener's timers.
+var dragonflyOptions = &sockopts{
+	os:        "dragonfly",
+	keepAlive: keepAliveOpt(solSocketBSD, soKeepAliveBSD),
+	idle:      sockopt{"TCP_KEEPIDLE", ipprotoTCP, 0x100, time.Second, 1, maxInt32 / 1000, false, time.Second},
+	interval:  sockopt{"TCP_KEEPINTVL", ipprotoTCP, 0x200, time.Second, 1, maxInt32 / 1000, false, time.Second},
+	count:     sockopt{"TCP_KEEPCNT", ipprotoTCP, 0x400, 0, 1, maxInt32, false, 1},
+	readBack:  true,
+	note:      "dragonfly has no per-socket user timeout",
+}
+
+var dragonflyMillisOptions = &sockopts{
+	os:        "dragonfly",
+	keepAlive: dragonflyOptions.keepAlive,
+	idle:      sockopt{"TCP_KEEPIDLE", ipprotoTCP, 0x100, time.Millisecond, 1, maxInt32, false, time.Second},
+	interval:  sockopt{"TCP_KEEPINTVL", ipprotoTCP, 0x200, time.Millisecond, 1, maxInt32, false, time.Second},
+	count:     dragonflyOptions.count,
+	readBack:  true,
+	note:      dragonflyOptions.note,
+}
+
+// dragonflyFor picks the table for a kern.osreldate.
+func dragonflyFor(osreldate uint32) *sockopts {
+	if osreldate < 500702 {
+		return dragonflyMillisOptions
+	}
+	return dragonflyOptions
+}
+
+// openbsdOptions: OpenBSD has only SO_KEEPALIVE per socket; the timers
+// are the net.inet.tcp.keepidle and keepintvl sysctls (tcp(4)).
+var openbsdOptions = &sockopts{
+	os:        "openbsd",
+	keepAlive: keepAliveOpt(solSocketBSD, soKeepAliveBSD),
+	readBack:  true,
+	note:      "openbsd sets keep-alive timers only system-wide (sysctl net.inet.tcp.keepidle, keepintvl)",
+}
+
+// illumosOptions: usr/src/uts/common/inet/tcp/tcp_opt_data.c
+// (tcp_opt_set): TCP_KEEPIDLE is seconds within tcp_keepalive_interval's
+// range (10s to 10 days), TCP_KEEPINTVL seconds within the connection's
+// RTO bounds (by default 400ms to 60s, so 1..60), TCP_KEEPCNT positive
+// (Interval*Count must stay within tcp_keepalive_abort_interval's range,
+// which the kernel checks), TCP_ABORT_THRESHOLD milliseconds. Accepted
+// sockets are not known to keep them all, so they are set per connection.
+var illumosOptions = &sockopts{
+	os:          "illumos",
+	keepAlive:   keepAliveOpt(solSocketBSD, soKeepAliveBSD),
+	idle:        sockopt{"TCP_KEEPIDLE", ipprotoTCP, 0x22, time.Second, 10, 864000, false, time.Second},
+	interval:    sockopt{"TCP_KEEPINTVL", ipprotoTCP, 0x24, time.Second, 1, 60, false, time.Second},
+	count:       sockopt{"TCP_KEEPCNT", ipprotoTCP, 0x23, 0, 1, maxInt32, false, 1},
+	userTimeout: sockopt{"TCP_ABORT_THRESHOLD", ipprotoTCP, 0x11, time.Millisecond, 0, maxInt32, false, 0},
+	readBack:    true,
+}
+
+// solarisOptions: Oracle Solaris 11.4 numbers TCP_KEEPIDLE, TCP_KEEPINTVL
+// and TCP_KEEPCNT 0x1D, 0x1E and 0x1F, not illumos's (which
+// golang.org/x/sys gives for both); Go's net/tcpsockopt_solaris.go
+// defines them likewise. tcp(4P) takes idle and interval in seconds, 10s
+// at least. TCP_ABORT_THRESHOLD (0x11) is milliseconds.
+var solarisOptions = &sockopts{
+	os:          "solaris",
+	keepAlive:   keepAliveOpt(solSocketBSD, soKeepAliveBSD),
+	idle:        sockopt{"TCP_KEEPIDLE", ipprotoTCP, 0x1D, time.Second, 10, 864000, false, time.Second},
+	interval:    sockopt{"TCP_KEEPINTVL", ipprotoTCP, 0x1E, time.Second, 10, 864000, false, time.Second},
+	count:       sockopt{"TCP_KEEPCNT", ipprotoTCP, 0x1F, 0, 1, maxInt32, false, 1},
+	userTimeout: sockopt{"TCP_ABORT_THRESHOLD", ipprotoTCP, 0x11, time.Millisecond, 0, maxInt32, false, 0},
+	readBack:    true,
+}
+
+// solarisLegacyOptions: before 11.4, Oracle Solaris has only
+// TCP_KEEPALIVE_THRESHOLD (0x16, milliseconds, 10s to 10 days) for the
+// idle time; TCP_KEEPALIVE_ABORT_THRESHOLD bounds the whole probing and
+// is not an interval, so Interval and Count are refused.
+var solarisLegacyOptions = &sockopts{
+	os:          "solaris",
+	keepAlive:   solarisOptions.keepAlive,
+	idle:        sockopt{"TCP_KEEPALIVE_THRESHOLD", ipprotoTCP, 0x16, time.Millisecond, 10000, 864000000, false, time.Millisecond},
+	userTimeout: solarisOptions.userTimeout,
+	readBack:    true,
+	note:        "Oracle Solaris before 11.4 has no TCP_KEEPINTVL or TCP_KEEPCNT",
+}
+
+// solarisFor picks the table for the version uname reports ("11.4.0.15.0").
+func solarisFor(version string) *sockopts {
+	major, rest, _ := strings.Cut(version, ".")
+	minor, _, _ := strings.Cut(rest, ".")
+	ma, err1 := strconv.Atoi(major)
+	mi, err2 := strconv.Atoi(minor)
+	if err1 == nil && err2 == nil && (ma > 11 || ma == 11 && mi >= 4) {
+		return solarisOptions
+	}
+	return solarisLegacyOptions
+}
+
+// aixOptions: AIX numbers TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT
+// 0x11, 0x12 and 0x13 (golang.org/x/sys), but no source at hand settles
+// whether the socket options count seconds or the half seconds of the
+// tcp_keepidle and tcp_keepintvl network options (no(1)), so the library
+// sets SO_KEEPALIVE and TCP_KEEPCNT and refuses the timers rather than
+// guess.
+var aixOptions = &sockopts{
+	os:        "aix",
+	keepAlive: keepAliveOpt(solSocketBSD, soKeepAliveBSD),
+	count:     sockopt{"TCP_KEEPCNT", ipprotoTCP, 0x13, 0, 1, maxInt32, false, 1},
+	readBack:  true,
+	note:      "the unit of aix's TCP_KEEPIDLE and TCP_KEEPINTVL is not settled",
+}
+
+// windowsOptions: ws2ipdef.h numbers and the IPPROTO_TCP socket options
+// page of the Win32 documentation: TCP_KEEPIDLE (3) and TCP_KEEPINTVL
+// (17) in seconds since Windows 10 1709, TCP_KEEPCNT (16) from 0 to 255
+// since 1703, TCP_MAXRT (5) in seconds. Accepted sockets are set per
+// connection (Go's own keep-alive does it for each).
+var windowsOptions = &sockopts{
+	os:          "windows",
+	keepAlive:   sockopt{name: "SO_KEEPALIVE", level: solSocketBSD, num: soKeepAliveBSD, max: 1, inherited: false},
+	idle:        sockopt{"TCP_KEEPIDLE", ipprotoTCP, 3, time.Second, 1, maxInt32, false, time.Second},
+	interval:    sockopt{"TCP_KEEPINTVL", ipprotoTCP, 17, time.Second, 1, maxInt32, false, time.Second},
+	count:       sockopt{"TCP_KEEPCNT", ipprotoTCP, 16, 0, 1, 255, false, 1},
+	userTimeout: sockopt{"TCP_MAXRT", ipprotoTCP, 5, time.Second, 0, maxInt32, false, 0},
+	readBack:    true,
+}
+
+// windowsLegacyOptions: before Windows 10 1709, idle and interval go
+// together through WSAIoctl(SIO_KEEPALIVE_VALS) in milliseconds (struct
+// tcp_keepalive, three ULONGs), which cannot be read back; the probe
+// count is fixed at 10 (the SIO_KEEPALIVE_VALS page), unless TCP_KEEPCNT
+// exists (1703).
+var windowsLegacyOptions = &sockopts{
+	os:          "windows",
+	keepAlive:   windowsOptions.keepAlive,
+	idle:        sockopt{"SIO_KEEPALIVE_VALS", 0, 0, time.Millisecond, 1, maxUint32, false, time.Millisecond},
+	interval:    sockopt{"SIO_KEEPALIVE_VALS", 0, 0, time.Millisecond, 1, maxUint32, false, time.Millisecond},
+	userTimeout: windowsOptions.userTimeout,
+	ioctl:       true,
+	note:        "Windows before 10 1703 fixes the probe count at 10",
+}
+
+// windowsFor picks the table for what the running Windows accepts.
+func windowsFor(idleAndInterval, count bool) *sockopts {
+	if idleAndInterval {
+		return windowsOptions
+	}
+	t := *windowsLegacyOptions
+	if count {
+		t.count = windowsOptions.count
+		t.note = ""
+	}
+	return &t
+}
+
+// A tcpKeepalive is Windows' struct tcp_keepalive (mstcpip.h), the input
+// of SIO_KEEPALIVE_VALS: three ULONGs, the times in milliseconds.
+type tcpKeepalive struct {
+	OnOff    uint32
+	Time     uint32
+	Interval uint32
+}
+
+// keepaliveVals is r (resolved) as SIO_KEEPALIVE_VALS takes it.
+func keepaliveVals(t *sockopts, r Config) tcpKeepalive {
+	return tcpKeepalive{OnOff: 1, Time: uint32(t.idle.value(r.Idle)), Interval: uint32(t.interval.value(r.Interval))}
+}
+
+// plan9Options: Plan 9 has no socket options; its TCP takes
+// "keepalive n" (milliseconds between keep-alive messages) on the
+// connection's ctl file, as Go's net/tcpsockopt_plan9.go writes it.
+var plan9Options = &sockopts{
+	os:        "plan9",
+	keepAlive: sockopt{name: "ctl keepalive", max: 1},
+	idle:      sockopt{"ctl keepalive", 0, 0, time.Millisecond, 1, maxInt32, false, time.Millisecond},
+	note:      "plan9 has only the ctl file's keepalive period",
+}
+
+// noOptions: js/wasm and wasip1 have no TCP socket options at all.
+func noOptions(os string) *sockopts {
+	return &sockopts{os: os, note: os + " has no TCP socket options"}
+}
+
+// step is the unit to which durations for o are rounded: o's own, or a
+// second for an option the system lacks.
+func (o sockopt) step() time.Duration {
+	if o.unit == 0 {
+		return time.Second
+	}
+	return o.unit
+}
+
+// maxDuration is the largest duration o takes, 0 if the system lacks it.
+func (o sockopt) maxDuration() time.Duration {
+	if !o.exists() || o.unit == 0 {
+		return 0
+	}
+	return o.duration(o.max)
+}
+
+// unsupported is the error for what the running system cannot do.
+func unsupported(what string) error {
+	return fmt.Errorf("keepalive: %s on %s: %w", what, runtime.GOOS, errors.ErrUnsupported)
+}
+
+// goConfig is c as Go's own keep-alive must be given it for the kernel
+// to get what c asks.
+func goConfig(c Config) net.KeepAliveConfig { return goConfigFor(platform(), c) }
+
+// goConfigFor is c for Go's keep-alive on the system of table t: System
+// (-1) leaves alone what c leaves to the system and what Go does not set
+// or t lacks, and durations are scaled where Go writes another unit than
+// the kernel reads (NetBSD's slow ticks, DragonFly's milliseconds before
+// 5.8), so that Go writes the value the kernel needs.
+func goConfigFor(t *sockopts, c Config) net.KeepAliveConfig {
+	r := c.resolvedFor(t, Config{})
+	scaled := func(o sockopt, d time.Duration) time.Duration {
+		if d == System || !o.exists() || o.goUnit == 0 {
+			return System
+		}
+		return time.Duration(o.value(d)) * o.goUnit
+	}
+	count := r.Count
+	if !t.count.exists() || t.count.goUnit == 0 {
+		count = System
+	}
+	return net.KeepAliveConfig{Enable: true, Idle: scaled(t.idle, r.Idle), Interval: scaled(t.interval, r.Interval), Count: count}
+}

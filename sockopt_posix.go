@@ -1,0 +1,255 @@
+//go:build unix || windows
+
+package keepalive
+
+import (
+	"errors"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// This file sets and reads the options of platform()'s table on the
+// systems with socket options. Each system's files give the table and
+// the primitives: setsockoptInt, getsockoptInt, setKeepaliveVals,
+// isRefusal, refuser and checkTCP.
+
+// setConn applies a valid c to sc's socket; generic asks to check first
+// that the socket is TCP.
+func setConn(sc syscall.Conn, c Config, generic bool) error {
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	return setRaw(rc, c, generic)
+}
+
+// A sockOp carries one Set, Get or user-timeout call into
+// RawConn.Control. Its closures are made once per pooled sockOp, so that
+// Set and Get allocate nothing beyond SyscallConn itself.
+type sockOp struct {
+	c                     Config
+	generic               bool
+	state                 State
+	err                   error
+	set, get, userTimeout func(fd uintptr)
+}
+
+var sockOps = sync.Pool{New: func() any {
+	o := new(sockOp)
+	o.set = func(fd uintptr) {
+		if o.err = o.check(fd); o.err == nil {
+			o.err = setFD(fd, o.c)
+		}
+	}
+	o.get = func(fd uintptr) {
+		if o.err = o.check(fd); o.err == nil {
+			o.state, o.err = getFD(fd)
+		}
+	}
+	o.userTimeout = func(fd uintptr) {
+		t := platform()
+		var refused []error
+		if o.err = setOption(fd, t.userTimeout, t.userTimeout.value(o.c.UserTimeout), &refused); o.err == nil && refused != nil {
+			o.err = refusal(fd, refused)
+		}
+	}
+	return o
+}}
+
+func (o *sockOp) check(fd uintptr) error {
+	if o.generic {
+		return checkTCP(fd)
+	}
+	return nil
+}
+
+// control runs one of o's closures on rc and returns o to the pool.
+func (o *sockOp) control(rc syscall.RawConn, fn func(uintptr)) error {
+	err := rc.Control(fn)
+	if err == nil {
+		err = o.err
+	}
+	*o = sockOp{set: o.set, get: o.get, userTimeout: o.userTimeout}
+	sockOps.Put(o)
+	return err
+}
+
+func setRaw(rc syscall.RawConn, c Config, generic bool) error {
+	o := sockOps.Get().(*sockOp)
+	o.c, o.generic = c, generic
+	return o.control(rc, o.set)
+}
+
+// setUserTimeout sets the user timeout alone, from a dial hook.
+func setUserTimeout(rc syscall.RawConn, c Config) error {
+	o := sockOps.Get().(*sockOp)
+	o.c = c
+	return o.control(rc, o.userTimeout)
+}
+
+// setFD sets each option c asks for exactly once. The user timeout goes
+// first and SO_KEEPALIVE last, so that the keep-alive timer starts with
+// the final values. Interval goes before Count, which illumos checks
+// against it.
+func setFD(fd uintptr, c Config) error {
+	t := platform()
+	var refused []error
+	r := c.resolved(Config{})
+	if t.ioctl {
+		// SIO_KEEPALIVE_VALS sets both or neither, and turns
+		// keep-alive on.
+		if r.Idle == System || r.Interval == System {
+			return unsupported("leaving idle or interval to the system while setting the other with SIO_KEEPALIVE_VALS")
+		}
+		if err := setKeepaliveVals(fd, keepaliveVals(t, r)); err != nil {
+			return err
+		}
+	}
+	steps := [...]struct {
+		on  bool
+		opt sockopt
+		v   int64
+	}{
+		{r.UserTimeout > 0, t.userTimeout, t.userTimeout.value(r.UserTimeout)},
+		{r.Idle != System && !t.ioctl, t.idle, t.idle.value(r.Idle)},
+		{r.Interval != System && !t.ioctl, t.interval, t.interval.value(r.Interval)},
+		{r.Count != System, t.count, int64(r.Count)},
+		{true, t.keepAlive, 1},
+	}
+	for _, s := range steps {
+		if !s.on {
+			continue
+		}
+		if err := setOption(fd, s.opt, s.v, &refused); err != nil {
+			return err
+		}
+	}
+	if refused != nil {
+		return refusal(fd, refused)
+	}
+	return nil
+}
+
+// setOption sets one option. A refusal that refuser accepts as the
+// socket lacking the option is added to refused, and not returned, so
+// that the caller can set the rest.
+func setOption(fd uintptr, o sockopt, v int64, refused *[]error) error {
+	err := setsockoptInt(fd, o, int(v))
+	if err == nil {
+		return nil
+	}
+	serr := os.NewSyscallError("setsockopt "+o.name, err)
+	if isRefusal(err) && refuser(fd) != "" {
+		*refused = append(*refused, serr)
+		return nil
+	}
+	return serr
+}
+
+// refusal reports the options a socket refused.
+func refusal(fd uintptr, refused []error) error { return &refusedError{refuser(fd), refused} }
+
+// A refusedError matches errors.ErrUnsupported and each refusal.
+type refusedError struct {
+	by      string
+	refused []error
+}
+
+func (e *refusedError) Error() string {
+	s := "keepalive: " + e.by + " refused "
+	for i, err := range e.refused {
+		if i > 0 {
+			s += "; "
+		}
+		s += err.Error()
+	}
+	return s + ": " + errors.ErrUnsupported.Error()
+}
+
+func (e *refusedError) Unwrap() []error {
+	return append([]error{errors.ErrUnsupported}, e.refused...)
+}
+
+func getConn(sc syscall.Conn, generic bool) (State, error) {
+	if !platform().readBack {
+		return State{}, unsupported("reading keep-alive settings back")
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return State{}, err
+	}
+	o := sockOps.Get().(*sockOp)
+	o.generic = generic
+	err = rc.Control(o.get)
+	if err == nil {
+		err = o.err
+	}
+	s := o.state
+	*o = sockOp{set: o.set, get: o.get, userTimeout: o.userTimeout}
+	sockOps.Put(o)
+	return s, err
+}
+
+// getFD reads back every option the table has. Options the system lacks
+// read System; a user timeout that the socket refuses reads 0, none.
+func getFD(fd uintptr) (State, error) {
+	t := platform()
+	var firstErr error
+	get := func(o sockopt) int64 {
+		if !o.exists() {
+			return System
+		}
+		v, err := getsockoptInt(fd, o)
+		if err != nil && firstErr == nil {
+			firstErr = os.NewSyscallError("getsockopt "+o.name, err)
+		}
+		return int64(v)
+	}
+	on := get(t.keepAlive)
+	idle := get(t.idle)
+	intvl := get(t.interval)
+	count := get(t.count)
+	if firstErr != nil {
+		return State{}, firstErr
+	}
+	var ut int64
+	if t.userTimeout.exists() {
+		v, err := getsockoptInt(fd, t.userTimeout)
+		if err != nil && (!isRefusal(err) || refuser(fd) == "") {
+			return State{}, os.NewSyscallError("getsockopt "+t.userTimeout.name, err)
+		}
+		ut = int64(v)
+	}
+	asDuration := func(o sockopt, v int64) time.Duration {
+		if v == System {
+			return System
+		}
+		return o.duration(v)
+	}
+	return State{
+		Enabled: on != 0,
+		Config: Config{
+			Idle:        asDuration(t.idle, idle),
+			Interval:    asDuration(t.interval, intvl),
+			Count:       int(count),
+			UserTimeout: t.userTimeout.duration(ut),
+		},
+	}, nil
+}
+
+// control returns the hook that applies c to a socket before it connects
+// or listens, or fails with c's Validate error.
+func control(c Config) func(network, address string, rc syscall.RawConn) error {
+	verr := c.Validate()
+	return func(network, _ string, rc syscall.RawConn) error {
+		if !isTCPNetwork(network) {
+			return nil
+		}
+		if verr != nil {
+			return verr
+		}
+		return setRaw(rc, c, false)
+	}
+}
