@@ -11,7 +11,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func platform() *sockopts { return linuxOptions }
+// linuxNative is linuxOptions with this architecture's SOL_SOCKET and
+// SO_KEEPALIVE, which differ on mips and sparc.
+var linuxNative = func() *sockopts {
+	t := *linuxOptions
+	t.keepAlive = keepAliveOpt(unix.SOL_SOCKET, unix.SO_KEEPALIVE)
+	return &t
+}()
+
+func platform() *sockopts { return linuxNative }
 
 // retransmitLimits reads tcp_retries2 and the largest retransmission
 // timeout (tcp_rto_max_ms since Linux 6.15, TCP_RTO_MAX = 120s before).

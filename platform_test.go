@@ -1,0 +1,217 @@
+package keepalive
+
+import (
+	"errors"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The tables of every system are checked here, on whatever system runs
+// the tests: a wrong unit or limit fails one of these cases.
+
+func TestTableUnits(t *testing.T) {
+	tests := []struct {
+		name  string
+		opt   sockopt
+		given time.Duration
+		want  int64
+	}{
+		{"linux idle rounds up to seconds", linuxOptions.idle, 1500 * time.Millisecond, 2},
+		{"linux user timeout in milliseconds", linuxOptions.userTimeout, 20 * time.Second, 20000},
+		{"darwin idle is TCP_KEEPALIVE in seconds", darwinOptions.idle, 30 * time.Second, 30},
+		{"darwin conndroptime in seconds", darwinOptions.userTimeout, 1500 * time.Millisecond, 2},
+		{"freebsd maxunacktime in seconds", freebsdOptions.userTimeout, 45 * time.Second, 45},
+		{"netbsd idle in 500ms slow ticks", netbsdOptions.idle, 15 * time.Second, 30},
+		{"netbsd interval rounds up to a tick", netbsdOptions.interval, 1200 * time.Millisecond, 3},
+		{"dragonfly 5.8 idle in seconds", dragonflyOptions.idle, 15 * time.Second, 15},
+		{"dragonfly before 5.8 idle in milliseconds", dragonflyMillisOptions.idle, 15 * time.Second, 15000},
+		{"dragonfly before 5.8 interval in milliseconds", dragonflyMillisOptions.interval, 1500 * time.Microsecond, 2},
+		{"illumos abort threshold in milliseconds", illumosOptions.userTimeout, 20 * time.Second, 20000},
+		{"solaris 11.4 idle in seconds", solarisOptions.idle, 10 * time.Second, 10},
+		{"solaris before 11.4 idle threshold in milliseconds", solarisLegacyOptions.idle, 10 * time.Second, 10000},
+		{"windows idle in seconds", windowsOptions.idle, 2 * time.Hour, 7200},
+		{"windows maxrt in seconds", windowsOptions.userTimeout, 500 * time.Millisecond, 1},
+		{"windows before 1709 idle in milliseconds", windowsLegacyOptions.idle, 2 * time.Hour, 7200000},
+		{"plan9 keepalive period in milliseconds", plan9Options.idle, 15 * time.Second, 15000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.opt.value(tt.given)
+			assert.Equal(t, tt.want, got)
+			// Reading the value back gives the rounded duration.
+			assert.Equal(t, roundUp(tt.given, tt.opt.unit), tt.opt.duration(got))
+		})
+	}
+}
+
+func TestTableLimits(t *testing.T) {
+	tests := []struct {
+		name  string
+		table *sockopts
+		c     Config
+		field string // "" when valid
+		limit string
+		unsup bool // wraps errors.ErrUnsupported
+	}{
+		{"linux count 127", linuxOptions, Config{Count: 127}, "", "", false},
+		{"linux count 128", linuxOptions, Config{Count: 128}, "Count", "outside 1..127 on linux", false},
+		{"darwin idle at UINT32_MAX/1000 s", darwinOptions, Config{Idle: 4294967 * time.Second}, "", "", false},
+		{"darwin idle above", darwinOptions, Config{Idle: 4294968 * time.Second}, "Idle", "above the limit of 1193h2m47s on darwin", false},
+		{"darwin user timeout", darwinOptions, Config{UserTimeout: 30 * time.Second}, "", "", false},
+		{"freebsd user timeout", freebsdOptions, Config{UserTimeout: 30 * time.Second}, "", "", false},
+		{"netbsd user timeout", netbsdOptions, Config{UserTimeout: time.Second}, "UserTimeout", "netbsd has no user timeout", true},
+		{"netbsd idle at INT_MAX/500 ticks", netbsdOptions, Config{Idle: 4294967 * 500 * time.Millisecond}, "", "", false},
+		{"netbsd idle above", netbsdOptions, Config{Idle: 4294968 * 500 * time.Millisecond}, "Idle", "above the limit of 596h31m23.5s on netbsd", false},
+		{"dragonfly before 5.8 idle at INT_MAX ms", dragonflyMillisOptions, Config{Idle: maxInt32 * time.Millisecond}, "", "", false},
+		{"dragonfly before 5.8 idle above", dragonflyMillisOptions, Config{Idle: (maxInt32 + 1) * time.Millisecond}, "Idle", "above the limit of 596h31m23.647s on dragonfly", false},
+		{"openbsd default config", openbsdOptions, Config{}, "", "", false},
+		{"openbsd idle", openbsdOptions, Config{Idle: 10 * time.Second}, "Idle", "system-wide", true},
+		{"openbsd count", openbsdOptions, Config{Count: 3}, "Count", "system-wide", true},
+		{"illumos idle below 10s", illumosOptions, Config{Idle: 9 * time.Second}, "Idle", "outside 10s..240h0m0s on illumos", false},
+		{"illumos interval 60s", illumosOptions, Config{Interval: 60 * time.Second}, "", "", false},
+		{"illumos interval 61s", illumosOptions, Config{Interval: 61 * time.Second}, "Interval", "above the limit of 1m0s on illumos", false},
+		{"solaris interval below 10s", solarisOptions, Config{Interval: 5 * time.Second}, "Interval", "outside 10s..240h0m0s on solaris", false},
+		{"solaris before 11.4 interval", solarisLegacyOptions, Config{Interval: 10 * time.Second}, "Interval", "before 11.4", true},
+		{"solaris before 11.4 idle below 10s", solarisLegacyOptions, Config{Idle: 9999 * time.Millisecond}, "Idle", "outside 10s..240h0m0s on solaris", false},
+		{"windows count 255", windowsOptions, Config{Count: 255}, "", "", false},
+		{"windows count 256", windowsOptions, Config{Count: 256}, "Count", "outside 1..255 on windows", false},
+		{"windows before 1703 count", windowsFor(false, false), Config{Count: 5}, "Count", "fixes the probe count at 10", true},
+		{"windows 1703 count", windowsFor(false, true), Config{Count: 5}, "", "", false},
+		{"aix count", aixOptions, Config{Count: 5}, "", "", false},
+		{"aix idle", aixOptions, Config{Idle: time.Minute}, "Idle", "not settled", true},
+		{"plan9 interval", plan9Options, Config{Interval: time.Second}, "Interval", "ctl file", true},
+		{"js anything", noOptions("js"), Config{Idle: time.Second}, "Idle", "js has no TCP socket options", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.c.validate(tt.table)
+			if tt.field == "" {
+				assert.NoError(t, err)
+				return
+			}
+			var ce *ConfigError
+			require.ErrorAs(t, err, &ce)
+			assert.Equal(t, tt.field, ce.Field)
+			assert.Contains(t, ce.Limit, tt.limit)
+			assert.Equal(t, tt.unsup, errors.Is(err, errors.ErrUnsupported))
+		})
+	}
+}
+
+func TestTableChoice(t *testing.T) {
+	tests := []struct {
+		name string
+		got  *sockopts
+		want *sockopts
+	}{
+		{"dragonfly 5.6", dragonflyFor(500600), dragonflyMillisOptions},
+		{"dragonfly 5.7 before the change", dragonflyFor(500701), dragonflyMillisOptions},
+		{"dragonfly 5.7 development patch 2", dragonflyFor(500702), dragonflyOptions},
+		{"dragonfly 6.4", dragonflyFor(600400), dragonflyOptions},
+		{"solaris 11.4", solarisFor("11.4.0.15.0"), solarisOptions},
+		{"solaris 11.3", solarisFor("11.3"), solarisLegacyOptions},
+		{"solaris 12", solarisFor("12.0"), solarisOptions},
+		{"solaris unreadable", solarisFor(""), solarisLegacyOptions},
+		{"windows 1709", windowsFor(true, true), windowsOptions},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Same(t, tt.want, tt.got)
+		})
+	}
+	legacy := windowsFor(false, false)
+	assert.True(t, legacy.ioctl)
+	assert.False(t, legacy.readBack, "SIO_KEEPALIVE_VALS cannot be read back")
+	assert.False(t, legacy.count.exists())
+	with1703 := windowsFor(false, true)
+	assert.True(t, with1703.ioctl)
+	assert.Equal(t, windowsOptions.count, with1703.count)
+	assert.False(t, windowsLegacyOptions.count.exists(), "windowsFor must not change the shared table")
+}
+
+// TestKeepaliveVals pins struct tcp_keepalive (mstcpip.h): three ULONGs,
+// onoff, keepalivetime and keepaliveinterval, in milliseconds.
+func TestKeepaliveVals(t *testing.T) {
+	var v tcpKeepalive
+	assert.Equal(t, uintptr(12), unsafe.Sizeof(v))
+	assert.Equal(t, uintptr(0), unsafe.Offsetof(v.OnOff))
+	assert.Equal(t, uintptr(4), unsafe.Offsetof(v.Time))
+	assert.Equal(t, uintptr(8), unsafe.Offsetof(v.Interval))
+
+	legacy := windowsFor(false, false)
+	tests := []struct {
+		name string
+		c    Config
+		want tcpKeepalive
+	}{
+		{"Go's defaults", Config{}, tcpKeepalive{1, 15000, 15000}},
+		{"rounded up to milliseconds", Config{Idle: 30 * time.Second, Interval: 1500500 * time.Microsecond}, tcpKeepalive{1, 30000, 1501}},
+		{"the largest", Config{Idle: maxUint32 * time.Millisecond, Interval: time.Millisecond}, tcpKeepalive{1, maxUint32, 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.NoError(t, tt.c.validate(legacy))
+			assert.Equal(t, tt.want, keepaliveVals(legacy, tt.c.resolvedFor(legacy, Config{})))
+		})
+	}
+}
+
+// TestGoConfigFor checks that what the library hands Go's own keep-alive
+// makes Go write the kernel's value: Go writes ceil(d/goUnit).
+func TestGoConfigFor(t *testing.T) {
+	tables := []*sockopts{
+		linuxOptions, darwinOptions, freebsdOptions, netbsdOptions, dragonflyOptions, dragonflyMillisOptions,
+		openbsdOptions, illumosOptions, solarisOptions, solarisLegacyOptions, aixOptions,
+		windowsOptions, windowsFor(false, false), windowsFor(false, true), plan9Options, noOptions("js"),
+	}
+	configs := []Config{
+		{},
+		{Idle: 10 * time.Second, Interval: 10 * time.Second, Count: 3},
+		{Idle: 12345 * time.Millisecond, Interval: 1500 * time.Millisecond, Count: 5},
+		{Idle: System, Interval: System, Count: System},
+	}
+	goWrites := func(d, unit time.Duration) int64 { return int64(roundUp(d, unit) / unit) }
+	for _, table := range tables {
+		for _, c := range configs {
+			if c.validate(table) != nil {
+				continue
+			}
+			t.Run(table.os+"/"+c.String(), func(t *testing.T) {
+				r := c.resolvedFor(table, Config{})
+				g := goConfigFor(table, c)
+				assert.True(t, g.Enable)
+				check := func(name string, o sockopt, want, given time.Duration) {
+					if want == System || !o.exists() || o.goUnit == 0 {
+						assert.Equal(t, time.Duration(System), given, "%s left alone", name)
+						return
+					}
+					assert.Equal(t, o.value(want), goWrites(given, o.goUnit), "%s as the kernel reads it", name)
+				}
+				check("idle", table.idle, r.Idle, g.Idle)
+				check("interval", table.interval, r.Interval, g.Interval)
+				if r.Count == System || !table.count.exists() {
+					assert.Equal(t, System, g.Count)
+				} else {
+					assert.Equal(t, r.Count, g.Count)
+				}
+			})
+		}
+	}
+	// The scaling itself, spelled out.
+	assert.Equal(t, 30*time.Second, goConfigFor(netbsdOptions, Config{Idle: 15 * time.Second}).Idle, "NetBSD: 30 slow ticks are 15s")
+	assert.Equal(t, 15000*time.Second, goConfigFor(dragonflyMillisOptions, Config{Idle: 15 * time.Second}).Idle, "DragonFly before 5.8: 15000 ms")
+	assert.Equal(t, 15*time.Second, goConfigFor(darwinOptions, Config{Idle: 15 * time.Second}).Idle)
+}
+
+// TestResolvedWithoutOption: where a system lacks an option, a zero
+// field is the system's value, as the README documents.
+func TestResolvedWithoutOption(t *testing.T) {
+	r := Config{}.resolvedFor(openbsdOptions, Config{})
+	assert.Equal(t, Config{Idle: System, Interval: System, Count: System}, r)
+	r = Config{}.resolvedFor(windowsFor(false, false), Config{})
+	assert.Equal(t, Config{Idle: defaultIdle, Interval: defaultInterval, Count: System}, r)
+}
