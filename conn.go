@@ -41,9 +41,10 @@ var (
 // set; a closed conn's error matches net.ErrClosed. On Linux, a Multipath
 // TCP socket refuses TCP_USER_TIMEOUT (and, on kernels before 6.x, some
 // keep-alive options): Set then applies everything else and returns an
-// error wrapping errors.ErrUnsupported that names what was refused. Any
-// other refusal by the kernel stops Set at that option. Errors are
-// *net.OpError values.
+// error wrapping errors.ErrUnsupported that names what was refused, as it
+// does where an older kernel lacks an option the system has since gained
+// (FreeBSD's TCP_MAXUNACKTIME before 14). Any other refusal by the
+// kernel stops Set at that option. Errors are *net.OpError values.
 func Set(conn net.Conn, c Config) error {
 	if err := c.Validate(); err != nil {
 		return opError("set", conn, err)
@@ -59,9 +60,10 @@ func Set(conn net.Conn, c Config) error {
 }
 
 // Get reads back what the kernel holds for conn. It accepts the same
-// conns as Set. On systems where the library cannot read the values back
-// it returns an error wrapping errors.ErrUnsupported. Errors are
-// *net.OpError values.
+// conns as Set. Fields of options the system lacks read System. On
+// systems where the values cannot be read back (Windows before 10 1709,
+// plan9, js/wasm, wasip1) it returns an error wrapping
+// errors.ErrUnsupported. Errors are *net.OpError values.
 func Get(conn net.Conn) (State, error) {
 	sc, generic, err := syscallConn(conn)
 	if err != nil {

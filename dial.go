@@ -103,8 +103,8 @@ func NewDialer(opts ...DialOption) *net.Dialer {
 // once the socket is connected; WithKeepalive and ListenConfig take care
 // of that for you.
 //
-// Where the library cannot set options through a raw socket (systems
-// other than Linux, for now) the hook returns an error wrapping
+// Where the library cannot set options through a raw socket (js/wasm,
+// wasip1, plan9) the hook returns an error wrapping
 // errors.ErrUnsupported that names the system.
 func Control(c Config) func(network, address string, rc syscall.RawConn) error {
 	return control(c)

@@ -16,7 +16,7 @@
 // 9 probes when KeepAlive is zero) after any Control hook has run, so
 // values set from a hook are overwritten. This package gives dialers the
 // values through Go's own KeepAliveConfig (and only the user timeout,
-// which Go has no field for, through a hook), and turns Go's per-accept
+// which Go has no field for, through a hook), and on Linux turns Go's per-accept
 // keep-alive off on listeners, whose accepted sockets inherit the values
 // from the listening socket. Keep-alive alone never fires while sent data is
 // unacknowledged, so a busy connection to a dead peer lives about 15
@@ -28,12 +28,28 @@
 //
 // # Systems
 //
-// Linux (and Android) is supported natively: every option is set with
-// setsockopt, limits are the kernel's, and Get reads the values back with
-// getsockopt. Elsewhere the package uses Go's own
-// (*net.TCPConn).SetKeepAliveConfig for Idle, Interval and Count; a
-// UserTimeout, Get, and the raw Control hook return errors wrapping
-// errors.ErrUnsupported that name the system.
+// Every system sets what its kernel has, natively, with the kernel's own
+// options, units and limits: Linux and Android (TCP_KEEPIDLE,
+// TCP_KEEPINTVL, TCP_KEEPCNT, TCP_USER_TIMEOUT), darwin and ios
+// (TCP_KEEPALIVE for the idle time, TCP_RXT_CONNDROPTIME for the user
+// timeout), FreeBSD (TCP_MAXUNACKTIME), NetBSD (whose timers count 500ms
+// ticks), DragonFly (seconds since 5.8, milliseconds before), illumos and
+// Oracle Solaris (TCP_ABORT_THRESHOLD; Solaris 11.4 numbers its options
+// unlike illumos), AIX (the probe count only), Windows (TCP_MAXRT;
+// SIO_KEEPALIVE_VALS before Windows 10 1709) and Plan 9 (the ctl file's
+// keepalive period). Validate checks the running system's limits. What a
+// system lacks is an error wrapping errors.ErrUnsupported that names the
+// field and the system; only a zero field, Go's default, is left to the
+// system where the system cannot set it, so that Config{} works
+// everywhere. Get reads the values back wherever getsockopt can. The
+// README's table gives each system's options, units, limits and sources.
+//
+// Outside Linux, accepted sockets are not known to keep every option of
+// their listening socket (darwin's lose the idle time), so ListenConfig
+// leaves Idle, Interval and Count to Go's per-accept keep-alive, scaled
+// to the kernel's unit where Go's is wrong, and refuses a UserTimeout
+// where accepted sockets do not inherit it; WrapListener sets everything
+// on each accepted connection.
 //
 // # When a peer dies
 //

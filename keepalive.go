@@ -51,8 +51,9 @@ const (
 type Config struct {
 	// Idle is how long the connection must be idle before the first
 	// keep-alive probe (TCP_KEEPIDLE). Zero means 15s; System leaves the
-	// system's value (2h on Linux). Rounded up to whole seconds; at most
-	// 32767s on Linux.
+	// system's value (2h on Linux). Rounded up to the kernel's unit
+	// (whole seconds on Linux); at most 32767s on Linux. Other systems'
+	// units and limits are in the README.
 	Idle time.Duration
 
 	// Interval is the time between unanswered probes (TCP_KEEPINTVL).
@@ -67,9 +68,12 @@ type Config struct {
 	Count int
 
 	// UserTimeout is how long sent data may stay unacknowledged before
-	// the connection is dropped (TCP_USER_TIMEOUT, Linux only). Zero and
-	// System leave the system's setting, which by default is none.
-	// Rounded up to whole milliseconds; at most 2^31-1 ms.
+	// the connection is dropped (TCP_USER_TIMEOUT on Linux;
+	// TCP_RXT_CONNDROPTIME on darwin, TCP_MAXUNACKTIME on FreeBSD,
+	// TCP_ABORT_THRESHOLD on illumos and Solaris, TCP_MAXRT on Windows;
+	// ErrUnsupported elsewhere). Zero and System leave the system's
+	// setting, which by default is none. Rounded up to the kernel's unit
+	// (whole milliseconds on Linux; at most 2^31-1 ms).
 	UserTimeout time.Duration
 }
 

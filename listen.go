@@ -10,7 +10,12 @@ import (
 // every connection they accept. On Linux the options are set once on the
 // listening socket and accepted connections inherit them, at no cost per
 // connection; Go's own per-accept keep-alive is turned off, because it
-// would overwrite them with its defaults.
+// would overwrite them with its defaults. Elsewhere accepted sockets are
+// not known to keep every option, so Go's per-accept keep-alive sets
+// Idle, Interval and Count (scaled to the kernel's unit where Go's is
+// wrong), and a UserTimeout fails Listen with an error wrapping
+// errors.ErrUnsupported where accepted sockets do not inherit it: use
+// WrapListener there.
 //
 // An invalid c fails Listen with its *ConfigError.
 //
