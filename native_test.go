@@ -1,0 +1,148 @@
+//go:build darwin || freebsd || netbsd || dragonfly || illumos || windows
+
+package keepalive_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tcpkeepalive/keepalive"
+)
+
+// These tests run on the systems whose kernels the library configures
+// natively outside Linux, on real loopback sockets, and read the values
+// back with each system's own getsockopt (native_GOOS_test.go), not
+// through the library. Only Linux runs in this project's CI, which
+// builds these for windows, darwin and freebsd (go test -c) and vets
+// them for the rest, so that they are ready for a runner of each system.
+
+// native is what a socket holds, as native_GOOS_test.go reads it.
+type native struct {
+	KeepAlive   bool
+	Idle        time.Duration
+	Interval    time.Duration
+	Count       int
+	UserTimeout time.Duration // 0 where the system has no user timeout
+}
+
+// within is valid on all these systems (illumos: interval 1..60s).
+var within = keepalive.Config{Idle: 37 * time.Second, Interval: 11 * time.Second, Count: 4}
+
+// wanted is within with this system's user timeout, if it has one.
+func wanted() (keepalive.Config, native) {
+	c := within
+	n := native{KeepAlive: true, Idle: c.Idle, Interval: c.Interval, Count: c.Count}
+	if hasUserTimeout {
+		c.UserTimeout = 23 * time.Second
+		n.UserTimeout = c.UserTimeout
+	}
+	return c, n
+}
+
+func loopbackPair(t *testing.T, ln net.Listener, d *net.Dialer) (dialed, accepted net.Conn) {
+	t.Helper()
+	type result struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		c, err := ln.Accept()
+		ch <- result{c, err}
+	}()
+	if d == nil {
+		d = &net.Dialer{}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := d.DialContext(ctx, "tcp", ln.Addr().String())
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	r := <-ch
+	require.NoError(t, r.err)
+	t.Cleanup(func() { r.c.Close() })
+	return c, r.c
+}
+
+func loopbackListener(t *testing.T, lc *net.ListenConfig) net.Listener {
+	t.Helper()
+	if lc == nil {
+		lc = &net.ListenConfig{}
+	}
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// skipWithoutReadBack skips where the kernel cannot report keep-alive
+// values (Windows before 10 1709).
+func skipWithoutReadBack(t *testing.T, c net.Conn) {
+	t.Helper()
+	if _, err := keepalive.Get(c); errors.Is(err, errors.ErrUnsupported) {
+		t.Skipf("this system cannot read keep-alive values back: %v", err)
+	}
+}
+
+func TestNativeSet(t *testing.T) {
+	c, want := wanted()
+	dialed, accepted := loopbackPair(t, loopbackListener(t, nil), nil)
+	skipWithoutReadBack(t, dialed)
+	for _, conn := range []net.Conn{dialed, accepted} {
+		require.NoError(t, keepalive.Set(conn, c))
+		assert.Equal(t, want, readNative(t, conn.(syscall.Conn)))
+	}
+}
+
+func TestNativeGetMatchesKernel(t *testing.T) {
+	c, _ := wanted()
+	dialed, _ := loopbackPair(t, loopbackListener(t, nil), nil)
+	skipWithoutReadBack(t, dialed)
+	require.NoError(t, keepalive.Set(dialed, c))
+	s, err := keepalive.Get(dialed)
+	require.NoError(t, err)
+	k := readNative(t, dialed.(syscall.Conn))
+	assert.Equal(t, k.KeepAlive, s.Enabled)
+	assert.Equal(t, keepalive.Config{Idle: k.Idle, Interval: k.Interval, Count: k.Count, UserTimeout: k.UserTimeout}, s.Config)
+}
+
+func TestNativeDial(t *testing.T) {
+	c, want := wanted()
+	dialed, _ := loopbackPair(t, loopbackListener(t, nil), keepalive.NewDialer(keepalive.WithKeepalive(c)))
+	skipWithoutReadBack(t, dialed)
+	assert.Equal(t, want, readNative(t, dialed.(syscall.Conn)))
+}
+
+func TestNativeListenConfig(t *testing.T) {
+	_, want := wanted()
+	_, accepted := loopbackPair(t, loopbackListener(t, keepalive.ListenConfig(within)), nil)
+	skipWithoutReadBack(t, accepted)
+	got := readNative(t, accepted.(syscall.Conn))
+	// The user timeout is the system's here (illumos: 8 minutes).
+	want.UserTimeout, got.UserTimeout = 0, 0
+	assert.Equal(t, want, got)
+
+	// A user timeout set on the listening socket is not known to
+	// reach accepted connections here: Listen refuses it.
+	if hasUserTimeout {
+		c, _ := wanted()
+		_, err := keepalive.ListenConfig(c).Listen(context.Background(), "tcp", "127.0.0.1:0")
+		assert.ErrorIs(t, err, errors.ErrUnsupported)
+		assert.ErrorContains(t, err, "WrapListener")
+	}
+}
+
+func TestNativeWrapListener(t *testing.T) {
+	c, want := wanted()
+	ln := keepalive.WrapListener(loopbackListener(t, nil), c)
+	_, accepted := loopbackPair(t, ln, nil)
+	skipWithoutReadBack(t, accepted)
+	assert.Equal(t, want, readNative(t, accepted.(syscall.Conn)))
+}
