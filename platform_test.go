@@ -215,3 +215,24 @@ func TestResolvedWithoutOption(t *testing.T) {
 	r = Config{}.resolvedFor(windowsFor(false, false), Config{})
 	assert.Equal(t, Config{Idle: defaultIdle, Interval: defaultInterval, Count: System}, r)
 }
+
+func TestWithinOnOtherSystems(t *testing.T) {
+	tests := []struct {
+		name  string
+		table *sockopts
+		d     time.Duration
+		want  Config
+	}{
+		{"linux", linuxOptions, 90 * time.Second, Within(90 * time.Second)},
+		{"illumos caps the interval at 60s", illumosOptions, 24 * time.Hour, Config{Idle: 76620 * time.Second, Interval: 60 * time.Second, Count: 3, UserTimeout: 76800 * time.Second}},
+		{"netbsd has no user timeout", netbsdOptions, 90 * time.Second, Config{Idle: 62 * time.Second, Interval: 6 * time.Second, Count: 3}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := within(tt.table, tt.d)
+			assert.Equal(t, tt.want, got)
+			assert.NoError(t, got.validate(tt.table))
+		})
+	}
+	assert.ErrorIs(t, within(openbsdOptions, time.Minute).validate(openbsdOptions), errors.ErrUnsupported)
+}

@@ -27,9 +27,31 @@ import "time"
 // Below MinWithin there is no room for a probe and the lateness; Within
 // then returns the fastest Config the kernel can run, Idle 1s, Interval
 // 1s, Count 1, UserTimeout 2s, which notices a dead peer after about 2s
-// plus timer lateness. Idle and Interval stop at Linux's limit of 32767s,
-// so a very large d gives a Config faster than d.
-func Within(d time.Duration) Config {
+// plus timer lateness. Idle and Interval stop at the system's limits
+// (32767s on Linux, an Interval of 60s on illumos), so a very large d
+// gives a Config faster than d. On a system without a user timeout
+// (NetBSD, DragonFly) UserTimeout is left zero and only an idle
+// connection is bounded; where the system cannot set the timers at all
+// (OpenBSD, AIX) the Config fails Validate.
+func Within(d time.Duration) Config { return within(platform(), d) }
+
+func within(t *sockopts, d time.Duration) Config {
+	c := withinLinux(d, t.idle.maxDuration(), t.interval.maxDuration())
+	if !t.userTimeout.exists() {
+		c.UserTimeout = 0
+	}
+	return c
+}
+
+// withinLinux is Within's arithmetic, with Idle and Interval capped
+// (where a cap is not zero).
+func withinLinux(d, maxIdle, maxInterval time.Duration) Config {
+	if maxIdle <= 0 {
+		maxIdle = 32767 * time.Second
+	}
+	if maxInterval <= 0 {
+		maxInterval = 32767 * time.Second
+	}
 	budget := (d / 9 * 8).Truncate(time.Second)
 	if budget < 2*time.Second {
 		return Config{Idle: time.Second, Interval: time.Second, Count: 1, UserTimeout: 2 * time.Second}
@@ -38,8 +60,8 @@ func Within(d time.Duration) Config {
 	// Probes span about a quarter of the bound, at least a second apart,
 	// so that a short outage does not eat all of them.
 	interval := max(time.Second, (budget / time.Duration(4*count)).Truncate(time.Second))
-	interval = min(interval, 32767*time.Second)
-	idle := min(budget-interval*time.Duration(count), 32767*time.Second)
+	interval = min(interval, maxInterval)
+	idle := min(budget-interval*time.Duration(count), maxIdle)
 	return Config{Idle: idle, Interval: interval, Count: count, UserTimeout: idle + interval*time.Duration(count)}
 }
 
