@@ -44,12 +44,13 @@
 // everywhere. Get reads the values back wherever getsockopt can. The
 // README's table gives each system's options, units, limits and sources.
 //
-// Outside Linux, accepted sockets are not known to keep every option of
-// their listening socket (darwin's lose the idle time), so ListenConfig
-// leaves Idle, Interval and Count to Go's per-accept keep-alive, scaled
-// to the kernel's unit where Go's is wrong, and refuses a UserTimeout
-// where accepted sockets do not inherit it; WrapListener sets everything
-// on each accepted connection.
+// ListenConfig sets the options once on the listening socket where
+// accepted sockets are known to inherit all of them (Linux; FreeBSD's
+// keep-alive timers). Elsewhere (darwin's accepted sockets lose the idle
+// time) it leaves Idle, Interval and Count to Go's per-accept keep-alive,
+// scaled to the kernel's unit where Go's is wrong, and refuses a
+// UserTimeout that accepted sockets do not inherit; WrapListener sets
+// everything on each accepted connection.
 //
 // # When a peer dies
 //

@@ -2,18 +2,21 @@ package keepalive
 
 import (
 	"errors"
+	"fmt"
 	"log"
 	"net"
+	"syscall"
 )
 
 // ListenConfig returns a *net.ListenConfig whose TCP listeners put c on
 // every connection they accept. On Linux the options are set once on the
 // listening socket and accepted connections inherit them, at no cost per
 // connection; Go's own per-accept keep-alive is turned off, because it
-// would overwrite them with its defaults. Elsewhere accepted sockets are
-// not known to keep every option, so Go's per-accept keep-alive sets
-// Idle, Interval and Count (scaled to the kernel's unit where Go's is
-// wrong), and a UserTimeout fails Listen with an error wrapping
+// would overwrite them with its defaults; so on FreeBSD, whose accepted
+// sockets copy the keep-alive timers. Elsewhere accepted sockets are not
+// known to keep every option, so Go's per-accept keep-alive sets Idle,
+// Interval and Count (scaled to the kernel's unit where Go's is wrong),
+// and a UserTimeout fails Listen with an error wrapping
 // errors.ErrUnsupported where accepted sockets do not inherit it: use
 // WrapListener there.
 //
@@ -34,8 +37,55 @@ import (
 // connections that can take one.
 func ListenConfig(c Config) *net.ListenConfig {
 	lc := &net.ListenConfig{}
-	configureListenConfig(lc, c)
+	configureListenConfig(platform(), lc, c)
 	return lc
+}
+
+// configureListenConfig sets lc up for the system of table t.
+//
+// Where accepted sockets inherit every option c sets (Linux: the whole
+// socket is copied by inet_csk_clone_lock; FreeBSD: syncache_socket
+// copies the keep-alive timers), the options are set once on the
+// listening socket, so an accepted connection costs no syscall, and Go's
+// own per-accept keep-alive is turned off so that it does not overwrite
+// them. A Multipath TCP listening socket refuses TCP_USER_TIMEOUT, and a
+// net.ListenConfig has no per-accept hook to set it on the plain TCP
+// connections it accepts, so a Config with a UserTimeout listens with
+// plain TCP (SetMultipathTCP does nothing outside Linux). Were Multipath
+// TCP turned back on, the hook's error on the Multipath TCP socket makes
+// Go fall back to plain TCP (net/mptcpsock_linux.go: "fallback in case
+// of any error with MPTCP").
+//
+// Elsewhere Go's per-accept keep-alive sets Idle, Interval and Count on
+// each accepted connection, from goConfig, which scales them to the
+// kernel's unit where Go's is wrong. The only per-accept hook is Go's,
+// which has no user timeout, so a UserTimeout fails Listen there unless
+// accepted sockets inherit it from the listening socket.
+func configureListenConfig(t *sockopts, lc *net.ListenConfig, c Config) {
+	if t.inheritsAll(c) {
+		lc.KeepAlive = -1
+		lc.KeepAliveConfig = net.KeepAliveConfig{}
+		lc.Control = control(c)
+		if c.UserTimeout > 0 {
+			lc.SetMultipathTCP(false)
+		}
+		return
+	}
+	lc.KeepAliveConfig = goConfigFor(t, c)
+	verr := c.validate(t)
+	if verr == nil && c.UserTimeout > 0 && !t.userTimeout.inherited {
+		verr = fmt.Errorf("keepalive: %s set on a listening socket does not reach accepted connections on %s; use WrapListener: %w",
+			t.userTimeout.name, t.os, errors.ErrUnsupported)
+	}
+	lc.Control = func(network, _ string, rc syscall.RawConn) error {
+		if !isTCPNetwork(network) {
+			return nil
+		}
+		if verr != nil || c.UserTimeout <= 0 {
+			return verr
+		}
+		return setUserTimeout(rc, c)
+	}
 }
 
 // WrapListener returns a *Listener that applies c, with Set, to every

@@ -2,7 +2,6 @@ package keepalive
 
 import (
 	"errors"
-	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -85,25 +84,4 @@ func checkTCP(fd uintptr) error {
 		return errNotTCP
 	}
 	return nil
-}
-
-// configureListenConfig sets the options once, on the listening socket:
-// Linux copies SO_KEEPALIVE, TCP_KEEPIDLE/INTVL/CNT and TCP_USER_TIMEOUT
-// to each accepted socket (inet_csk_clone_lock copies the whole socket),
-// so an accepted connection costs no syscall. Go's own per-accept
-// keep-alive is turned off so that it does not overwrite them.
-//
-// A Multipath TCP listening socket refuses TCP_USER_TIMEOUT and a
-// net.ListenConfig has no per-accept hook to set it on the plain TCP
-// connections it accepts, so a Config with a UserTimeout listens with
-// plain TCP. Were Multipath TCP turned back on, the hook's error on the
-// Multipath TCP socket makes Go fall back to plain TCP
-// (net/mptcpsock_linux.go: "fallback in case of any error with MPTCP").
-func configureListenConfig(lc *net.ListenConfig, c Config) {
-	lc.KeepAlive = -1
-	lc.KeepAliveConfig = net.KeepAliveConfig{}
-	lc.Control = control(c)
-	if c.UserTimeout > 0 {
-		lc.SetMultipathTCP(false)
-	}
 }

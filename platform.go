@@ -44,6 +44,17 @@ type sockopt struct {
 
 func (o sockopt) exists() bool { return o.name != "" }
 
+// inheritsAll reports whether accepted sockets inherit every option that
+// c sets on the system of table t.
+func (t *sockopts) inheritsAll(c Config) bool {
+	inherits := func(set bool, o sockopt) bool { return !set || !o.exists() || o.inherited }
+	return t.keepAlive.inherited &&
+		inherits(c.Idle != System, t.idle) &&
+		inherits(c.Interval != System, t.interval) &&
+		inherits(c.Count != System, t.count) &&
+		inherits(c.UserTimeout > 0, t.userTimeout)
+}
+
 // value converts a positive d to the kernel's units, rounding up so
 // that a positive duration never becomes zero.
 func (o sockopt) value(d time.Duration) int64 {
