@@ -36,24 +36,14 @@ type sockopt struct {
 	inherited bool
 
 	// goUnit is the unit in which Go's own (*net.TCPConn).
-	// SetKeepAliveConfig writes this option, 0 where it does not set it.
+	// SetKeepAliveConfig writes this option (1 for a count), 0 where it
+	// does not set it.
 	// Where it differs from unit, Go's value means something else to
 	// the kernel, and the library scales what it gives Go.
 	goUnit time.Duration
 }
 
 func (o sockopt) exists() bool { return o.name != "" }
-
-// inheritsAll reports whether accepted sockets inherit every option that
-// c sets on the system of table t.
-func (t *sockopts) inheritsAll(c Config) bool {
-	inherits := func(set bool, o sockopt) bool { return !set || !o.exists() || o.inherited }
-	return t.keepAlive.inherited &&
-		inherits(c.Idle != System, t.idle) &&
-		inherits(c.Interval != System, t.interval) &&
-		inherits(c.Count != System, t.count) &&
-		inherits(c.UserTimeout > 0, t.userTimeout)
-}
 
 // value converts a positive d to the kernel's units, rounding up so
 // that a positive duration never becomes zero.
@@ -102,6 +92,17 @@ type sockopts struct {
 
 	// note explains, in errors, why the system lacks options.
 	note string
+}
+
+// inheritsAll reports whether accepted sockets inherit every option that
+// c sets on the system of table t.
+func (t *sockopts) inheritsAll(c Config) bool {
+	inherits := func(set bool, o sockopt) bool { return !set || !o.exists() || o.inherited }
+	return t.keepAlive.inherited &&
+		inherits(c.Idle != System, t.idle) &&
+		inherits(c.Interval != System, t.interval) &&
+		inherits(c.Count != System, t.count) &&
+		inherits(c.UserTimeout > 0, t.userTimeout)
 }
 
 // Levels and flags, the same on every system that has them.
@@ -190,9 +191,10 @@ var netbsdOptions = &sockopts{
 // dragonflyOptions: DragonFly takes TCP_KEEPIDLE and TCP_KEEPINTVL in
 // seconds since 5.8 (__DragonFly_version 500702, "Change tcp keepalive
 // options from ms to seconds", commits list 2019-07; Go issue 65809);
-// dragonflyMillisOptions are the milliseconds of earlier releases. There
-// is no user timeout, and it is not known that accepted sockets keep the
-// listener's timers.
+// dragonflyMillisOptions are the milliseconds of earlier releases. No
+// source at hand gives the kernel's own bounds, so both tables keep the
+// timers within 2^31-1 milliseconds. There is no user timeout, and it is
+// not known that accepted sockets keep the listener's timers.
 var dragonflyOptions = &sockopts{
 	os:        "dragonfly",
 	keepAlive: keepAliveOpt(solSocketBSD, soKeepAliveBSD),
