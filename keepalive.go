@@ -137,6 +137,9 @@ func (c Config) validate(t *sockopts) error {
 	case int64(c.Count) < t.count.min || int64(c.Count) > t.count.max:
 		errs = append(errs, &ConfigError{"Count", strconv.Itoa(c.Count), t.count.limit(t.os), nil})
 	}
+	if t.ioctl && (c.Idle == System) != (c.Interval == System) {
+		errs = append(errs, &ConfigError{"Interval", c.Interval.String(), "SIO_KEEPALIVE_VALS sets Idle and Interval together: leave both or neither to the system", errors.ErrUnsupported})
+	}
 	if c.UserTimeout > 0 && !t.userTimeout.exists() {
 		errs = append(errs, &ConfigError{"UserTimeout", c.UserTimeout.String(), t.os + " has no user timeout", errors.ErrUnsupported})
 	} else {

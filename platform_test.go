@@ -82,6 +82,8 @@ func TestTableLimits(t *testing.T) {
 		{"windows count 256", windowsOptions, Config{Count: 256}, "Count", "outside 1..255 on windows", false},
 		{"windows before 1703 count", windowsFor(false, false), Config{Count: 5}, "Count", "fixes the probe count at 10", true},
 		{"windows 1703 count", windowsFor(false, true), Config{Count: 5}, "", "", false},
+		{"windows before 1709 idle alone", windowsFor(false, false), Config{Idle: System}, "Interval", "together", true},
+		{"windows before 1709 both left", windowsFor(false, false), Config{Idle: System, Interval: System}, "", "", false},
 		{"aix count", aixOptions, Config{Count: 5}, "", "", false},
 		{"aix idle", aixOptions, Config{Idle: time.Minute}, "Idle", "not settled", true},
 		{"plan9 interval", plan9Options, Config{Interval: time.Second}, "Interval", "ctl file", true},

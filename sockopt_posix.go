@@ -97,16 +97,6 @@ func setFD(fd uintptr, c Config) error {
 	t := platform()
 	var refused []error
 	r := c.resolved(Config{})
-	if t.ioctl {
-		// SIO_KEEPALIVE_VALS sets both or neither, and turns
-		// keep-alive on.
-		if r.Idle == System || r.Interval == System {
-			return unsupported("leaving idle or interval to the system while setting the other with SIO_KEEPALIVE_VALS")
-		}
-		if err := setKeepaliveVals(fd, keepaliveVals(t, r)); err != nil {
-			return err
-		}
-	}
 	steps := [...]struct {
 		on  bool
 		opt sockopt
@@ -123,6 +113,14 @@ func setFD(fd uintptr, c Config) error {
 			continue
 		}
 		if err := setOption(fd, s.opt, s.v, &refused); err != nil {
+			return err
+		}
+	}
+	// SIO_KEEPALIVE_VALS sets idle and interval together (Validate
+	// refuses one without the other), after SO_KEEPALIVE as Go's net
+	// does it.
+	if t.ioctl && r.Idle != System {
+		if err := setKeepaliveVals(fd, keepaliveVals(t, r)); err != nil {
 			return err
 		}
 	}
