@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"syscall"
 	"testing"
 	"time"
 
@@ -46,42 +45,6 @@ func wanted() (keepalive.Config, native) {
 	return c, n
 }
 
-func loopbackPair(t *testing.T, ln net.Listener, d *net.Dialer) (dialed, accepted net.Conn) {
-	t.Helper()
-	type result struct {
-		c   net.Conn
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		c, err := ln.Accept()
-		ch <- result{c, err}
-	}()
-	if d == nil {
-		d = &net.Dialer{}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := d.DialContext(ctx, "tcp", ln.Addr().String())
-	require.NoError(t, err)
-	t.Cleanup(func() { c.Close() })
-	r := <-ch
-	require.NoError(t, r.err)
-	t.Cleanup(func() { r.c.Close() })
-	return c, r.c
-}
-
-func loopbackListener(t *testing.T, lc *net.ListenConfig) net.Listener {
-	t.Helper()
-	if lc == nil {
-		lc = &net.ListenConfig{}
-	}
-	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	return ln
-}
-
 // skipWithoutReadBack skips where the kernel cannot report keep-alive
 // values (Windows before 10 1709).
 func skipWithoutReadBack(t *testing.T, c net.Conn) {
@@ -93,38 +56,38 @@ func skipWithoutReadBack(t *testing.T, c net.Conn) {
 
 func TestNativeSet(t *testing.T) {
 	c, want := wanted()
-	dialed, accepted := loopbackPair(t, loopbackListener(t, nil), nil)
+	dialed, accepted := pair(t, listen(t, nil), nil)
 	skipWithoutReadBack(t, dialed)
-	for _, conn := range []net.Conn{dialed, accepted} {
+	for _, conn := range []*net.TCPConn{dialed, accepted} {
 		require.NoError(t, keepalive.Set(conn, c))
-		assert.Equal(t, want, readNative(t, conn.(syscall.Conn)))
+		assert.Equal(t, want, readNative(t, conn))
 	}
 }
 
 func TestNativeGetMatchesKernel(t *testing.T) {
 	c, _ := wanted()
-	dialed, _ := loopbackPair(t, loopbackListener(t, nil), nil)
+	dialed, _ := pair(t, listen(t, nil), nil)
 	skipWithoutReadBack(t, dialed)
 	require.NoError(t, keepalive.Set(dialed, c))
 	s, err := keepalive.Get(dialed)
 	require.NoError(t, err)
-	k := readNative(t, dialed.(syscall.Conn))
+	k := readNative(t, dialed)
 	assert.Equal(t, k.KeepAlive, s.Enabled)
 	assert.Equal(t, keepalive.Config{Idle: k.Idle, Interval: k.Interval, Count: k.Count, UserTimeout: k.UserTimeout}, s.Config)
 }
 
 func TestNativeDial(t *testing.T) {
 	c, want := wanted()
-	dialed, _ := loopbackPair(t, loopbackListener(t, nil), keepalive.NewDialer(keepalive.WithKeepalive(c)))
+	dialed, _ := pair(t, listen(t, nil), keepalive.NewDialer(keepalive.WithKeepalive(c)))
 	skipWithoutReadBack(t, dialed)
-	assert.Equal(t, want, readNative(t, dialed.(syscall.Conn)))
+	assert.Equal(t, want, readNative(t, dialed))
 }
 
 func TestNativeListenConfig(t *testing.T) {
 	_, want := wanted()
-	_, accepted := loopbackPair(t, loopbackListener(t, keepalive.ListenConfig(within)), nil)
+	_, accepted := pair(t, listen(t, keepalive.ListenConfig(within)), nil)
 	skipWithoutReadBack(t, accepted)
-	got := readNative(t, accepted.(syscall.Conn))
+	got := readNative(t, accepted)
 	// The user timeout is the system's here (illumos: 8 minutes).
 	want.UserTimeout, got.UserTimeout = 0, 0
 	assert.Equal(t, want, got)
@@ -141,8 +104,8 @@ func TestNativeListenConfig(t *testing.T) {
 
 func TestNativeWrapListener(t *testing.T) {
 	c, want := wanted()
-	ln := keepalive.WrapListener(loopbackListener(t, nil), c)
-	_, accepted := loopbackPair(t, ln, nil)
+	ln := keepalive.WrapListener(listen(t, nil), c)
+	_, accepted := pair(t, ln, nil)
 	skipWithoutReadBack(t, accepted)
-	assert.Equal(t, want, readNative(t, accepted.(syscall.Conn)))
+	assert.Equal(t, want, readNative(t, accepted))
 }
