@@ -150,7 +150,7 @@ func (c Config) validate(t *sockopts) error {
 	}
 	// System fields count at the platform's maximum: the bound must not
 	// overflow whatever the system holds.
-	r := c.resolved(Config{Idle: t.idle.maxDuration(), Interval: t.interval.maxDuration(), Count: int(min(t.count.max, math.MaxInt32))})
+	r := c.resolvedFor(t, Config{Idle: t.idle.maxDuration(), Interval: t.interval.maxDuration(), Count: int(min(t.count.max, math.MaxInt32))})
 	if r.Interval > 0 && (time.Duration(r.Count) > (math.MaxInt64-r.Idle)/r.Interval) {
 		return &ConfigError{"Timeout", "Idle + Interval*Count", "overflows time.Duration", nil}
 	}

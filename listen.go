@@ -12,8 +12,9 @@ import (
 // every connection they accept. On Linux the options are set once on the
 // listening socket and accepted connections inherit them, at no cost per
 // connection; Go's own per-accept keep-alive is turned off, because it
-// would overwrite them with its defaults; so on FreeBSD, whose accepted
-// sockets copy the keep-alive timers. Elsewhere accepted sockets are not
+// would overwrite them with its defaults. FreeBSD is served the same
+// way, since its accepted sockets copy the keep-alive timers (not the
+// user timeout). Elsewhere accepted sockets are not
 // known to keep every option, so Go's per-accept keep-alive sets Idle,
 // Interval and Count (scaled to the kernel's unit where Go's is wrong),
 // and a UserTimeout fails Listen with an error wrapping
