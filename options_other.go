@@ -13,12 +13,14 @@ import (
 // js/wasm and wasip1 have no TCP socket options; plan9 has only the
 // keep-alive period that a connection's ctl file takes, which Go's own
 // (*net.TCPConn).SetKeepAliveConfig writes.
-func platform() *sockopts {
+func platform() *sockopts { return otherOptions }
+
+var otherOptions = func() *sockopts {
 	if runtime.GOOS == "plan9" {
 		return plan9Options
 	}
 	return noOptions(runtime.GOOS)
-}
+}()
 
 func retransmitLimits() (int, time.Duration, error) {
 	return 0, 0, unsupported("reading the system's retransmission limits")
