@@ -132,11 +132,27 @@ func (n *Network) CutAndCheck(t *testing.T, cfg keepalive.Config, d time.Duratio
 	cut := time.Now()
 	n.Cut()
 	low, high := cfg.Timeout()-cfg.Idle-100*time.Millisecond, d+500*time.Millisecond
+	// Every process is watched from the cut on, whatever the subtests'
+	// parallelism lets run at once.
+	type waited struct {
+		o     Outcome
+		err   error
+		since time.Duration
+	}
+	watch := func(p *Process, until time.Time) <-chan waited {
+		ch := make(chan waited, 1)
+		go func() {
+			o, err := p.Outcome(time.Until(until))
+			ch <- waited{o, err, time.Since(cut)}
+		}()
+		return ch
+	}
 	for _, c := range cases {
+		with, without := watch(c.With, cut.Add(high+5*time.Second)), watch(c.Without, cut.Add(Baseline))
 		t.Run(c.Name, func(t *testing.T) {
 			t.Parallel()
-			o, err := c.With.Outcome(time.Until(cut.Add(high + 5*time.Second)))
-			since := time.Since(cut)
+			w := <-with
+			o, err, since := w.o, w.err, w.since
 			if err != nil {
 				t.Fatalf("with the integration: %v after the cut", err)
 			}
@@ -160,10 +176,10 @@ func (n *Network) CutAndCheck(t *testing.T, cfg keepalive.Config, d time.Duratio
 			default:
 				t.Logf("not an error from the socket: %s", c.Note)
 			}
-			o, err = c.Without.Outcome(time.Until(cut.Add(Baseline)))
-			if !errors.Is(err, ErrNoLine) {
+			w = <-without
+			if !errors.Is(w.err, ErrNoLine) {
 				t.Errorf("without the integration the call ended %v after the cut (%v, %+v), want still blocked after %v",
-					time.Since(cut).Round(10*time.Millisecond), err, o, Baseline)
+					w.since.Round(10*time.Millisecond), w.err, w.o, Baseline)
 				return
 			}
 			t.Logf("without the integration: still blocked %v after the cut", Baseline)
