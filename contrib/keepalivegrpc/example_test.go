@@ -24,8 +24,7 @@ func ExampleServerOption() {
 	}
 	srv := grpc.NewServer(keepalivegrpc.ServerOption(cfg, grpckeepalive.ServerParameters{}))
 	// register services …
-	go srv.Serve(ln)
-	srv.Stop()
+	log.Fatal(srv.Serve(ln))
 }
 
 // A client whose RPCs fail within 10s of the server's host vanishing.
