@@ -22,13 +22,12 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/stickyconn"
 )
 
 // Dialer returns a function for the Dialer field of redis.Options (and
@@ -44,7 +43,7 @@ func Dialer(cfg keepalive.Config, dialTimeout time.Duration, tlsConfig *tls.Conf
 		if err != nil {
 			return nil, err
 		}
-		var conn net.Conn = &stickyConn{Conn: c}
+		conn := stickyconn.Wrap(c)
 		if tlsConfig == nil {
 			return conn, nil
 		}
@@ -74,36 +73,3 @@ func Options(o *redis.Options, cfg keepalive.Config) *redis.Options {
 	o.Dialer = Dialer(cfg, timeout, o.TLSConfig)
 	return o
 }
-
-// stickyConn returns the error that reported the peer gone from every
-// Read after the first, instead of the io.EOF the closed socket gives.
-// It is a syscall.Conn, so that go-redis's health check and
-// keepalive.Get reach the socket.
-type stickyConn struct {
-	net.Conn
-	mu   sync.Mutex
-	gone error
-}
-
-func (c *stickyConn) Read(b []byte) (int, error) {
-	c.mu.Lock()
-	gone := c.gone
-	c.mu.Unlock()
-	if gone != nil {
-		return 0, gone
-	}
-	n, err := c.Conn.Read(b)
-	if err != nil && keepalive.IsPeerGone(err) {
-		c.mu.Lock()
-		c.gone = err
-		c.mu.Unlock()
-	}
-	return n, err
-}
-
-func (c *stickyConn) SyscallConn() (syscall.RawConn, error) {
-	return c.Conn.(syscall.Conn).SyscallConn()
-}
-
-// NetConn returns the dialed connection.
-func (c *stickyConn) NetConn() net.Conn { return c.Conn }

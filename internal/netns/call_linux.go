@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -50,6 +52,7 @@ func RunCalls(calls map[string]CallFunc, peerGone func(error) bool) {
 		fmt.Fprintf(os.Stderr, "call: no call %q\n", name)
 		os.Exit(2)
 	}
+	signal.Notify(cut, syscall.SIGUSR1)
 	var start time.Time
 	err := call(os.Getenv(CallArgEnv), func() {
 		start = time.Now()
@@ -72,6 +75,12 @@ func RunCalls(calls map[string]CallFunc, peerGone func(error) bool) {
 	fmt.Printf("result %s\n", out)
 	os.Exit(0)
 }
+
+var cut = make(chan os.Signal, 1)
+
+// WaitForCut waits, in a Call of a Case with AfterCut, until the network
+// has been cut.
+func WaitForCut() { <-cut }
 
 // StartCall runs the Call name in namespace ns, with arg. The process is
 // killed when the test ends.
@@ -106,6 +115,14 @@ type Case struct {
 	// handler sees its context canceled); Note then says what it sees.
 	Gone string
 	Note string
+
+	// AfterCut: the calls wait for the cut (WaitForCut) and are made
+	// after it, on connections made before.
+	AfterCut bool
+
+	// Bound, if not zero, replaces d + 500ms as the latest time the call
+	// With may fail, for a call that notices more than one dead thing.
+	Bound time.Duration
 }
 
 // Baseline is how long a call Without the integration must stay blocked.
@@ -131,6 +148,15 @@ func (n *Network) CutAndCheck(t *testing.T, cfg keepalive.Config, d time.Duratio
 	time.Sleep(500 * time.Millisecond)
 	cut := time.Now()
 	n.Cut()
+	for _, c := range cases {
+		if c.AfterCut {
+			for _, p := range []*Process{c.With, c.Without} {
+				if err := p.Signal(syscall.SIGUSR1); err != nil {
+					t.Fatalf("%s: %v", c.Name, err)
+				}
+			}
+		}
+	}
 	low, high := cfg.Timeout()-cfg.Idle-100*time.Millisecond, d+500*time.Millisecond
 	// Every process is watched from the cut on, whatever the subtests'
 	// parallelism lets run at once.
@@ -148,6 +174,10 @@ func (n *Network) CutAndCheck(t *testing.T, cfg keepalive.Config, d time.Duratio
 		return ch
 	}
 	for _, c := range cases {
+		high := high
+		if c.Bound != 0 {
+			high = c.Bound
+		}
 		with, without := watch(c.With, cut.Add(high+5*time.Second)), watch(c.Without, cut.Add(Baseline))
 		t.Run(c.Name, func(t *testing.T) {
 			t.Parallel()
@@ -156,8 +186,8 @@ func (n *Network) CutAndCheck(t *testing.T, cfg keepalive.Config, d time.Duratio
 			if err != nil {
 				t.Fatalf("with the integration: %v after the cut", err)
 			}
-			t.Logf("%s with the integration: failed %v after the cut: %q %v peer-gone=%v helper=%v",
-				o.Call, since.Round(10*time.Millisecond), o.Err, o.Types, o.PeerGone, o.Helper)
+			t.Logf("%s with the integration: failed %v after the cut (%v after inflight): %q %v peer-gone=%v helper=%v",
+				o.Call, since.Round(10*time.Millisecond), o.Elapsed.Round(10*time.Millisecond), o.Err, o.Types, o.PeerGone, o.Helper)
 			if since < low || since > high {
 				t.Errorf("failed %v after the cut, want within [%v, %v]", since, low, high)
 			}

@@ -1,0 +1,56 @@
+package keepalivepgx_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/contrib/keepalivepgx"
+)
+
+// libpq's keys stay in the connection string, where ops teams put them;
+// they reach the dialer, not the server.
+func ExampleParseConfig() {
+	cc, err := keepalivepgx.ParseConfig("postgres://app@db:5432/app?keepalives_idle=30&keepalives_interval=5&keepalives_count=3&tcp_user_timeout=45000&application_name=api")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(cc.RuntimeParams)
+	// Output: map[application_name:api]
+}
+
+// A pool whose queries fail within the bound the connection string sets
+// when the server's host vanishes.
+func ExampleParsePoolConfig() {
+	pc, err := keepalivepgx.ParsePoolConfig("postgres://app@db:5432/app?keepalives_idle=8&keepalives_interval=1&keepalives_count=3&tcp_user_timeout=11000")
+	if err != nil {
+		log.Fatal(err)
+	}
+	pool, err := pgxpool.NewWithConfig(context.Background(), pc)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := pool.Exec(context.Background(), "SELECT pg_sleep(60)"); keepalive.IsPeerGone(err) {
+		log.Print("the database host is gone")
+	}
+}
+
+// A Config given in code.
+func ExampleSetConfig() {
+	cc, err := pgx.ParseConfig("postgres://app@db:5432/app")
+	if err != nil {
+		log.Fatal(err)
+	}
+	keepalivepgx.SetConfig(&cc.Config, keepalive.Within(10*time.Second))
+	conn, err := pgx.ConnectConfig(context.Background(), cc)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+}

@@ -1,0 +1,62 @@
+// Package stickyconn keeps the error with which the kernel reported a
+// connection's peer gone, for client libraries that lose it: go-redis
+// (v9.23, RESP3) peeks for push notifications before it reads a reply,
+// logs the error the peek gets and reads again; pgx (v5.12) reads in the
+// background while it writes, and drops any error whose Timeout method
+// says true — ETIMEDOUT's does — before reading again. The second read
+// finds the socket closed and returns io.EOF (pgx: io.ErrUnexpectedEOF),
+// and keepalive.IsPeerGone cannot recognise that. A connection wrapped
+// here returns the first error again from every later Read.
+//
+// It is for this repository's integration modules, not API.
+package stickyconn
+
+import (
+	"net"
+	"sync"
+	"syscall"
+
+	"github.com/tcpkeepalive/keepalive"
+)
+
+// Wrap returns c with every Read after one that failed with an error
+// keepalive.IsPeerGone recognises failing with that error again. The
+// result is a syscall.Conn (for health checks and keepalive.Get) when c
+// is, and its NetConn method returns c.
+func Wrap(c net.Conn) net.Conn {
+	if _, ok := c.(syscall.Conn); ok {
+		return &rawConn{conn{Conn: c}}
+	}
+	return &conn{Conn: c}
+}
+
+type conn struct {
+	net.Conn
+	mu   sync.Mutex
+	gone error
+}
+
+func (c *conn) Read(b []byte) (int, error) {
+	c.mu.Lock()
+	gone := c.gone
+	c.mu.Unlock()
+	if gone != nil {
+		return 0, gone
+	}
+	n, err := c.Conn.Read(b)
+	if err != nil && keepalive.IsPeerGone(err) {
+		c.mu.Lock()
+		c.gone = err
+		c.mu.Unlock()
+	}
+	return n, err
+}
+
+// NetConn returns the wrapped connection.
+func (c *conn) NetConn() net.Conn { return c.Conn }
+
+type rawConn struct{ conn }
+
+func (c *rawConn) SyscallConn() (syscall.RawConn, error) {
+	return c.Conn.(syscall.Conn).SyscallConn()
+}
