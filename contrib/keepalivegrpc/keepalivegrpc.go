@@ -100,7 +100,8 @@ func ServerOption(cfg keepalive.Config, p grpckeepalive.ServerParameters) grpc.S
 }
 
 // Listen listens on the address with cfg on every accepted connection,
-// set once on the listening socket (keepalive.ListenConfig).
+// set once on the listening socket (keepalive.ListenConfig; the same as
+// the library's keepalive.Listen, where it has one).
 func Listen(ctx context.Context, network, address string, cfg keepalive.Config) (net.Listener, error) {
 	return keepalive.ListenConfig(cfg).Listen(ctx, network, address)
 }

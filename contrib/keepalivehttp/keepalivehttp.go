@@ -54,7 +54,8 @@ func Client(cfg keepalive.Config) *http.Client {
 }
 
 // Listen listens on the address with cfg on every accepted connection,
-// set once on the listening socket (keepalive.ListenConfig).
+// set once on the listening socket (keepalive.ListenConfig; the same as
+// the library's keepalive.Listen, where it has one).
 func Listen(ctx context.Context, network, address string, cfg keepalive.Config) (net.Listener, error) {
 	return keepalive.ListenConfig(cfg).Listen(ctx, network, address)
 }
