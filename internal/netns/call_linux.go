@@ -8,6 +8,8 @@ import (
 	"os/signal"
 	"reflect"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -15,10 +17,11 @@ import (
 	"github.com/tcpkeepalive/keepalive"
 )
 
-// A Call is one client library call, played by a re-executed test binary
-// inside a namespace: it sets up what it needs, calls inflight once its
-// call is under way (or about to be, for a call made after the cut), and
-// returns the call's error. arg is what StartCall was given (a server's
+// A CallFunc is one client library call (or a server's handler), played
+// by a re-executed test binary inside a namespace: it sets up what it
+// needs, calls inflight, from any goroutine, once its call is under way
+// (or about to be, for a call made after the cut), and returns the
+// call's error. arg is what StartCall was given (a server's
 // address).
 type CallFunc func(arg string, inflight func()) error
 
@@ -53,14 +56,17 @@ func RunCalls(calls map[string]CallFunc, peerGone func(error) bool) {
 		os.Exit(2)
 	}
 	signal.Notify(cut, syscall.SIGUSR1)
-	var start time.Time
+	var once sync.Once
+	var start atomic.Int64
 	err := call(os.Getenv(CallArgEnv), func() {
-		start = time.Now()
-		fmt.Println("inflight")
+		once.Do(func() {
+			start.Store(time.Now().UnixNano())
+			fmt.Println("inflight")
+		})
 	})
 	o := Outcome{Call: name, PeerGone: keepalive.IsPeerGone(err)}
-	if !start.IsZero() {
-		o.Elapsed = time.Since(start)
+	if s := start.Load(); s != 0 {
+		o.Elapsed = time.Since(time.Unix(0, s))
 	}
 	if peerGone != nil {
 		o.Helper = peerGone(err)
