@@ -5,7 +5,7 @@
 //
 //	cfg := keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second}
 //	d := keepalive.NewDialer(keepalive.WithKeepalive(cfg))     // or WithKeepalive(cfg)(yourDialer)
-//	ln, err := keepalive.ListenConfig(cfg).Listen(ctx, "tcp", ":8080")
+//	ln, err := keepalive.Listen(ctx, "tcp", ":8080", cfg)          // every system, every accepted connection
 //	ln = keepalive.WrapListener(existing, cfg)                 // listeners built elsewhere
 //	err = keepalive.Set(conn, cfg)                             // connections you already have
 //	state, err := keepalive.Get(conn)                          // what the kernel holds

@@ -12,7 +12,7 @@ import (
 // What the kernel holds for both ends, read back with getsockopt.
 func ExampleGet() {
 	cfg := keepalive.Config{Idle: 37 * time.Second, Interval: 7 * time.Second, Count: 4, UserTimeout: 65 * time.Second}
-	ln, err := keepalive.ListenConfig(cfg).Listen(context.Background(), "tcp", "127.0.0.1:0")
+	ln, err := keepalive.Listen(context.Background(), "tcp", "127.0.0.1:0", cfg)
 	if err != nil {
 		panic(err)
 	}
@@ -33,7 +33,7 @@ func ExampleGet() {
 		if err != nil {
 			panic(err)
 		}
-		fmt.Println(st, st.Config.Timeout())
+		fmt.Println(st, st.Timeout())
 	}
 	// Output:
 	// on idle=37s,interval=7s,count=4,user-timeout=1m5s 1m5s

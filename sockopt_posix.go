@@ -31,6 +31,7 @@ func setConn(sc syscall.Conn, c Config, generic bool) error {
 type sockOp struct {
 	c                     Config
 	generic               bool
+	detect, multipath     bool // set: detect asks whether the socket is Multipath TCP
 	state                 State
 	err                   error
 	set, get, userTimeout func(fd uintptr)
@@ -41,6 +42,9 @@ var sockOps = sync.Pool{New: func() any {
 	o.set = func(fd uintptr) {
 		if o.err = o.check(fd); o.err == nil {
 			o.err = setFD(fd, o.c)
+		}
+		if o.err == nil && o.detect {
+			o.multipath = isMPTCP(fd)
 		}
 	}
 	o.get = func(fd uintptr) {
@@ -74,6 +78,25 @@ func (o *sockOp) control(rc syscall.RawConn, fn func(uintptr)) error {
 	*o = sockOp{set: o.set, get: o.get, userTimeout: o.userTimeout}
 	sockOps.Put(o)
 	return err
+}
+
+// setAccepted is setConn that also reports, when detect asks, whether
+// the socket is Multipath TCP.
+func setAccepted(sc syscall.Conn, c Config, generic, detect bool) (multipath bool, err error) {
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false, err
+	}
+	o := sockOps.Get().(*sockOp)
+	o.c, o.generic, o.detect = c, generic, detect
+	err = rc.Control(o.set)
+	if err == nil {
+		err = o.err
+	}
+	multipath = o.multipath
+	*o = sockOp{set: o.set, get: o.get, userTimeout: o.userTimeout}
+	sockOps.Put(o)
+	return multipath, err
 }
 
 func setRaw(rc syscall.RawConn, c Config, generic bool) error {
@@ -227,7 +250,8 @@ func getFD(fd uintptr) (State, error) {
 		return o.duration(v)
 	}
 	return State{
-		Enabled: on != 0,
+		Enabled:   on != 0,
+		Multipath: isMPTCP(fd),
 		Config: Config{
 			Idle:        asDuration(t.idle, idle),
 			Interval:    asDuration(t.interval, intvl),

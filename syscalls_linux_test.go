@@ -42,7 +42,7 @@ var ways = map[string]struct {
 }{
 	"dial: keepalive.WithKeepalive":             {d: keepalive.NewDialer(keepalive.WithKeepalive(cfg)), lc: &net.ListenConfig{KeepAlive: -1}},
 	"dial: net.Dialer{KeepAliveConfig}":         {d: &net.Dialer{KeepAliveConfig: goKeepAlive}, lc: &net.ListenConfig{KeepAlive: -1}},
-	"accept: keepalive.ListenConfig":            {d: &net.Dialer{KeepAlive: -1}, lc: keepalive.ListenConfig(cfg)},
+	"accept: keepalive.Listen":                  {d: &net.Dialer{KeepAlive: -1}, lc: listenConfig(cfg)},
 	"accept: keepalive.WrapListener":            {d: &net.Dialer{KeepAlive: -1}, lc: &net.ListenConfig{KeepAlive: -1}, wrap: true},
 	"accept: net.ListenConfig{KeepAliveConfig}": {d: &net.Dialer{KeepAlive: -1}, lc: &net.ListenConfig{KeepAliveConfig: goKeepAlive}},
 }
@@ -113,7 +113,7 @@ func TestIntegrationSyscalls(t *testing.T) {
 	}{
 		{"dial: keepalive.WithKeepalive", 5, 0},
 		{"dial: net.Dialer{KeepAliveConfig}", 4, 0},
-		{"accept: keepalive.ListenConfig", 0, 5},
+		{"accept: keepalive.Listen", 0, 5},
 		{"accept: keepalive.WrapListener", 5, 0},
 		{"accept: net.ListenConfig{KeepAliveConfig}", 4, 0},
 	} {

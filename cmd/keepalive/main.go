@@ -156,7 +156,7 @@ func demo(ctx context.Context, r *reporter, o options) error {
 	r.config(o.cfg)
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	ln, err := keepalive.ListenConfig(o.cfg).Listen(ctx, "tcp", "127.0.0.1:0")
+	ln, err := keepalive.Listen(ctx, "tcp", "127.0.0.1:0", o.cfg)
 	if err != nil {
 		return err
 	}
@@ -286,7 +286,7 @@ func describe(err error) string {
 
 func listen(ctx context.Context, r *reporter, o options) error {
 	r.config(o.cfg)
-	ln, err := keepalive.ListenConfig(o.cfg).Listen(ctx, "tcp", o.listen)
+	ln, err := keepalive.Listen(ctx, "tcp", o.listen, o.cfg)
 	if err != nil {
 		return err
 	}

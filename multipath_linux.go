@@ -1,0 +1,39 @@
+package keepalive
+
+import (
+	"errors"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// multipathExists: Linux has Multipath TCP sockets.
+const multipathExists = true
+
+// multipathCloseTimeout is how long the kernel keeps a Multipath TCP
+// connection whose last subflow died: net.mptcp.close_timeout, in
+// seconds, or TCP_TIMEWAIT_LEN (60s), the kernel's default, where the
+// sysctl cannot be read.
+func multipathCloseTimeout() time.Duration {
+	b, err := os.ReadFile("/proc/sys/net/mptcp/close_timeout")
+	if err != nil {
+		return 60 * time.Second
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || n < 0 {
+		return 60 * time.Second
+	}
+	return time.Duration(n) * time.Second
+}
+
+// skipMultipathRefusal drops from a hook's error what a Multipath TCP
+// socket refused (TCP_USER_TIMEOUT), so that Go keeps the Multipath TCP
+// socket instead of falling back to plain TCP. On Linux only a
+// Multipath TCP socket refuses an option (refuser).
+func skipMultipathRefusal(err error) error {
+	if _, ok := errors.AsType[*refusedError](err); ok {
+		return nil
+	}
+	return err
+}

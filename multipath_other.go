@@ -1,0 +1,14 @@
+//go:build !linux
+
+package keepalive
+
+import "time"
+
+// Multipath TCP sockets exist only on Linux.
+const multipathExists = false
+
+func isMPTCP(uintptr) bool { return false }
+
+func multipathCloseTimeout() time.Duration { return 0 }
+
+func skipMultipathRefusal(err error) error { return err }
