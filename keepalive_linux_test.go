@@ -320,14 +320,7 @@ func TestGetReadsTheKernel(t *testing.T) {
 
 // TestMultipathTCP: Go ≥ 1.24 listens with Multipath TCP by default.
 func TestMultipathTCP(t *testing.T) {
-	if readKernel(t, listen(t, nil).(*net.TCPListener)).Protocol != unix.IPPROTO_MPTCP {
-		t.Skip("skipping: this kernel gives no Multipath TCP listener (net.mptcp.enabled=0 or no MPTCP)")
-	}
-	mptcpDialer := func() *net.Dialer {
-		d := &net.Dialer{KeepAlive: -1}
-		d.SetMultipathTCP(true)
-		return d
-	}
+	skipWithoutMultipath(t)
 
 	t.Run("Listen and ConfigureListenConfig listen with plain TCP", func(t *testing.T) {
 		for _, c := range []keepalive.Config{cfg, {Idle: cfg.Idle, Interval: cfg.Interval, Count: cfg.Count}} {

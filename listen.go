@@ -208,9 +208,12 @@ type Listener struct {
 	// closed connection.
 	OnError func(conn net.Conn, err error)
 
-	reported   atomic.Uint32 // reportKinds reported (OnError) or logged
-	inspect    sync.Once
-	plainInner bool // the inner listener is a plain TCP socket: no Multipath TCP connections
+	reported   atomic.Uint32 // report kinds reported (OnError) or logged
+	inspect    sync.Once     // sets plainInner and goInner
+	plainInner bool          // the inner listener is a plain TCP socket: no Multipath TCP connections
+	goInner    bool          // the inner listener is Go's: every connection arrives alike
+	learn      sync.Once     // sets held, from the first connection
+	held       uint8         // setFD steps every connection arrives with already
 }
 
 // What Accept reports, once per Listener where said.
@@ -239,6 +242,9 @@ func (l *Listener) Accept() (net.Conn, error) {
 		if err != nil || conn == nil {
 			return conn, err
 		}
+		if l.goInner {
+			l.learn.Do(func() { l.held = heldOptions(conn.(*net.TCPConn), l.Config) })
+		}
 		multipath, err := l.apply(conn, detect)
 		switch {
 		case err == nil && !multipath:
@@ -259,7 +265,7 @@ func (l *Listener) Accept() (net.Conn, error) {
 func (l *Listener) apply(conn net.Conn, detect bool) (multipath bool, err error) {
 	sc, generic, err := syscallConn(conn)
 	if err == nil {
-		multipath, err = setAccepted(sc, l.Config, generic, detect)
+		multipath, err = setAccepted(sc, l.Config, generic, detect, l.held)
 	}
 	if err != nil {
 		return false, opError("set", conn, err)
@@ -267,13 +273,28 @@ func (l *Listener) apply(conn net.Conn, detect bool) (multipath bool, err error)
 	return multipath, nil
 }
 
-// inspectInner learns whether the inner listener is a plain TCP socket,
-// whose connections cannot be Multipath TCP.
+// inspectInner learns whether the inner listener is Go's own TCP
+// listener and whether it is a plain TCP socket, whose connections
+// cannot be Multipath TCP.
+//
+// Every connection a *net.TCPListener accepts arrives with the same
+// options: Go's per-accept keep-alive (fixed when it listened, on by
+// default) and what the listening socket passes on. So the options the
+// first one holds already need not be set on any (net.Listen's: SO_KEEPALIVE, and the
+// values of a Config equal to Go's defaults). Skipping SO_KEEPALIVE
+// needs a kernel on which a new TCP_KEEPIDLE re-arms a running
+// keep-alive timer (Linux: tcp_sock_set_keepidle_locked), so this is
+// done where that was checked.
 func (l *Listener) inspectInner() {
+	tl, ok := l.Listener.(*net.TCPListener)
+	l.goInner = ok && keepIdleRearms
 	if !multipathExists {
 		return
 	}
-	sc, ok := l.Listener.(syscall.Conn)
+	var sc syscall.Conn = tl
+	if !ok {
+		sc, ok = l.Listener.(syscall.Conn)
+	}
 	if !ok {
 		return
 	}

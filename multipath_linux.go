@@ -11,6 +11,10 @@ import (
 // multipathExists: Linux has Multipath TCP sockets.
 const multipathExists = true
 
+// keepIdleRearms: setting TCP_KEEPIDLE on a socket whose keep-alive is
+// on re-arms its timer with the new value (tcp_sock_set_keepidle_locked).
+const keepIdleRearms = true
+
 // multipathCloseTimeout is how long the kernel keeps a Multipath TCP
 // connection whose last subflow died: net.mptcp.close_timeout, in
 // seconds, or TCP_TIMEWAIT_LEN (60s), the kernel's default, where the

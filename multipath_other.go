@@ -7,6 +7,9 @@ import "time"
 // Multipath TCP sockets exist only on Linux.
 const multipathExists = false
 
+// keepIdleRearms is checked on Linux only (see Listener.inspectInner).
+const keepIdleRearms = false
+
 func isMPTCP(uintptr) bool { return false }
 
 func multipathCloseTimeout() time.Duration { return 0 }
