@@ -3,7 +3,10 @@ package keepalive_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"os"
+	"syscall"
 	"time"
 
 	"github.com/tcpkeepalive/keepalive"
@@ -38,4 +41,16 @@ func ExampleGet() {
 	// Output:
 	// on idle=37s,interval=7s,count=4,user-timeout=1m5s 1m5s
 	// on idle=37s,interval=7s,count=4,user-timeout=1m5s 1m5s
+}
+
+// Telling "the peer is gone" from other errors, through any wrapping.
+func ExampleIsPeerGone() {
+	timedOut := &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ETIMEDOUT)}
+	fmt.Println(keepalive.IsPeerGone(fmt.Errorf("fetching: %w", timedOut)))
+	fmt.Println(keepalive.IsPeerGone(&net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}))
+	fmt.Println(keepalive.IsPeerGone(io.EOF))
+	// Output:
+	// true
+	// false
+	// false
 }
