@@ -31,8 +31,8 @@ type DialOption func(*net.Dialer)
 // anything is set. Non-TCP networks ("udp", "unix") are dialed
 // unchanged.
 //
-// Multipath TCP (Linux): a Dialer with SetMultipathTCP(true) dials
-// Multipath TCP and keeps it. Its socket takes the keep-alive values but
+// Multipath TCP (Linux): a Dialer with SetMultipathTCP(true) (or with
+// GODEBUG=multipathtcp=1 or 3) dials Multipath TCP and keeps it. Its socket takes the keep-alive values but
 // refuses TCP_USER_TIMEOUT, which is then skipped rather than returned
 // (an error would make Go dial again with plain TCP, discarding the
 // request), and the connection outlives its dead subflows by
