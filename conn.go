@@ -20,9 +20,13 @@ type State struct {
 	// on a Multipath TCP socket).
 	Config Config
 
-	// Multipath reports a Multipath TCP socket (Linux: SO_PROTOCOL is
-	// IPPROTO_MPTCP). Such a connection outlives its dead subflows: see
-	// Timeout. Always false elsewhere.
+	// Multipath reports a Multipath TCP connection (Linux: SO_PROTOCOL
+	// is IPPROTO_MPTCP) that has not fallen back to plain TCP, as one
+	// whose peer does not speak Multipath TCP does (Go's
+	// (*net.TCPConn).MultipathTCP). Such a connection outlives its dead
+	// subflows: see Timeout. A fallen-back one behaves as plain TCP but
+	// still refuses TCP_USER_TIMEOUT (Config.UserTimeout reads zero).
+	// Always false elsewhere.
 	Multipath bool
 }
 

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // multipathExists: Linux has Multipath TCP sockets.
@@ -40,4 +42,22 @@ func skipMultipathRefusal(err error) error {
 		return nil
 	}
 	return err
+}
+
+// multipathInUse reports a Multipath TCP socket that has not fallen back
+// to plain TCP (as one whose peer does not speak Multipath TCP does: its
+// single subflow's error then reaches it at once, and close_timeout does
+// not apply). MPTCP_INFO answers EOPNOTSUPP after a fallback, as Go's
+// (*net.TCPConn).MultipathTCP reads it (net/mptcpsock_linux.go,
+// hasFallenBack); anything else, EINVAL for the short buffer included,
+// means in use.
+// mptcpInfo is MPTCP_INFO (linux/mptcp.h), which x/sys does not define.
+const mptcpInfo = 1
+
+func multipathInUse(fd uintptr) bool {
+	if !isMPTCP(fd) {
+		return false
+	}
+	_, err := unix.GetsockoptInt(int(fd), unix.SOL_MPTCP, mptcpInfo)
+	return err != unix.EOPNOTSUPP
 }

@@ -108,6 +108,17 @@ func TestStateTimeout(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, st.Multipath)
 	assert.Equal(t, noUT.Timeout()+time.Duration(sysctlMPTCP(t, "close_timeout"))*time.Second, st.Timeout())
+
+	// To a plain TCP listener the Multipath TCP socket falls back: the
+	// subflow's error reaches it at once, no close_timeout.
+	plainLC := &net.ListenConfig{}
+	plainLC.SetMultipathTCP(false)
+	fellBack, _ := pair(t, listen(t, plainLC), keepalive.NewDialer(keepalive.WithKeepalive(noUT), func(d *net.Dialer) { d.SetMultipathTCP(true) }))
+	require.Equal(t, unix.IPPROTO_MPTCP, readKernel(t, fellBack).Protocol)
+	st, err = keepalive.Get(fellBack)
+	require.NoError(t, err)
+	assert.False(t, st.Multipath)
+	assert.Equal(t, noUT.Timeout(), st.Timeout())
 }
 
 // TestWrapListenerMultipath: a Multipath TCP connection holds a weaker

@@ -12,6 +12,8 @@ const keepIdleRearms = false
 
 func isMPTCP(uintptr) bool { return false }
 
+func multipathInUse(uintptr) bool { return false }
+
 func multipathCloseTimeout() time.Duration { return 0 }
 
 func skipMultipathRefusal(err error) error { return err }

@@ -45,7 +45,7 @@ var sockOps = sync.Pool{New: func() any {
 			o.err = setFDSkipping(fd, o.c, o.skip)
 		}
 		if o.err == nil && o.detect {
-			o.multipath = isMPTCP(fd)
+			o.multipath = multipathInUse(fd)
 		}
 	}
 	o.get = func(fd uintptr) {
@@ -245,7 +245,7 @@ func getFD(fd uintptr) (State, error) {
 	}
 	return State{
 		Enabled:   on != 0,
-		Multipath: isMPTCP(fd),
+		Multipath: multipathInUse(fd),
 		Config: Config{
 			Idle:        asDuration(t.idle, idle),
 			Interval:    asDuration(t.interval, intvl),
