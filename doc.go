@@ -4,11 +4,12 @@
 // values back from the kernel.
 //
 //	cfg := keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second}
+//	ln, err := keepalive.Listen(ctx, "tcp", ":8080", cfg)     // every system, every accepted connection
 //	d := keepalive.NewDialer(keepalive.WithKeepalive(cfg))     // or WithKeepalive(cfg)(yourDialer)
-//	ln, err := keepalive.Listen(ctx, "tcp", ":8080", cfg)          // every system, every accepted connection
+//	keepalive.ConfigureListenConfig(lc, cfg)                   // your own net.ListenConfig
 //	ln = keepalive.WrapListener(existing, cfg)                 // listeners built elsewhere
 //	err = keepalive.Set(conn, cfg)                             // connections you already have
-//	state, err := keepalive.Get(conn)                          // what the kernel holds
+//	state, err := keepalive.Get(conn)                          // what the kernel holds; state.Timeout()
 //
 // # Why not net.KeepAliveConfig
 //
