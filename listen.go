@@ -149,7 +149,8 @@ func configureListenConfig(t *sockopts, lc *net.ListenConfig, c Config) {
 // lc, as opposed to Multipath TCP being Go's default: MultipathTCP()
 // cannot tell them apart, so this reads the tristate Go keeps
 // (net/dial.go: mptcpStatusListen, 1 = mptcpEnabledListen).
-// TestConfigureListenConfigMultipath pins it.
+// TestMultipathTCP pins it: were the field renamed, an explicit request
+// made before ConfigureListenConfig would be turned off.
 func explicitMultipath(lc *net.ListenConfig) bool {
 	if !multipathExists {
 		return false
@@ -280,11 +281,12 @@ func (l *Listener) apply(conn net.Conn, detect bool) (multipath bool, err error)
 // Every connection a *net.TCPListener accepts arrives with the same
 // options: Go's per-accept keep-alive (fixed when it listened, on by
 // default) and what the listening socket passes on. So the options the
-// first one holds already need not be set on any (net.Listen's: SO_KEEPALIVE, and the
-// values of a Config equal to Go's defaults). Skipping SO_KEEPALIVE
-// needs a kernel on which a new TCP_KEEPIDLE re-arms a running
-// keep-alive timer (Linux: tcp_sock_set_keepidle_locked), so this is
-// done where that was checked.
+// first one holds already need not be set on any: net.Listen's
+// SO_KEEPALIVE, and the values of a Config equal to Go's defaults.
+// Skipping SO_KEEPALIVE needs a kernel on which a new TCP_KEEPIDLE
+// re-arms a running keep-alive timer (Linux: tcp_sock_set_keepidle_locked;
+// TestWrapListenerRearmsKeepalive), so it is done only where that was
+// checked.
 func (l *Listener) inspectInner() {
 	tl, ok := l.Listener.(*net.TCPListener)
 	l.goInner = ok && keepIdleRearms
