@@ -50,7 +50,7 @@ func TestTheGoTrap(t *testing.T) {
 		dialed, _ := pair(t, listen(t, nil), d)
 		assert.Equal(t, ours, readKernel(t, dialed))
 	})
-	t.Run("ListenConfig", func(t *testing.T) {
+	t.Run("ConfigureListenConfig", func(t *testing.T) {
 		_, accepted := pair(t, listen(t, listenConfig(cfg)), nil)
 		assert.Equal(t, ours, readKernel(t, accepted))
 	})
