@@ -18,7 +18,7 @@ import (
 // timeout gRPC writes on each of them agreeing with the Config.
 func ExampleServerOption() {
 	cfg := keepalive.Within(10 * time.Second)
-	ln, err := keepalivegrpc.Listen(context.Background(), "tcp", "127.0.0.1:0", cfg)
+	ln, err := keepalive.Listen(context.Background(), "tcp", "127.0.0.1:0", cfg)
 	if err != nil {
 		log.Fatal(err)
 	}

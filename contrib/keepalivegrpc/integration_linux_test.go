@@ -44,7 +44,7 @@ func serveHealth(addr string, with bool, inflight func()) error {
 	var err error
 	var opts []grpc.ServerOption
 	if with {
-		ln, err = keepalivegrpc.Listen(context.Background(), "tcp", addr, cfg)
+		ln, err = keepalive.Listen(context.Background(), "tcp", addr, cfg)
 		opts = append(opts, keepalivegrpc.ServerOption(cfg, grpckeepalive.ServerParameters{}))
 	} else {
 		ln, err = net.Listen("tcp", addr)

@@ -93,17 +93,10 @@ func ServerParameters(cfg keepalive.Config, p grpckeepalive.ServerParameters) gr
 }
 
 // ServerOption returns grpc.KeepaliveParams(ServerParameters(cfg, p)).
-// Serve on a listener that gives accepted connections cfg: Listen's, or
+// Serve on a listener that gives accepted connections cfg: keepalive.Listen's, or
 // keepalive.WrapListener of your own.
 func ServerOption(cfg keepalive.Config, p grpckeepalive.ServerParameters) grpc.ServerOption {
 	return grpc.KeepaliveParams(ServerParameters(cfg, p))
-}
-
-// Listen listens on the address with cfg on every accepted connection,
-// set once on the listening socket (keepalive.ListenConfig; the same as
-// the library's keepalive.Listen, where it has one).
-func Listen(ctx context.Context, network, address string, cfg keepalive.Config) (net.Listener, error) {
-	return keepalive.ListenConfig(cfg).Listen(ctx, network, address)
 }
 
 // ClientParameters returns p with Timeout set to the TCP_USER_TIMEOUT a

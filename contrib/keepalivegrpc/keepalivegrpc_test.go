@@ -116,7 +116,7 @@ func TestServerUserTimeout(t *testing.T) {
 		{"trap: no option", withUserTimeout, nil, 20 * time.Second},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			ln, err := keepalivegrpc.Listen(context.Background(), "tcp", "127.0.0.1:0", tt.cfg)
+			ln, err := keepalive.Listen(context.Background(), "tcp", "127.0.0.1:0", tt.cfg)
 			require.NoError(t, err)
 			rec := &recorder{}
 			var opts []grpc.ServerOption

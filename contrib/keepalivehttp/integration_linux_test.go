@@ -59,7 +59,7 @@ func serveNoticing(addr string, with bool, inflight func()) error {
 	var ln net.Listener
 	var err error
 	if with {
-		ln, err = keepalivehttp.Listen(context.Background(), "tcp", addr, within5s)
+		ln, err = keepalive.Listen(context.Background(), "tcp", addr, within5s)
 	} else {
 		ln, err = net.Listen("tcp", addr)
 	}

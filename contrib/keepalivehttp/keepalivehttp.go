@@ -53,21 +53,14 @@ func Client(cfg keepalive.Config) *http.Client {
 	return &http.Client{Transport: Transport(cfg)}
 }
 
-// Listen listens on the address with cfg on every accepted connection,
-// set once on the listening socket (keepalive.ListenConfig; the same as
-// the library's keepalive.Listen, where it has one).
-func Listen(ctx context.Context, network, address string, cfg keepalive.Config) (net.Listener, error) {
-	return keepalive.ListenConfig(cfg).Listen(ctx, network, address)
-}
-
 // ListenAndServe is srv.ListenAndServe with cfg on every accepted
-// connection: it listens on srv.Addr (":http" if empty) with Listen.
+// connection: it listens on srv.Addr (":http" if empty) with keepalive.Listen.
 func ListenAndServe(srv *http.Server, cfg keepalive.Config) error {
 	addr := srv.Addr
 	if addr == "" {
 		addr = ":http"
 	}
-	ln, err := Listen(context.Background(), "tcp", addr, cfg)
+	ln, err := keepalive.Listen(context.Background(), "tcp", addr, cfg)
 	if err != nil {
 		return err
 	}
