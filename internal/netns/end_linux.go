@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/tcpkeepalive/keepalive"
 )
 
@@ -32,9 +34,17 @@ type End struct {
 	How    string
 	Config string // keepalive.Config in its text form
 
+	// Multipath asks for Multipath TCP explicitly
+	// (SetMultipathTCP(true)) on the dialer or the ListenConfig. Go's
+	// net.Listen ("wrap") is Multipath TCP without asking.
+	Multipath bool
+
 	// Mode after the greeting:
-	//   "idle": Readers goroutines block in Read (1 if zero)
-	//   "busy": keep writing, and reading, until a call fails
+	//   "idle":    Readers goroutines block in Read (1 if zero)
+	//   "busy":    keep writing, and reading, until a call fails
+	//   "connect": dialing only, no greeting: print "dialing", dial,
+	//              and report the dial's failure (no Calls if it
+	//              connected)
 	Mode    string
 	Readers int
 
@@ -45,15 +55,25 @@ type End struct {
 
 // A Call is one failed call, as the End saw it.
 type Call struct {
-	Op      string        // "read" or "write"
-	Err     string        // the error's text
-	Errno   string        // the syscall.Errno's name, if any ("ETIMEDOUT"), or "EOF"
-	Elapsed time.Duration // since the greeting completed
+	Op       string        // "read", "write" or "dial"
+	Err      string        // the error's text
+	Errno    string        // the syscall.Errno's name, if any ("ETIMEDOUT"), or "EOF"
+	Elapsed  time.Duration // since the greeting completed (since the dial began for "dial")
+	OpError  bool          // the error is a *net.OpError
+	PeerGone bool          // keepalive.IsPeerGone(the error)
 }
 
 // Result is what an End reports.
 type Result struct {
 	Calls []Call // in the order they failed
+
+	// What the connection was, read after the greeting: Protocol is the
+	// socket's SO_PROTOCOL, read by the End itself (6 TCP, 262
+	// Multipath TCP); State is keepalive.Get's text and Timeout its
+	// State.Timeout(), the bound the library claims for the socket.
+	Protocol int
+	State    string
+	Timeout  time.Duration
 }
 
 // RunEnd plays the End described by EndEnv, if it is set, and exits; a
@@ -98,6 +118,12 @@ func (e End) run() error {
 		default:
 			return fmt.Errorf("cannot dial the %q way", e.How)
 		}
+		if e.Multipath {
+			d.SetMultipathTCP(true)
+		}
+		if e.Mode == "connect" {
+			return e.connect(ctx, d)
+		}
 		if conn, err = d.DialContext(ctx, "tcp", e.Dial); err != nil {
 			return err
 		}
@@ -111,7 +137,11 @@ func (e End) run() error {
 		var ln net.Listener
 		switch e.How {
 		case "keepalive":
-			ln, err = keepalive.ListenConfig(cfg).Listen(ctx, "tcp", e.Listen)
+			lc := keepalive.ListenConfig(cfg)
+			if e.Multipath {
+				lc.SetMultipathTCP(true)
+			}
+			ln, err = lc.Listen(ctx, "tcp", e.Listen)
 		case "wrap":
 			// Go's own ListenConfig, Multipath TCP by default since 1.24.
 			ln, err = net.Listen("tcp", e.Listen)
@@ -121,7 +151,11 @@ func (e End) run() error {
 				}}
 			}
 		case "go":
-			ln, err = (&net.ListenConfig{KeepAliveConfig: goCfg}).Listen(ctx, "tcp", e.Listen)
+			lc := &net.ListenConfig{KeepAliveConfig: goCfg}
+			if e.Multipath {
+				lc.SetMultipathTCP(true)
+			}
+			ln, err = lc.Listen(ctx, "tcp", e.Listen)
 		default:
 			return fmt.Errorf("cannot listen the %q way", e.How)
 		}
@@ -147,11 +181,14 @@ func (e End) run() error {
 	fmt.Println("exchanged")
 
 	var mu sync.Mutex
-	var res Result
+	res, err := describe(conn)
+	if err != nil {
+		return err
+	}
 	fail := func(op string, err error) {
 		mu.Lock()
 		defer mu.Unlock()
-		res.Calls = append(res.Calls, Call{Op: op, Err: err.Error(), Errno: errnoName(err), Elapsed: time.Since(start)})
+		res.Calls = append(res.Calls, failed(op, err, time.Since(start)))
 	}
 	var wg sync.WaitGroup
 	reader := func() {
@@ -189,6 +226,65 @@ func (e End) run() error {
 		return fmt.Errorf("unknown mode %q", e.Mode)
 	}
 	wg.Wait()
+	return printResult(res)
+}
+
+// connect dials and reports how the dial ended.
+func (e End) connect(ctx context.Context, d *net.Dialer) error {
+	fmt.Println("dialing")
+	start := time.Now()
+	conn, err := d.DialContext(ctx, "tcp", e.Dial)
+	var res Result
+	if err != nil {
+		res.Calls = append(res.Calls, failed("dial", err, time.Since(start)))
+	} else {
+		defer conn.Close()
+		if res, err = describe(conn); err != nil {
+			return err
+		}
+	}
+	return printResult(res)
+}
+
+func failed(op string, err error, elapsed time.Duration) Call {
+	var opErr *net.OpError
+	return Call{
+		Op: op, Err: err.Error(), Errno: errnoName(err), Elapsed: elapsed,
+		OpError: errors.As(err, &opErr), PeerGone: keepalive.IsPeerGone(err),
+	}
+}
+
+// describe reads what conn is: its protocol from the kernel, and what
+// the library says of it.
+func describe(conn net.Conn) (Result, error) {
+	var res Result
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return res, fmt.Errorf("%T is not a syscall.Conn", conn)
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return res, err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		res.Protocol, serr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_PROTOCOL)
+	}); err != nil {
+		return res, err
+	}
+	if serr != nil {
+		return res, os.NewSyscallError("getsockopt", serr)
+	}
+	st, err := keepalive.Get(conn)
+	if err != nil {
+		return res, err
+	}
+	res.State = st.String()
+	res.Timeout = stateTimeout(st)
+	return res, nil
+}
+
+func printResult(res Result) error {
 	out, err := json.Marshal(res)
 	if err != nil {
 		return err
@@ -200,8 +296,13 @@ func (e End) run() error {
 var errnoNames = map[syscall.Errno]string{
 	syscall.ETIMEDOUT:    "ETIMEDOUT",
 	syscall.ECONNRESET:   "ECONNRESET",
+	syscall.ECONNABORTED: "ECONNABORTED",
+	syscall.ECONNREFUSED: "ECONNREFUSED",
 	syscall.EPIPE:        "EPIPE",
+	syscall.ENOTCONN:     "ENOTCONN",
 	syscall.EHOSTUNREACH: "EHOSTUNREACH",
+	syscall.ENETUNREACH:  "ENETUNREACH",
+	syscall.EACCES:       "EACCES",
 }
 
 func errnoName(err error) string {
@@ -225,4 +326,13 @@ func ParseResult(s string) (Result, error) {
 	var r Result
 	err := json.Unmarshal([]byte(s), &r)
 	return r, err
+}
+
+// stateTimeout is st.Timeout(), the bound for the socket.
+// TODO(i9 merge): call st.Timeout() directly.
+func stateTimeout(st keepalive.State) time.Duration {
+	if s, ok := any(st).(interface{ Timeout() time.Duration }); ok {
+		return s.Timeout()
+	}
+	return st.Config.Timeout()
 }
