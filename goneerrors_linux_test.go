@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"syscall"
 	"testing"
 	"time"
@@ -185,4 +186,32 @@ func TestIPv6Loopback(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, cfg, st.Config)
 	})
+}
+
+// TestIntegrationAborted: ECONNABORTED is what a connection gets when
+// the kernel is told to destroy it (SOCK_DESTROY, as ss -K does: an
+// administrator, a connection manager, a VPN client tearing down its
+// routes). The socket is this test's own, found by its local port.
+func TestIntegrationAborted(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("skipping: needs root (CAP_NET_ADMIN) to destroy a socket")
+	}
+	if _, err := exec.LookPath("ss"); err != nil {
+		t.Skip("skipping: needs ss (iproute2)")
+	}
+	dialed, _ := pairOn(t, "127.0.0.1:0", nil, nil)
+	bounded(t, dialed)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	local := dialed.LocalAddr().String()
+	// -4: IPv4 only, one netlink request; its answer is the socket it
+	// destroyed.
+	out, err := exec.CommandContext(ctx, "ss", "-4", "-K", "-tn", "src", local).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), local, "ss -K destroyed nothing (kernel without CONFIG_INET_DIAG_DESTROY?)")
+	_, err = dialed.Read(make([]byte, 1))
+	var opErr *net.OpError
+	require.ErrorAs(t, err, &opErr)
+	require.ErrorIs(t, err, syscall.ECONNABORTED)
+	assert.True(t, keepalive.IsPeerGone(err), "IsPeerGone(%v)", err)
 }

@@ -71,11 +71,13 @@ func TestIntegrationMultipathDeadPeer(t *testing.T) {
 	t.Parallel()
 	c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 2}
 	for _, tc := range []struct {
-		name string
-		peer netns.End
+		name    string
+		peer    netns.End
+		measure string
 	}{
-		{"WrapListener(net.Listen)", netns.End{How: "wrap"}},
-		{"ListenConfig+SetMultipathTCP", netns.End{How: "keepalive", Multipath: true}},
+		{"client/WrapListener(net.Listen)", netns.End{How: "wrap"}, "client"},
+		{"client/ListenConfig+SetMultipathTCP", netns.End{How: "keepalive", Multipath: true}, "client"},
+		{"server/WrapListener(net.Listen)", netns.End{How: "wrap"}, "peer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -84,11 +86,11 @@ func TestIntegrationMultipathDeadPeer(t *testing.T) {
 			res, _ := scenario{
 				client:  netns.End{How: "keepalive", Config: c.String(), Mode: "idle", Multipath: true},
 				peer:    peer,
-				measure: "client",
+				measure: tc.measure,
 				wait:    c.Timeout() + closeTimeout + 10*time.Second,
 				setup:   multipath(t),
 			}.run(t)
-			require.Equal(t, unix.IPPROTO_MPTCP, res.Protocol, "the client's socket is not Multipath TCP")
+			require.Equal(t, unix.IPPROTO_MPTCP, res.Protocol, "the measured socket is not Multipath TCP")
 			assert.Equal(t, "on "+c.String(), res.State)
 			first := failedWith(t, res, "read", "ENOTCONN", true)
 			want := c.Timeout() + closeTimeout
