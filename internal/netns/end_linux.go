@@ -258,7 +258,15 @@ func failed(op string, err error, elapsed time.Duration) Call {
 // the library says of it.
 func describe(conn net.Conn) (Result, error) {
 	var res Result
-	sc, ok := conn.(syscall.Conn)
+	inner := conn
+	for {
+		u, ok := inner.(interface{ NetConn() net.Conn })
+		if _, isSC := inner.(syscall.Conn); isSC || !ok {
+			break
+		}
+		inner = u.NetConn()
+	}
+	sc, ok := inner.(syscall.Conn)
 	if !ok {
 		return res, fmt.Errorf("%T is not a syscall.Conn", conn)
 	}
