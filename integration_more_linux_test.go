@@ -100,6 +100,26 @@ func TestIntegrationMultipathDeadPeer(t *testing.T) {
 	}
 }
 
+// TestIntegrationMultipathBusy: a Multipath TCP socket refuses
+// TCP_USER_TIMEOUT, and keep-alive never fires while data is
+// unacknowledged, so a busy Multipath TCP connection retransmits for
+// about 15 minutes (tcp_retries2) before close_timeout even starts.
+// Nothing may be reported within 20s, twice the idle bound.
+func TestIntegrationMultipathBusy(t *testing.T) {
+	t.Parallel()
+	c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 2}
+	n := netns.New(t)
+	multipath(t)(n)
+	peer := n.Start(n.Peer, netns.End{How: "wrap", Config: c.String(), Mode: "idle", Listen: "0.0.0.0:" + peerPort})
+	peer.Expect("ready", 10*time.Second)
+	client := n.Start(n.Client, netns.End{How: "keepalive", Config: c.String(), Mode: "busy", Multipath: true, Dial: peerAddr})
+	require.Equal(t, strconv.Itoa(unix.IPPROTO_MPTCP), client.Expect("exchanged", 10*time.Second), "the client's socket is not Multipath TCP")
+	peer.Expect("exchanged", 10*time.Second)
+	n.Cut()
+	line, err := client.Wait("result", 20*time.Second)
+	require.ErrorIs(t, err, netns.ErrNoLine, "a busy Multipath TCP connection failed within 20s: %s", line)
+}
+
 // TestIntegrationIdleServerSeesDeadClient: an idle accepted connection,
 // keep-alive probes from the server, the client vanishes.
 func TestIntegrationIdleServerSeesDeadClient(t *testing.T) {

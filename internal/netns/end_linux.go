@@ -2,6 +2,7 @@ package netns
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -21,7 +23,8 @@ import (
 // several ways, exchange a greeting, then behave as Mode says until its
 // connection fails, and report how.
 //
-// It prints "ready" once listening, "exchanged" after the greeting, and
+// It prints "ready" once listening, "exchanged <SO_PROTOCOL>" after the
+// greeting (and once everything sent is acknowledged), and
 // "result {json}" (a Result) when done.
 type End struct {
 	Dial   string // address to dial, or
@@ -177,14 +180,17 @@ func (e End) run() error {
 		}
 	}
 	defer conn.Close()
-	start := time.Now()
-	fmt.Println("exchanged")
-
-	var mu sync.Mutex
+	if err := acked(conn); err != nil {
+		return err
+	}
 	res, err := describe(conn)
 	if err != nil {
 		return err
 	}
+	start := time.Now()
+	fmt.Printf("exchanged %d\n", res.Protocol)
+
+	var mu sync.Mutex
 	fail := func(op string, err error) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -229,6 +235,92 @@ func (e End) run() error {
 	return printResult(res)
 }
 
+// acked waits until everything conn sent is acknowledged, so that the
+// connection is idle when the test cuts the path. The end that wrote the
+// greeting last may have its ACK delayed; on Multipath TCP the peer's
+// data-level acknowledgement (DATA_ACK) often misses the subflow's ACK,
+// and the kernel then sends the greeting again on the subflow ~200ms
+// later. Either way data would be in flight at the cut, and data in
+// flight turns keep-alive off in favour of retransmissions.
+func acked(conn net.Conn) error {
+	rc, err := rawConn(conn)
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var unacked uint64
+		var serr error
+		if err := rc.Control(func(fd uintptr) { unacked, serr = inFlight(int(fd)) }); err != nil {
+			return err
+		}
+		if serr != nil {
+			return serr
+		}
+		if unacked == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d still unacknowledged after 5s", unacked)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// inFlight is how much of what socket fd sent is unacknowledged: TCP
+// segments, or on a Multipath TCP socket, data-level bytes (MPTCP_INFO's
+// write_seq - snd_una) as well.
+func inFlight(fd int) (uint64, error) {
+	info, err := unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO)
+	if err != nil {
+		return 0, os.NewSyscallError("getsockopt TCP_INFO", err)
+	}
+	if info.Unacked != 0 {
+		return uint64(info.Unacked), nil
+	}
+	proto, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PROTOCOL)
+	if err != nil {
+		return 0, os.NewSyscallError("getsockopt SO_PROTOCOL", err)
+	}
+	if proto != unix.IPPROTO_MPTCP {
+		return 0, nil
+	}
+	// struct mptcp_info (linux/mptcp.h): six u8, a 2-byte hole, u32
+	// flags, u32 token, then u64 write_seq at 16 and u64 snd_una at 24.
+	var buf [32]byte
+	n := uint32(len(buf))
+	if _, _, errno := unix.Syscall6(unix.SYS_GETSOCKOPT, uintptr(fd), unix.SOL_MPTCP, mptcpInfo,
+		uintptr(unsafe.Pointer(&buf[0])), uintptr(unsafe.Pointer(&n)), 0); errno != 0 {
+		return 0, os.NewSyscallError("getsockopt MPTCP_INFO", errno)
+	}
+	if n < 32 {
+		return 0, fmt.Errorf("MPTCP_INFO: %d bytes, want 32", n)
+	}
+	writeSeq := binary.NativeEndian.Uint64(buf[16:])
+	sndUna := binary.NativeEndian.Uint64(buf[24:])
+	return writeSeq - sndUna, nil
+}
+
+// mptcpInfo is MPTCP_INFO (linux/mptcp.h), which golang.org/x/sys lacks.
+const mptcpInfo = 1
+
+// rawConn finds the socket behind conn, through NetConn wrappers.
+func rawConn(conn net.Conn) (syscall.RawConn, error) {
+	inner := conn
+	for {
+		u, ok := inner.(interface{ NetConn() net.Conn })
+		if _, isSC := inner.(syscall.Conn); isSC || !ok {
+			break
+		}
+		inner = u.NetConn()
+	}
+	sc, ok := inner.(syscall.Conn)
+	if !ok {
+		return nil, fmt.Errorf("%T is not a syscall.Conn", conn)
+	}
+	return sc.SyscallConn()
+}
+
 // connect dials and reports how the dial ended.
 func (e End) connect(ctx context.Context, d *net.Dialer) error {
 	fmt.Println("dialing")
@@ -258,19 +350,7 @@ func failed(op string, err error, elapsed time.Duration) Call {
 // the library says of it.
 func describe(conn net.Conn) (Result, error) {
 	var res Result
-	inner := conn
-	for {
-		u, ok := inner.(interface{ NetConn() net.Conn })
-		if _, isSC := inner.(syscall.Conn); isSC || !ok {
-			break
-		}
-		inner = u.NetConn()
-	}
-	sc, ok := inner.(syscall.Conn)
-	if !ok {
-		return res, fmt.Errorf("%T is not a syscall.Conn", conn)
-	}
-	rc, err := sc.SyscallConn()
+	rc, err := rawConn(conn)
 	if err != nil {
 		return res, err
 	}
