@@ -167,8 +167,15 @@ func TestIPv6Loopback(t *testing.T) {
 		assert.Equal(t, ours, readKernel(t, dialed))
 		assert.Contains(t, dialed.LocalAddr().String(), "[::1]")
 	})
-	t.Run("ListenConfig", func(t *testing.T) {
-		_, accepted := pairOn(t, addr, keepalive.ListenConfig(cfg), nil)
+	t.Run("Listen", func(t *testing.T) {
+		ln, err := keepalive.Listen(context.Background(), "tcp", addr, cfg)
+		require.NoError(t, err)
+		t.Cleanup(func() { ln.Close() })
+		_, accepted := pair(t, ln, nil)
+		assert.Equal(t, ours, readKernel(t, accepted))
+	})
+	t.Run("ConfigureListenConfig", func(t *testing.T) {
+		_, accepted := pairOn(t, addr, listenConfig(cfg), nil)
 		assert.Equal(t, ours, readKernel(t, accepted))
 	})
 	t.Run("WrapListener", func(t *testing.T) {

@@ -31,9 +31,11 @@ type End struct {
 	Listen string // address to listen on (one connection is accepted)
 
 	// How the socket is configured:
-	//   "keepalive": NewDialer(WithKeepalive) or ListenConfig
-	//   "wrap":      WrapListener(net.Listen(...)), listening only
-	//   "go":        net.Dialer / net.ListenConfig with KeepAliveConfig
+	//   "keepalive":    NewDialer(WithKeepalive) or keepalive.Listen
+	//   "listenconfig": ConfigureListenConfig on a new net.ListenConfig,
+	//                   listening only
+	//   "wrap":         WrapListener(net.Listen(...)), listening only
+	//   "go":           net.Dialer / net.ListenConfig with KeepAliveConfig
 	How    string
 	Config string // keepalive.Config in its text form
 
@@ -140,10 +142,16 @@ func (e End) run() error {
 		var ln net.Listener
 		switch e.How {
 		case "keepalive":
-			lc := keepalive.ListenConfig(cfg)
+			if e.Multipath {
+				return errors.New("keepalive.Listen is plain TCP on Linux; Multipath is for \"listenconfig\"")
+			}
+			ln, err = keepalive.Listen(ctx, "tcp", e.Listen, cfg)
+		case "listenconfig":
+			lc := &net.ListenConfig{}
 			if e.Multipath {
 				lc.SetMultipathTCP(true)
 			}
+			keepalive.ConfigureListenConfig(lc, cfg)
 			ln, err = lc.Listen(ctx, "tcp", e.Listen)
 		case "wrap":
 			// Go's own ListenConfig, Multipath TCP by default since 1.24.
@@ -368,7 +376,7 @@ func describe(conn net.Conn) (Result, error) {
 		return res, err
 	}
 	res.State = st.String()
-	res.Timeout = stateTimeout(st)
+	res.Timeout = st.Timeout()
 	return res, nil
 }
 
@@ -414,13 +422,4 @@ func ParseResult(s string) (Result, error) {
 	var r Result
 	err := json.Unmarshal([]byte(s), &r)
 	return r, err
-}
-
-// stateTimeout is st.Timeout(), the bound for the socket.
-// TODO(i9 merge): call st.Timeout() directly.
-func stateTimeout(st keepalive.State) time.Duration {
-	if s, ok := any(st).(interface{ Timeout() time.Duration }); ok {
-		return s.Timeout()
-	}
-	return st.Config.Timeout()
 }
