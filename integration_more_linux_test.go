@@ -98,6 +98,13 @@ func TestIntegrationMultipathDeadPeer(t *testing.T) {
 			assert.Equal(t, c.Timeout()+closeTimeout, res.Timeout, "State.Timeout()")
 			assertAbout(t, res.Timeout, first.Elapsed)
 			t.Logf("State.Timeout() = %v, measured %v", res.Timeout, first.Elapsed)
+			if tc.measure == "peer" {
+				// WrapListener tells OnError of a connection with a
+				// weaker bound than its Config's.
+				require.Len(t, res.Reported, 1)
+				assert.Contains(t, res.Reported[0], "Multipath")
+				t.Logf("OnError: %s", res.Reported[0])
+			}
 		})
 	}
 }

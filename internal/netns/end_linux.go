@@ -79,6 +79,10 @@ type Result struct {
 	Protocol int
 	State    string
 	Timeout  time.Duration
+
+	// Reported is what a WrapListener's OnError was told about the
+	// accepted connection ("wrap" only).
+	Reported []string
 }
 
 // RunEnd plays the End described by EndEnv, if it is set, and exits; a
@@ -113,6 +117,7 @@ func (e End) run() error {
 
 	var conn net.Conn
 	var err error
+	var reported []string // what WrapListener's OnError was told
 	if e.Dial != "" {
 		var d *net.Dialer
 		switch e.How {
@@ -159,6 +164,7 @@ func (e End) run() error {
 			if err == nil {
 				ln = &keepalive.Listener{Listener: ln, Config: cfg, OnError: func(_ net.Conn, err error) {
 					fmt.Fprintln(os.Stderr, "end: accepted connection:", err)
+					reported = append(reported, err.Error()) // Accept's goroutine, before the exchange
 				}}
 			}
 		case "go":
@@ -195,6 +201,7 @@ func (e End) run() error {
 	if err != nil {
 		return err
 	}
+	res.Reported = reported
 	start := time.Now()
 	fmt.Printf("exchanged %d\n", res.Protocol)
 
