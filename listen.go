@@ -62,7 +62,10 @@ func listenFor(t *sockopts, ctx context.Context, network, address string, c Conf
 // first (its error fails Listen, and c is then not applied). Configuring
 // lc again replaces c: the library's hook is never stacked on itself.
 // It sets lc's KeepAlive, KeepAliveConfig and Control, and on Linux its
-// Multipath TCP choice; every other field is left alone.
+// Multipath TCP choice; every other field is left alone. Assign your own
+// Control before calling it: one assigned afterwards replaces the
+// library's hook, and with Go's per-accept keep-alive turned off the
+// accepted connections would get no keep-alive at all.
 //
 // Where accepted sockets inherit every option c sets (Linux; FreeBSD and
 // darwin without the options they do not copy), the options are set once
