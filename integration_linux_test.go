@@ -17,6 +17,7 @@ package keepalive_test
 // process saw it.
 
 import (
+	"cmp"
 	"net"
 	"strings"
 	"testing"
@@ -46,6 +47,10 @@ type scenario struct {
 	measure      string // "client" or "peer"
 	kill         bool   // kill the peer process instead of cutting
 	wait         time.Duration
+
+	v6    bool                   // over IPv6 (the Network gets IPv6 addresses)
+	cut   string                 // the router's routes for the cut: "blackhole" if empty
+	setup func(n *netns.Network) // run before the ends start (sysctls, say)
 }
 
 func (s scenario) run(t *testing.T) (netns.Result, time.Duration) {
@@ -53,6 +58,14 @@ func (s scenario) run(t *testing.T) (netns.Result, time.Duration) {
 	n := netns.New(t)
 	s.peer.Listen = net.JoinHostPort("0.0.0.0", peerPort)
 	s.client.Dial = peerAddr
+	if s.v6 {
+		n.AddIPv6()
+		s.peer.Listen = net.JoinHostPort("::", peerPort)
+		s.client.Dial = net.JoinHostPort(netns.PeerAddr6, peerPort)
+	}
+	if s.setup != nil {
+		s.setup(n)
+	}
 	peer := n.Start(n.Peer, s.peer)
 	peer.Expect("ready", 10*time.Second)
 	client := n.Start(n.Client, s.client)
@@ -63,9 +76,12 @@ func (s scenario) run(t *testing.T) (netns.Result, time.Duration) {
 		measured = peer
 	}
 	cut := time.Now()
-	if s.kill {
+	switch {
+	case s.kill:
 		peer.Kill()
-	} else {
+	case s.v6 || s.cut != "":
+		n.CutWith(cmp.Or(s.cut, "blackhole"))
+	default:
 		n.Cut()
 	}
 	line := measured.Expect("result", s.wait)

@@ -8,9 +8,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"math/big"
 	"net"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -564,6 +566,72 @@ func TestNoLeaks(t *testing.T) {
 func TestConcurrentUse(t *testing.T) {
 	ln := keepalive.WrapListener(listen(t, listenConfig(cfg)), cfg)
 	d := keepalive.NewDialer(keepalive.WithKeepalive(cfg))
+	concurrentUse(t, ln, func(ctx context.Context, addr string) (net.Conn, error) {
+		return d.DialContext(ctx, "tcp", addr)
+	})
+}
+
+// TestConcurrentUseFailsWhenADialFails: a dial that fails must end the
+// test with an error, not leave the acceptors waiting for connections
+// that never come until the 10-minute test timeout.
+func TestConcurrentUseFailsWhenADialFails(t *testing.T) {
+	ln := listen(t, nil)
+	var dials atomic.Int64
+	refused := errors.New("dial refused by the test")
+	var rec recorder
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		concurrentUse(&rec, ln, func(ctx context.Context, addr string) (net.Conn, error) {
+			if dials.Add(1) == 10 {
+				return nil, refused
+			}
+			return (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+		})
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		ln.Close() // unblock it, so that it does not leak
+		<-done
+		t.Fatal("concurrentUse still running 30s after a dial failed")
+	}
+	assert.True(t, rec.failed(), "concurrentUse passed although a dial failed")
+	assert.Contains(t, rec.String(), refused.Error())
+}
+
+// recorder is an assert.TestingT that keeps what it is told.
+type recorder struct {
+	mu   sync.Mutex
+	errs []string
+}
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+func (r *recorder) failed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.errs) > 0
+}
+
+func (r *recorder) String() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return strings.Join(r.errs, "\n")
+}
+
+// concurrentUse dials ln from 8 goroutines and sets and reads back cfg on
+// both ends from 16, 50 connections each. Every wait is bounded: a failed
+// dial closes the listener, which ends the acceptors' wait, and every
+// dial has a deadline.
+func concurrentUse(t assert.TestingT, ln net.Listener, dial func(ctx context.Context, addr string) (net.Conn, error)) {
+	var stop sync.Once
+	abort := func() { stop.Do(func() { ln.Close() }) }
+	defer abort()
 	var wg sync.WaitGroup
 	accepted := make(chan net.Conn, 64)
 	wg.Add(1)
@@ -584,8 +652,11 @@ func TestConcurrentUse(t *testing.T) {
 		go func() {
 			defer workers.Done()
 			for range 50 {
-				c, err := d.Dial("tcp", ln.Addr().String())
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				c, err := dial(ctx, ln.Addr().String())
+				cancel()
 				if !assert.NoError(t, err) {
+					abort() // no connection is coming: wake the acceptors
 					return
 				}
 				setAndGet(t, c)
@@ -603,13 +674,16 @@ func TestConcurrentUse(t *testing.T) {
 		}()
 	}
 	workers.Wait()
-	ln.Close()
+	abort()
 	wg.Wait()
+	for c := range accepted { // accepted after the workers stopped taking them
+		c.Close()
+	}
 }
 
 // setAndGet sets cfg on c, reads it back, and closes c; safe from any
 // goroutine.
-func setAndGet(t *testing.T, c net.Conn) {
+func setAndGet(t assert.TestingT, c net.Conn) {
 	defer c.Close()
 	assert.NoError(t, keepalive.Set(c, cfg))
 	st, err := keepalive.Get(c)

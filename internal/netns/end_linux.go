@@ -2,6 +2,7 @@ package netns
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/tcpkeepalive/keepalive"
 )
@@ -19,22 +23,33 @@ import (
 // several ways, exchange a greeting, then behave as Mode says until its
 // connection fails, and report how.
 //
-// It prints "ready" once listening, "exchanged" after the greeting, and
+// It prints "ready" once listening, "exchanged <SO_PROTOCOL>" after the
+// greeting (and once everything sent is acknowledged), and
 // "result {json}" (a Result) when done.
 type End struct {
 	Dial   string // address to dial, or
 	Listen string // address to listen on (one connection is accepted)
 
 	// How the socket is configured:
-	//   "keepalive": NewDialer(WithKeepalive) or Listen
-	//   "wrap":      WrapListener(net.Listen(...)), listening only
-	//   "go":        net.Dialer / net.ListenConfig with KeepAliveConfig
+	//   "keepalive":    NewDialer(WithKeepalive) or keepalive.Listen
+	//   "listenconfig": ConfigureListenConfig on a new net.ListenConfig,
+	//                   listening only
+	//   "wrap":         WrapListener(net.Listen(...)), listening only
+	//   "go":           net.Dialer / net.ListenConfig with KeepAliveConfig
 	How    string
 	Config string // keepalive.Config in its text form
 
+	// Multipath asks for Multipath TCP explicitly
+	// (SetMultipathTCP(true)) on the dialer or the ListenConfig. Go's
+	// net.Listen ("wrap") is Multipath TCP without asking.
+	Multipath bool
+
 	// Mode after the greeting:
-	//   "idle": Readers goroutines block in Read (1 if zero)
-	//   "busy": keep writing, and reading, until a call fails
+	//   "idle":    Readers goroutines block in Read (1 if zero)
+	//   "busy":    keep writing, and reading, until a call fails
+	//   "connect": dialing only, no greeting: print "dialing", dial,
+	//              and report the dial's failure (no Calls if it
+	//              connected)
 	Mode    string
 	Readers int
 
@@ -45,15 +60,29 @@ type End struct {
 
 // A Call is one failed call, as the End saw it.
 type Call struct {
-	Op      string        // "read" or "write"
-	Err     string        // the error's text
-	Errno   string        // the syscall.Errno's name, if any ("ETIMEDOUT"), or "EOF"
-	Elapsed time.Duration // since the greeting completed
+	Op       string        // "read", "write" or "dial"
+	Err      string        // the error's text
+	Errno    string        // the syscall.Errno's name, if any ("ETIMEDOUT"), or "EOF"
+	Elapsed  time.Duration // since the greeting completed (since the dial began for "dial")
+	OpError  bool          // the error is a *net.OpError
+	PeerGone bool          // keepalive.IsPeerGone(the error)
 }
 
 // Result is what an End reports.
 type Result struct {
 	Calls []Call // in the order they failed
+
+	// What the connection was, read after the greeting: Protocol is the
+	// socket's SO_PROTOCOL, read by the End itself (6 TCP, 262
+	// Multipath TCP); State is keepalive.Get's text and Timeout its
+	// State.Timeout(), the bound the library claims for the socket.
+	Protocol int
+	State    string
+	Timeout  time.Duration
+
+	// Reported is what a WrapListener's OnError was told about the
+	// accepted connection ("wrap" only).
+	Reported []string
 }
 
 // RunEnd plays the End described by EndEnv, if it is set, and exits; a
@@ -88,6 +117,7 @@ func (e End) run() error {
 
 	var conn net.Conn
 	var err error
+	var reported []string // what WrapListener's OnError was told
 	if e.Dial != "" {
 		var d *net.Dialer
 		switch e.How {
@@ -97,6 +127,12 @@ func (e End) run() error {
 			d = &net.Dialer{KeepAliveConfig: goCfg}
 		default:
 			return fmt.Errorf("cannot dial the %q way", e.How)
+		}
+		if e.Multipath {
+			d.SetMultipathTCP(true)
+		}
+		if e.Mode == "connect" {
+			return e.connect(ctx, d)
 		}
 		if conn, err = d.DialContext(ctx, "tcp", e.Dial); err != nil {
 			return err
@@ -111,17 +147,32 @@ func (e End) run() error {
 		var ln net.Listener
 		switch e.How {
 		case "keepalive":
+			if e.Multipath {
+				return errors.New("keepalive.Listen is plain TCP on Linux; Multipath is for \"listenconfig\"")
+			}
 			ln, err = keepalive.Listen(ctx, "tcp", e.Listen, cfg)
+		case "listenconfig":
+			lc := &net.ListenConfig{}
+			if e.Multipath {
+				lc.SetMultipathTCP(true)
+			}
+			keepalive.ConfigureListenConfig(lc, cfg)
+			ln, err = lc.Listen(ctx, "tcp", e.Listen)
 		case "wrap":
 			// Go's own ListenConfig, Multipath TCP by default since 1.24.
 			ln, err = net.Listen("tcp", e.Listen)
 			if err == nil {
 				ln = &keepalive.Listener{Listener: ln, Config: cfg, OnError: func(_ net.Conn, err error) {
 					fmt.Fprintln(os.Stderr, "end: accepted connection:", err)
+					reported = append(reported, err.Error()) // Accept's goroutine, before the exchange
 				}}
 			}
 		case "go":
-			ln, err = (&net.ListenConfig{KeepAliveConfig: goCfg}).Listen(ctx, "tcp", e.Listen)
+			lc := &net.ListenConfig{KeepAliveConfig: goCfg}
+			if e.Multipath {
+				lc.SetMultipathTCP(true)
+			}
+			ln, err = lc.Listen(ctx, "tcp", e.Listen)
 		default:
 			return fmt.Errorf("cannot listen the %q way", e.How)
 		}
@@ -143,15 +194,22 @@ func (e End) run() error {
 		}
 	}
 	defer conn.Close()
+	if err := acked(conn); err != nil {
+		return err
+	}
+	res, err := describe(conn)
+	if err != nil {
+		return err
+	}
+	res.Reported = reported
 	start := time.Now()
-	fmt.Println("exchanged")
+	fmt.Printf("exchanged %d\n", res.Protocol)
 
 	var mu sync.Mutex
-	var res Result
 	fail := func(op string, err error) {
 		mu.Lock()
 		defer mu.Unlock()
-		res.Calls = append(res.Calls, Call{Op: op, Err: err.Error(), Errno: errnoName(err), Elapsed: time.Since(start)})
+		res.Calls = append(res.Calls, failed(op, err, time.Since(start)))
 	}
 	var wg sync.WaitGroup
 	reader := func() {
@@ -189,6 +247,147 @@ func (e End) run() error {
 		return fmt.Errorf("unknown mode %q", e.Mode)
 	}
 	wg.Wait()
+	return printResult(res)
+}
+
+// acked waits until everything conn sent is acknowledged, so that the
+// connection is idle when the test cuts the path. The end that wrote the
+// greeting last may have its ACK delayed; on Multipath TCP the peer's
+// data-level acknowledgement (DATA_ACK) often misses the subflow's ACK,
+// and the kernel then sends the greeting again on the subflow ~200ms
+// later. Either way data would be in flight at the cut, and data in
+// flight turns keep-alive off in favour of retransmissions.
+func acked(conn net.Conn) error {
+	rc, err := rawConn(conn)
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var unacked uint64
+		var serr error
+		if err := rc.Control(func(fd uintptr) { unacked, serr = inFlight(int(fd)) }); err != nil {
+			return err
+		}
+		if serr != nil {
+			return serr
+		}
+		if unacked == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d still unacknowledged after 5s", unacked)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// inFlight is how much of what socket fd sent is unacknowledged: TCP
+// segments, or on a Multipath TCP socket, data-level bytes (MPTCP_INFO's
+// write_seq - snd_una) as well.
+func inFlight(fd int) (uint64, error) {
+	info, err := unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO)
+	if err != nil {
+		return 0, os.NewSyscallError("getsockopt TCP_INFO", err)
+	}
+	if info.Unacked != 0 {
+		return uint64(info.Unacked), nil
+	}
+	proto, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PROTOCOL)
+	if err != nil {
+		return 0, os.NewSyscallError("getsockopt SO_PROTOCOL", err)
+	}
+	if proto != unix.IPPROTO_MPTCP {
+		return 0, nil
+	}
+	// struct mptcp_info (linux/mptcp.h): six u8, a 2-byte hole, u32
+	// flags, u32 token, then u64 write_seq at 16 and u64 snd_una at 24.
+	var buf [32]byte
+	n := uint32(len(buf))
+	if _, _, errno := unix.Syscall6(unix.SYS_GETSOCKOPT, uintptr(fd), unix.SOL_MPTCP, mptcpInfo,
+		uintptr(unsafe.Pointer(&buf[0])), uintptr(unsafe.Pointer(&n)), 0); errno != 0 {
+		return 0, os.NewSyscallError("getsockopt MPTCP_INFO", errno)
+	}
+	if n < 32 {
+		return 0, fmt.Errorf("MPTCP_INFO: %d bytes, want 32", n)
+	}
+	writeSeq := binary.NativeEndian.Uint64(buf[16:])
+	sndUna := binary.NativeEndian.Uint64(buf[24:])
+	return writeSeq - sndUna, nil
+}
+
+// mptcpInfo is MPTCP_INFO (linux/mptcp.h), which golang.org/x/sys lacks.
+const mptcpInfo = 1
+
+// rawConn finds the socket behind conn, through NetConn wrappers.
+func rawConn(conn net.Conn) (syscall.RawConn, error) {
+	inner := conn
+	for {
+		u, ok := inner.(interface{ NetConn() net.Conn })
+		if _, isSC := inner.(syscall.Conn); isSC || !ok {
+			break
+		}
+		inner = u.NetConn()
+	}
+	sc, ok := inner.(syscall.Conn)
+	if !ok {
+		return nil, fmt.Errorf("%T is not a syscall.Conn", conn)
+	}
+	return sc.SyscallConn()
+}
+
+// connect dials and reports how the dial ended.
+func (e End) connect(ctx context.Context, d *net.Dialer) error {
+	fmt.Println("dialing")
+	start := time.Now()
+	conn, err := d.DialContext(ctx, "tcp", e.Dial)
+	var res Result
+	if err != nil {
+		res.Calls = append(res.Calls, failed("dial", err, time.Since(start)))
+	} else {
+		defer conn.Close()
+		if res, err = describe(conn); err != nil {
+			return err
+		}
+	}
+	return printResult(res)
+}
+
+func failed(op string, err error, elapsed time.Duration) Call {
+	var opErr *net.OpError
+	return Call{
+		Op: op, Err: err.Error(), Errno: errnoName(err), Elapsed: elapsed,
+		OpError: errors.As(err, &opErr), PeerGone: keepalive.IsPeerGone(err),
+	}
+}
+
+// describe reads what conn is: its protocol from the kernel, and what
+// the library says of it.
+func describe(conn net.Conn) (Result, error) {
+	var res Result
+	rc, err := rawConn(conn)
+	if err != nil {
+		return res, err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		res.Protocol, serr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_PROTOCOL)
+	}); err != nil {
+		return res, err
+	}
+	if serr != nil {
+		return res, os.NewSyscallError("getsockopt", serr)
+	}
+	st, err := keepalive.Get(conn)
+	if err != nil {
+		return res, err
+	}
+	res.State = st.String()
+	res.Timeout = st.Timeout()
+	return res, nil
+}
+
+func printResult(res Result) error {
 	out, err := json.Marshal(res)
 	if err != nil {
 		return err
@@ -200,8 +399,13 @@ func (e End) run() error {
 var errnoNames = map[syscall.Errno]string{
 	syscall.ETIMEDOUT:    "ETIMEDOUT",
 	syscall.ECONNRESET:   "ECONNRESET",
+	syscall.ECONNABORTED: "ECONNABORTED",
+	syscall.ECONNREFUSED: "ECONNREFUSED",
 	syscall.EPIPE:        "EPIPE",
+	syscall.ENOTCONN:     "ENOTCONN",
 	syscall.EHOSTUNREACH: "EHOSTUNREACH",
+	syscall.ENETUNREACH:  "ENETUNREACH",
+	syscall.EACCES:       "EACCES",
 }
 
 func errnoName(err error) string {

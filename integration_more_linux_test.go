@@ -1,0 +1,294 @@
+package keepalive_test
+
+// More dead-peer cases in network namespaces, with the harness and the
+// tolerances of integration_linux_test.go: Multipath TCP, an idle
+// accepted connection, a connect to a vanished host, IPv6, and a router
+// that answers for the vanished peer with ICMP errors. Each failed call
+// is checked as a user sees it: a *net.OpError, and what IsPeerGone
+// says of it.
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+
+	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/netns"
+)
+
+// idleCfg and busyCfg are the Configs of the IPv4 idle and busy cases.
+var (
+	idleCfg = keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3}
+	busyCfg = keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 3 * time.Second}
+)
+
+// rto is the first retransmission timeout on the namespaces' fast path
+// (TCP_RTO_MIN, 200ms, plus a few ms of variance): a user timeout counts
+// from the first retransmission, one RTO after the first send the cut
+// swallowed.
+const rto = 200 * time.Millisecond
+
+// failedWith checks that the first failed call is op with errno, a
+// *net.OpError, and peer-gone as IsPeerGone says it should be.
+func failedWith(t *testing.T, res netns.Result, op, errno string, peerGone bool) netns.Call {
+	t.Helper()
+	require.NotEmpty(t, res.Calls)
+	first := res.Calls[0]
+	assert.Equal(t, op, first.Op, "%+v", first)
+	assert.Equal(t, errno, first.Errno, "%+v", first)
+	assert.True(t, first.OpError, "not a *net.OpError: %+v", first)
+	assert.Equal(t, peerGone, first.PeerGone, "IsPeerGone(%s)", first.Err)
+	return first
+}
+
+// closeTimeout is net.mptcp.close_timeout in the Multipath TCP tests'
+// namespaces: how long the kernel keeps a Multipath TCP connection that
+// lost its last subflow (60s by default), lowered to keep CI quick.
+const closeTimeout = 5 * time.Second
+
+// multipath checks that Multipath TCP is on in the client's and the
+// peer's namespaces and sets their close_timeout.
+func multipath(t *testing.T) func(n *netns.Network) {
+	return func(n *netns.Network) {
+		t.Helper()
+		for _, ns := range []string{n.Client, n.Peer} {
+			require.Equal(t, "1", n.ReadSysctl(ns, "net.mptcp.enabled"), "Multipath TCP is off in namespace %s", ns)
+			n.Sysctl(ns, "net.mptcp.close_timeout", strconv.Itoa(int(closeTimeout/time.Second)))
+		}
+	}
+}
+
+// TestIntegrationMultipathDeadPeer: both ends Multipath TCP, an idle
+// client with keep-alive. The subflow's probes go unanswered and it
+// aborts at Config.Timeout(); the Multipath TCP socket lives on, waiting
+// for another subflow, for net.mptcp.close_timeout; only then does Read
+// fail, with ENOTCONN.
+func TestIntegrationMultipathDeadPeer(t *testing.T) {
+	t.Parallel()
+	c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 2}
+	for _, tc := range []struct {
+		name    string
+		peer    netns.End
+		measure string
+	}{
+		{"client/WrapListener(net.Listen)", netns.End{How: "wrap"}, "client"},
+		{"client/ConfigureListenConfig+SetMultipathTCP", netns.End{How: "listenconfig", Multipath: true}, "client"},
+		{"server/WrapListener(net.Listen)", netns.End{How: "wrap"}, "peer"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			peer := tc.peer
+			peer.Config, peer.Mode = c.String(), "idle"
+			res, _ := scenario{
+				client:  netns.End{How: "keepalive", Config: c.String(), Mode: "idle", Multipath: true},
+				peer:    peer,
+				measure: tc.measure,
+				wait:    c.Timeout() + closeTimeout + 10*time.Second,
+				setup:   multipath(t),
+			}.run(t)
+			require.Equal(t, unix.IPPROTO_MPTCP, res.Protocol, "the measured socket is not Multipath TCP")
+			assert.Equal(t, "on "+c.String(), res.State)
+			first := failedWith(t, res, "read", "ENOTCONN", true)
+			// State.Timeout() reads the socket's own namespace's
+			// close_timeout: the End runs in it.
+			assert.Equal(t, c.Timeout()+closeTimeout, res.Timeout, "State.Timeout()")
+			assertAbout(t, res.Timeout, first.Elapsed)
+			t.Logf("State.Timeout() = %v, measured %v", res.Timeout, first.Elapsed)
+			if tc.measure == "peer" {
+				// WrapListener tells OnError of a connection with a
+				// weaker bound than its Config's.
+				require.Len(t, res.Reported, 1)
+				assert.Contains(t, res.Reported[0], "Multipath")
+				t.Logf("OnError: %s", res.Reported[0])
+			}
+		})
+	}
+}
+
+// TestIntegrationMultipathBusy: a Multipath TCP socket refuses
+// TCP_USER_TIMEOUT, and keep-alive never fires while data is
+// unacknowledged, so a busy Multipath TCP connection retransmits for
+// about 15 minutes (tcp_retries2) before close_timeout even starts.
+// Nothing may be reported within 20s, twice the idle bound.
+func TestIntegrationMultipathBusy(t *testing.T) {
+	t.Parallel()
+	c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 2}
+	n := netns.New(t)
+	multipath(t)(n)
+	peer := n.Start(n.Peer, netns.End{How: "wrap", Config: c.String(), Mode: "idle", Listen: "0.0.0.0:" + peerPort})
+	peer.Expect("ready", 10*time.Second)
+	client := n.Start(n.Client, netns.End{How: "keepalive", Config: c.String(), Mode: "busy", Multipath: true, Dial: peerAddr})
+	require.Equal(t, strconv.Itoa(unix.IPPROTO_MPTCP), client.Expect("exchanged", 10*time.Second), "the client's socket is not Multipath TCP")
+	peer.Expect("exchanged", 10*time.Second)
+	n.Cut()
+	line, err := client.Wait("result", 20*time.Second)
+	require.ErrorIs(t, err, netns.ErrNoLine, "a busy Multipath TCP connection failed within 20s: %s", line)
+}
+
+// TestIntegrationIdleServerSeesDeadClient: an idle accepted connection,
+// keep-alive probes from the server, the client vanishes.
+func TestIntegrationIdleServerSeesDeadClient(t *testing.T) {
+	t.Parallel()
+	for _, how := range []string{"keepalive", "listenconfig", "wrap"} {
+		t.Run(how, func(t *testing.T) {
+			t.Parallel()
+			res, _ := scenario{
+				client:  netns.End{How: "go", Mode: "idle"},
+				peer:    netns.End{How: how, Config: idleCfg.String(), Mode: "idle"},
+				measure: "peer",
+				wait:    20 * time.Second,
+			}.run(t)
+			assert.Equal(t, "on "+idleCfg.String(), res.State)
+			first := failedWith(t, res, "read", "ETIMEDOUT", true)
+			assertAbout(t, idleCfg.Timeout(), first.Elapsed)
+		})
+	}
+}
+
+// TestIntegrationConnectUserTimeout: a connect to a host that vanished.
+// The user timeout cuts the SYN retransmissions off; without it Linux
+// retries for about two minutes (tcp_syn_retries = 6).
+func TestIntegrationConnectUserTimeout(t *testing.T) {
+	t.Parallel()
+	start := func(t *testing.T, how, cut string) *netns.Process {
+		n := netns.New(t)
+		n.CutWith(cut)
+		client := n.Start(n.Client, netns.End{How: how, Config: busyCfg.String(), Mode: "connect", Dial: peerAddr})
+		client.Expect("dialing", 10*time.Second)
+		return client
+	}
+	t.Run("UserTimeout", func(t *testing.T) {
+		t.Parallel()
+		res, err := netns.ParseResult(start(t, "keepalive", "blackhole").Expect("result", busyCfg.UserTimeout+10*time.Second))
+		require.NoError(t, err)
+		first := failedWith(t, res, "dial", "ETIMEDOUT", true)
+		assertAbout(t, busyCfg.UserTimeout, first.Elapsed)
+	})
+	t.Run("net.Dialer", func(t *testing.T) {
+		t.Parallel()
+		line, err := start(t, "go", "blackhole").Wait("result", busyCfg.UserTimeout+5*time.Second)
+		require.ErrorIs(t, err, netns.ErrNoLine, "Go's dialer gave up within %v: %s", busyCfg.UserTimeout+5*time.Second, line)
+	})
+	t.Run("host unreachable", func(t *testing.T) {
+		// An ICMP error fails a connect at once (tcp_v4_err in
+		// SYN_SENT), user timeout or not.
+		t.Parallel()
+		res, err := netns.ParseResult(start(t, "keepalive", "unreachable").Expect("result", 10*time.Second))
+		require.NoError(t, err)
+		first := failedWith(t, res, "dial", "EHOSTUNREACH", true)
+		assert.Less(t, first.Elapsed, time.Second)
+	})
+}
+
+// TestIntegrationIPv6: the idle and the busy dead-peer cases over IPv6.
+func TestIntegrationIPv6(t *testing.T) {
+	t.Parallel()
+	t.Run("idle", func(t *testing.T) {
+		t.Parallel()
+		res, _ := scenario{
+			client:  netns.End{How: "keepalive", Config: idleCfg.String(), Mode: "idle"},
+			peer:    netns.End{How: "go", Mode: "idle"},
+			measure: "client",
+			wait:    20 * time.Second,
+			v6:      true,
+		}.run(t)
+		first := failedWith(t, res, "read", "ETIMEDOUT", true)
+		assert.Contains(t, first.Err, "[fd77:1::1]")
+		assertAbout(t, idleCfg.Timeout(), first.Elapsed)
+	})
+	t.Run("busy", func(t *testing.T) {
+		t.Parallel()
+		res, since := scenario{
+			client:  netns.End{How: "keepalive", Config: busyCfg.String(), Mode: "busy"},
+			peer:    netns.End{How: "go", Mode: "idle"},
+			measure: "client",
+			wait:    20 * time.Second,
+			v6:      true,
+		}.run(t)
+		assert.Contains(t, timedOut(t, res).Err, "[fd77:1::1]")
+		assertAbout(t, busyCfg.UserTimeout+rto, since)
+	})
+}
+
+// TestIntegrationICMPErrors: the router answers for the vanished peer
+// with ICMP errors instead of dropping silently. While data is
+// unacknowledged, Linux keeps retransmitting and, when the user timeout
+// ends it, reports the last ICMP error instead of ETIMEDOUT (tcp_write_err
+// takes sk_err_soft). An idle connection's keep-alive probes carry a
+// sequence number below the window, so the kernel ignores the ICMP
+// errors they draw (tcp_v4_err's between(seq, snd_una, snd_nxt) check)
+// and reports ETIMEDOUT.
+//
+// An IPv4 host unreachable also makes the kernel undo one step of its
+// retransmission back-off and re-arm the timer (RFC 6069,
+// tcp_ld_RTO_revert) without clamping it to the user timeout, so the
+// user timeout can end up to one backed-off RTO late: at 3s, the RTO has
+// doubled three times from 200ms to 1.6s.
+func TestIntegrationICMPErrors(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, mode, cut string
+		v6              bool
+		errno           string
+		peerGone        bool
+		late            time.Duration // how late the kernel may end it, beyond the Config's bound
+	}{
+		{"idle/IPv4/unreachable", "idle", "unreachable", false, "ETIMEDOUT", true, 0},
+		{"busy/IPv4/unreachable", "busy", "unreachable", false, "EHOSTUNREACH", true, 8 * rto},
+		{"busy/IPv4/prohibit", "busy", "prohibit", false, "EHOSTUNREACH", true, 0},
+		{"busy/IPv6/unreachable", "busy", "unreachable", true, "ENETUNREACH", true, 8 * rto},
+		// ICMPv6 administratively prohibited is EACCES, which IsPeerGone
+		// does not count today.
+		{"busy/IPv6/prohibit", "busy", "prohibit", true, "EACCES", false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, want := idleCfg, idleCfg.Timeout()
+			if tc.mode == "busy" {
+				c, want = busyCfg, busyCfg.UserTimeout+rto
+			}
+			res, since := scenario{
+				client:  netns.End{How: "keepalive", Config: c.String(), Mode: tc.mode},
+				peer:    netns.End{How: "go", Mode: "idle"},
+				measure: "client",
+				wait:    20 * time.Second,
+				v6:      tc.v6,
+				cut:     tc.cut,
+			}.run(t)
+			call := saw(t, res, tc.errno)
+			assert.True(t, call.OpError, "not a *net.OpError: %+v", call)
+			assert.Equal(t, tc.peerGone, call.PeerGone, "IsPeerGone(%s)", call.Err)
+			if tc.mode == "idle" {
+				since = call.Elapsed
+			}
+			assertBetween(t, want, want+tc.late, since)
+		})
+	}
+}
+
+// saw checks that exactly one call failed with errno, and returns it: a
+// busy End's reader and writer both wake when the connection dies, one
+// gets the error, the other EOF or EPIPE.
+func saw(t *testing.T, res netns.Result, errno string) netns.Call {
+	t.Helper()
+	var found []netns.Call
+	for _, c := range res.Calls {
+		if c.Errno == errno {
+			found = append(found, c)
+		}
+	}
+	require.Len(t, found, 1, "%+v", res.Calls)
+	return found[0]
+}
+
+// assertBetween checks a measured time against kernel bounds that leave
+// it anywhere from lo to hi, with assertAbout's tolerance.
+func assertBetween(t *testing.T, lo, hi, got time.Duration) {
+	t.Helper()
+	assert.GreaterOrEqual(t, got, lo-100*time.Millisecond, "noticed before the kernel's bound")
+	assert.LessOrEqual(t, got, hi+hi/8+500*time.Millisecond, "noticed later than the kernel's bound")
+}
