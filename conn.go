@@ -44,6 +44,12 @@ type State struct {
 // namespace (60s where it cannot be read). Like Config.Timeout it does
 // not include the kernel timers' own lateness.
 //
+// Idle means no data unacknowledged at either level: a Multipath TCP
+// connection whose data-level acknowledgement has not arrived re-sends
+// the data on a subflow, is busy, and, since it has no user timeout, is
+// bounded only by the kernel's retransmissions (tcp_retries2, about 15
+// minutes on Linux).
+//
 // It is 0 when keep-alive is off: an idle connection to a dead peer is
 // then never noticed.
 func (s State) Timeout() time.Duration {

@@ -241,9 +241,8 @@ func TestIntegrationICMPErrors(t *testing.T) {
 		{"busy/IPv4/unreachable", "busy", "unreachable", false, "EHOSTUNREACH", true, 8 * rto},
 		{"busy/IPv4/prohibit", "busy", "prohibit", false, "EHOSTUNREACH", true, 0},
 		{"busy/IPv6/unreachable", "busy", "unreachable", true, "ENETUNREACH", true, 8 * rto},
-		// ICMPv6 administratively prohibited is EACCES, which IsPeerGone
-		// does not count today.
-		{"busy/IPv6/prohibit", "busy", "prohibit", true, "EACCES", false, 0},
+		// ICMPv6 administratively prohibited is EACCES.
+		{"busy/IPv6/prohibit", "busy", "prohibit", true, "EACCES", true, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

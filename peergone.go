@@ -9,7 +9,8 @@ import "errors"
 // write found the connection already dropped (EPIPE), a Multipath TCP
 // connection lost its last subflow (ENOTCONN), or a router reported the
 // peer's host unreachable while the kernel retried (EHOSTUNREACH,
-// ENETUNREACH: Linux reports the last ICMP error instead of ETIMEDOUT).
+// ENETUNREACH, and EACCES for ICMPv6 "administratively prohibited":
+// Linux reports the last ICMP error instead of ETIMEDOUT).
 //
 // It is false for nil, for deadlines (os.ErrDeadlineExceeded), for
 // net.ErrClosed (the connection was closed on this side), for context

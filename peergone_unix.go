@@ -6,5 +6,5 @@ import "syscall"
 
 var peerGoneErrors = []error{
 	syscall.ETIMEDOUT, syscall.ECONNRESET, syscall.ECONNABORTED, syscall.EPIPE,
-	syscall.ENOTCONN, syscall.EHOSTUNREACH, syscall.ENETUNREACH,
+	syscall.ENOTCONN, syscall.EHOSTUNREACH, syscall.ENETUNREACH, syscall.EACCES,
 }

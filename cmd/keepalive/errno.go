@@ -21,4 +21,5 @@ var errnoWords = []struct {
 	{syscall.ENOTCONN, "no subflow left (ENOTCONN: a Multipath TCP connection lost its subflows and net.mptcp.close_timeout passed)"},
 	{syscall.EHOSTUNREACH, "host unreachable (EHOSTUNREACH: a router reported it while the kernel retried)"},
 	{syscall.ENETUNREACH, "network unreachable (ENETUNREACH: a router reported it while the kernel retried)"},
+	{syscall.EACCES, "administratively prohibited (EACCES: a router or firewall reported it while the kernel retried)"},
 }
