@@ -10,7 +10,10 @@ import (
 )
 
 // Windows 10 1709+: TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_MAXRT in seconds.
-const hasUserTimeout = true
+const (
+	hasUserTimeout      = true
+	inheritsUserTimeout = false
+)
 
 // readNative reads keep-alive with getsockopt (winsock).
 func readNative(t *testing.T, c syscall.Conn) native {
