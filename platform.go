@@ -116,20 +116,43 @@ func (t *sockopts) inheritsAll(c Config) bool {
 		inherits(c.UserTimeout > 0, t.userTimeout)
 }
 
-// Levels and flags, the same on every system that has them.
+// The option numbers. Each options_GOOS.go file completes its table
+// with the numbers golang.org/x/sys gives for the running system
+// (native); a table here holds a number only where x/sys has none or a
+// wrong one: Oracle Solaris 11.4's keep-alive options, FreeBSD's
+// TCP_MAXUNACKTIME. TestTablesMatchXSys checks those.
 const (
-	solSocketBSD   = 0xffff // SOL_SOCKET on the BSDs, darwin, solaris, illumos, aix and windows
-	solSocketLinux = 0x1
-	ipprotoTCP     = 0x6
-	soKeepAliveBSD = 0x8 // SO_KEEPALIVE on the same systems
-	soKeepAliveLnx = 0x9
-	maxInt32       = math.MaxInt32
-	maxUint32      = math.MaxUint32
+	ipprotoTCP = 0x6 // the same on every system
+	maxInt32   = math.MaxInt32
+	maxUint32  = math.MaxUint32
 )
 
-// Every table lists SO_KEEPALIVE the same way but for its numbers.
-func keepAliveOpt(level, num int) sockopt {
-	return sockopt{name: "SO_KEEPALIVE", level: level, num: num, min: 0, max: 1, inherited: true}
+// keepAliveOpt is SO_KEEPALIVE, as every table lists it.
+var keepAliveOpt = sockopt{name: "SO_KEEPALIVE", min: 0, max: 1, inherited: true}
+
+// optionNumbers are the running system's socket option numbers, from
+// golang.org/x/sys; zero for an option it lacks or has wrong.
+type optionNumbers struct {
+	solSocket, soKeepAlive, ipprotoTCP int
+	idle, interval, count, userTimeout int
+}
+
+// native returns a copy of t with the numbers of n where t has none.
+func (t *sockopts) native(n optionNumbers) *sockopts {
+	c := *t
+	set := func(o *sockopt, level, num int) {
+		if o.exists() && o.num == 0 && num != 0 {
+			o.level, o.num = level, num
+		}
+	}
+	set(&c.keepAlive, n.solSocket, n.soKeepAlive)
+	if !c.ioctl { // SIO_KEEPALIVE_VALS is no socket option
+		set(&c.idle, n.ipprotoTCP, n.idle)
+		set(&c.interval, n.ipprotoTCP, n.interval)
+	}
+	set(&c.count, n.ipprotoTCP, n.count)
+	set(&c.userTimeout, n.ipprotoTCP, n.userTimeout)
+	return &c
 }
 
 // linuxOptions: include/net/tcp.h (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL,
@@ -138,11 +161,11 @@ func keepAliveOpt(level, num int) sockopt {
 // inet_csk_clone_lock copies the whole socket to an accepted one.
 var linuxOptions = &sockopts{
 	os:          "linux",
-	keepAlive:   keepAliveOpt(solSocketLinux, soKeepAliveLnx),
-	idle:        sockopt{name: "TCP_KEEPIDLE", level: ipprotoTCP, num: 0x4, unit: time.Second, min: 1, max: 32767, inherited: true, goUnit: time.Second},
-	interval:    sockopt{name: "TCP_KEEPINTVL", level: ipprotoTCP, num: 0x5, unit: time.Second, min: 1, max: 32767, inherited: true, goUnit: time.Second},
-	count:       sockopt{name: "TCP_KEEPCNT", level: ipprotoTCP, num: 0x6, min: 1, max: 127, inherited: true, goUnit: 1},
-	userTimeout: sockopt{name: "TCP_USER_TIMEOUT", level: ipprotoTCP, num: 0x12, unit: time.Millisecond, max: maxInt32, inherited: true},
+	keepAlive:   keepAliveOpt,
+	idle:        sockopt{name: "TCP_KEEPIDLE", unit: time.Second, min: 1, max: 32767, inherited: true, goUnit: time.Second},
+	interval:    sockopt{name: "TCP_KEEPINTVL", unit: time.Second, min: 1, max: 32767, inherited: true, goUnit: time.Second},
+	count:       sockopt{name: "TCP_KEEPCNT", min: 1, max: 127, inherited: true, goUnit: 1},
+	userTimeout: sockopt{name: "TCP_USER_TIMEOUT", unit: time.Millisecond, max: maxInt32, inherited: true},
 	readBack:    true,
 }
 
@@ -158,11 +181,11 @@ var linuxOptions = &sockopts{
 // idle is set on each accepted connection.
 var darwinOptions = &sockopts{
 	os:          "darwin",
-	keepAlive:   keepAliveOpt(solSocketBSD, soKeepAliveBSD),
-	idle:        sockopt{name: "TCP_KEEPALIVE", level: ipprotoTCP, num: 0x10, unit: time.Second, min: 1, max: maxUint32 / 1000, goUnit: time.Second},
-	interval:    sockopt{name: "TCP_KEEPINTVL", level: ipprotoTCP, num: 0x101, unit: time.Second, min: 1, max: maxUint32 / 1000, inherited: true, goUnit: time.Second},
-	count:       sockopt{name: "TCP_KEEPCNT", level: ipprotoTCP, num: 0x102, min: 1, max: maxInt32, inherited: true, goUnit: 1},
-	userTimeout: sockopt{name: "TCP_RXT_CONNDROPTIME", level: ipprotoTCP, num: 0x80, unit: time.Second, max: maxUint32 / 1000},
+	keepAlive:   keepAliveOpt,
+	idle:        sockopt{name: "TCP_KEEPALIVE", unit: time.Second, min: 1, max: maxUint32 / 1000, goUnit: time.Second},
+	interval:    sockopt{name: "TCP_KEEPINTVL", unit: time.Second, min: 1, max: maxUint32 / 1000, inherited: true, goUnit: time.Second},
+	count:       sockopt{name: "TCP_KEEPCNT", min: 1, max: maxInt32, inherited: true, goUnit: 1},
+	userTimeout: sockopt{name: "TCP_RXT_CONNDROPTIME", unit: time.Second, max: maxUint32 / 1000},
 	readBack:    true,
 }
 
@@ -183,10 +206,10 @@ var darwinOptions = &sockopts{
 // WrapListener sets it on each connection.
 var freebsdOptions = &sockopts{
 	os:          "freebsd",
-	keepAlive:   keepAliveOpt(solSocketBSD, soKeepAliveBSD),
-	idle:        sockopt{name: "TCP_KEEPIDLE", level: ipprotoTCP, num: 0x100, unit: time.Second, min: 1, max: maxUint32 / 1000, inherited: true, goUnit: time.Second},
-	interval:    sockopt{name: "TCP_KEEPINTVL", level: ipprotoTCP, num: 0x200, unit: time.Second, min: 1, max: maxUint32 / 1000, inherited: true, goUnit: time.Second},
-	count:       sockopt{name: "TCP_KEEPCNT", level: ipprotoTCP, num: 0x400, min: 1, max: maxInt32, inherited: true, goUnit: 1},
+	keepAlive:   keepAliveOpt,
+	idle:        sockopt{name: "TCP_KEEPIDLE", unit: time.Second, min: 1, max: maxUint32 / 1000, inherited: true, goUnit: time.Second},
+	interval:    sockopt{name: "TCP_KEEPINTVL", unit: time.Second, min: 1, max: maxUint32 / 1000, inherited: true, goUnit: time.Second},
+	count:       sockopt{name: "TCP_KEEPCNT", min: 1, max: maxInt32, inherited: true, goUnit: 1},
 	userTimeout: sockopt{name: "TCP_MAXUNACKTIME", level: ipprotoTCP, num: 0x44, unit: time.Second, max: maxUint32 / 1000},
 	readBack:    true,
 }
@@ -208,10 +231,10 @@ var freebsdOptions = &sockopts{
 // them back. getFD reports a refused option as System.
 var netbsdOptions = &sockopts{
 	os:        "netbsd",
-	keepAlive: keepAliveOpt(solSocketBSD, soKeepAliveBSD),
-	idle:      sockopt{name: "TCP_KEEPIDLE", level: ipprotoTCP, num: 0x3, unit: 500 * time.Millisecond, min: 1, max: maxInt32 / 500, goUnit: time.Second},
-	interval:  sockopt{name: "TCP_KEEPINTVL", level: ipprotoTCP, num: 0x5, unit: 500 * time.Millisecond, min: 1, max: maxInt32 / 500, goUnit: time.Second},
-	count:     sockopt{name: "TCP_KEEPCNT", level: ipprotoTCP, num: 0x6, min: 1, max: maxInt32, goUnit: 1},
+	keepAlive: keepAliveOpt,
+	idle:      sockopt{name: "TCP_KEEPIDLE", unit: 500 * time.Millisecond, min: 1, max: maxInt32 / 500, goUnit: time.Second},
+	interval:  sockopt{name: "TCP_KEEPINTVL", unit: 500 * time.Millisecond, min: 1, max: maxInt32 / 500, goUnit: time.Second},
+	count:     sockopt{name: "TCP_KEEPCNT", min: 1, max: maxInt32, goUnit: 1},
 	readBack:  true,
 	note:      "netbsd has no per-socket user timeout",
 }
@@ -228,10 +251,10 @@ var netbsdOptions = &sockopts{
 // only the unit.
 var dragonflyOptions = &sockopts{
 	os:        "dragonfly",
-	keepAlive: keepAliveOpt(solSocketBSD, soKeepAliveBSD),
-	idle:      sockopt{name: "TCP_KEEPIDLE", level: ipprotoTCP, num: 0x100, unit: time.Second, min: 1, max: maxInt32 / 1000, inherited: true, goUnit: time.Second},
-	interval:  sockopt{name: "TCP_KEEPINTVL", level: ipprotoTCP, num: 0x200, unit: time.Second, min: 1, max: maxInt32 / 1000, inherited: true, goUnit: time.Second},
-	count:     sockopt{name: "TCP_KEEPCNT", level: ipprotoTCP, num: 0x400, min: 1, max: maxInt32, inherited: true, goUnit: 1},
+	keepAlive: keepAliveOpt,
+	idle:      sockopt{name: "TCP_KEEPIDLE", unit: time.Second, min: 1, max: maxInt32 / 1000, inherited: true, goUnit: time.Second},
+	interval:  sockopt{name: "TCP_KEEPINTVL", unit: time.Second, min: 1, max: maxInt32 / 1000, inherited: true, goUnit: time.Second},
+	count:     sockopt{name: "TCP_KEEPCNT", min: 1, max: maxInt32, inherited: true, goUnit: 1},
 	readBack:  true,
 	note:      "dragonfly has no per-socket user timeout",
 }
@@ -239,8 +262,8 @@ var dragonflyOptions = &sockopts{
 var dragonflyMillisOptions = &sockopts{
 	os:        "dragonfly",
 	keepAlive: dragonflyOptions.keepAlive,
-	idle:      sockopt{name: "TCP_KEEPIDLE", level: ipprotoTCP, num: 0x100, unit: time.Millisecond, min: 1, max: maxInt32, inherited: true, goUnit: time.Second},
-	interval:  sockopt{name: "TCP_KEEPINTVL", level: ipprotoTCP, num: 0x200, unit: time.Millisecond, min: 1, max: maxInt32, inherited: true, goUnit: time.Second},
+	idle:      sockopt{name: "TCP_KEEPIDLE", unit: time.Millisecond, min: 1, max: maxInt32, inherited: true, goUnit: time.Second},
+	interval:  sockopt{name: "TCP_KEEPINTVL", unit: time.Millisecond, min: 1, max: maxInt32, inherited: true, goUnit: time.Second},
 	count:     dragonflyOptions.count,
 	readBack:  true,
 	note:      dragonflyOptions.note,
@@ -258,7 +281,7 @@ func dragonflyFor(osreldate uint32) *sockopts {
 // are the net.inet.tcp.keepidle and keepintvl sysctls (tcp(4)).
 var openbsdOptions = &sockopts{
 	os:        "openbsd",
-	keepAlive: keepAliveOpt(solSocketBSD, soKeepAliveBSD),
+	keepAlive: keepAliveOpt,
 	readBack:  true,
 	note:      "openbsd sets keep-alive timers only system-wide (sysctl net.inet.tcp.keepidle, keepintvl)",
 }
@@ -282,11 +305,11 @@ var openbsdOptions = &sockopts{
 // options, SO_KEEPALIVE among them.
 var illumosOptions = &sockopts{
 	os:          "illumos",
-	keepAlive:   keepAliveOpt(solSocketBSD, soKeepAliveBSD),
-	idle:        sockopt{name: "TCP_KEEPIDLE", level: ipprotoTCP, num: 0x22, unit: time.Second, min: 1, max: 864000, inherited: true, goUnit: time.Second},
-	interval:    sockopt{name: "TCP_KEEPINTVL", level: ipprotoTCP, num: 0x24, unit: time.Second, min: 1, max: 60, inherited: true, goUnit: time.Second},
-	count:       sockopt{name: "TCP_KEEPCNT", level: ipprotoTCP, num: 0x23, min: 1, max: maxInt32, inherited: true, goUnit: 1},
-	userTimeout: sockopt{name: "TCP_ABORT_THRESHOLD", level: ipprotoTCP, num: 0x11, unit: time.Millisecond, max: maxInt32, inherited: true},
+	keepAlive:   keepAliveOpt,
+	idle:        sockopt{name: "TCP_KEEPIDLE", unit: time.Second, min: 1, max: 864000, inherited: true, goUnit: time.Second},
+	interval:    sockopt{name: "TCP_KEEPINTVL", unit: time.Second, min: 1, max: 60, inherited: true, goUnit: time.Second},
+	count:       sockopt{name: "TCP_KEEPCNT", min: 1, max: maxInt32, inherited: true, goUnit: 1},
+	userTimeout: sockopt{name: "TCP_ABORT_THRESHOLD", unit: time.Millisecond, max: maxInt32, inherited: true},
 	maxProbing:  maxUint32 * time.Millisecond,
 	readBack:    true,
 }
@@ -298,11 +321,11 @@ var illumosOptions = &sockopts{
 // at least. TCP_ABORT_THRESHOLD (0x11) is milliseconds.
 var solarisOptions = &sockopts{
 	os:          "solaris",
-	keepAlive:   keepAliveOpt(solSocketBSD, soKeepAliveBSD),
+	keepAlive:   keepAliveOpt,
 	idle:        sockopt{name: "TCP_KEEPIDLE", level: ipprotoTCP, num: 0x1D, unit: time.Second, min: 10, max: 864000, goUnit: time.Second},
 	interval:    sockopt{name: "TCP_KEEPINTVL", level: ipprotoTCP, num: 0x1E, unit: time.Second, min: 10, max: 864000, goUnit: time.Second},
 	count:       sockopt{name: "TCP_KEEPCNT", level: ipprotoTCP, num: 0x1F, min: 1, max: maxInt32, goUnit: 1},
-	userTimeout: sockopt{name: "TCP_ABORT_THRESHOLD", level: ipprotoTCP, num: 0x11, unit: time.Millisecond, max: maxInt32},
+	userTimeout: sockopt{name: "TCP_ABORT_THRESHOLD", unit: time.Millisecond, max: maxInt32},
 	readBack:    true,
 }
 
@@ -315,7 +338,7 @@ var solarisOptions = &sockopts{
 var solarisLegacyOptions = &sockopts{
 	os:          "solaris",
 	keepAlive:   solarisOptions.keepAlive,
-	idle:        sockopt{name: "TCP_KEEPALIVE_THRESHOLD", level: ipprotoTCP, num: 0x16, unit: time.Millisecond, min: 10000, max: 864000000, goUnit: time.Millisecond},
+	idle:        sockopt{name: "TCP_KEEPALIVE_THRESHOLD", unit: time.Millisecond, min: 10000, max: 864000000, goUnit: time.Millisecond},
 	userTimeout: solarisOptions.userTimeout,
 	readBack:    true,
 	note:        "Oracle Solaris before 11.4 has no TCP_KEEPINTVL or TCP_KEEPCNT",
@@ -341,8 +364,8 @@ func solarisFor(version string) *sockopts {
 // guess. (Go's dialer there writes 15 into both, in seconds.)
 var aixOptions = &sockopts{
 	os:        "aix",
-	keepAlive: keepAliveOpt(solSocketBSD, soKeepAliveBSD),
-	count:     sockopt{name: "TCP_KEEPCNT", level: ipprotoTCP, num: 0x13, min: 1, max: maxInt32, goUnit: 1},
+	keepAlive: keepAliveOpt,
+	count:     sockopt{name: "TCP_KEEPCNT", min: 1, max: maxInt32, goUnit: 1},
 	readBack:  true,
 	note:      "the unit of aix's TCP_KEEPIDLE and TCP_KEEPINTVL is not settled",
 }
@@ -354,11 +377,11 @@ var aixOptions = &sockopts{
 // connection (Go's own keep-alive does it for each).
 var windowsOptions = &sockopts{
 	os:          "windows",
-	keepAlive:   sockopt{name: "SO_KEEPALIVE", level: solSocketBSD, num: soKeepAliveBSD, max: 1},
-	idle:        sockopt{name: "TCP_KEEPIDLE", level: ipprotoTCP, num: 3, unit: time.Second, min: 1, max: maxInt32, goUnit: time.Second},
-	interval:    sockopt{name: "TCP_KEEPINTVL", level: ipprotoTCP, num: 17, unit: time.Second, min: 1, max: maxInt32, goUnit: time.Second},
-	count:       sockopt{name: "TCP_KEEPCNT", level: ipprotoTCP, num: 16, min: 1, max: 255, goUnit: 1},
-	userTimeout: sockopt{name: "TCP_MAXRT", level: ipprotoTCP, num: 5, unit: time.Second, max: maxInt32},
+	keepAlive:   sockopt{name: "SO_KEEPALIVE", max: 1},
+	idle:        sockopt{name: "TCP_KEEPIDLE", unit: time.Second, min: 1, max: maxInt32, goUnit: time.Second},
+	interval:    sockopt{name: "TCP_KEEPINTVL", unit: time.Second, min: 1, max: maxInt32, goUnit: time.Second},
+	count:       sockopt{name: "TCP_KEEPCNT", min: 1, max: 255, goUnit: 1},
+	userTimeout: sockopt{name: "TCP_MAXRT", unit: time.Second, max: maxInt32},
 	readBack:    true,
 }
 
