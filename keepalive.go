@@ -31,7 +31,11 @@ const (
 
 // Config is a TCP keep-alive configuration. The zero value is Go's own
 // default, keep-alive on with 15s idle, 15s interval and 9 probes, and
-// no user timeout, just as a zero net.Dialer would set.
+// no user timeout, just as a zero net.Dialer would set — where the system
+// can set them: a zero field the system has no option for leaves the
+// system's value (the timers on AIX and OpenBSD, interval and count on
+// Oracle Solaris before 11.4, the count on Windows before 10 1703; the
+// README's Systems section lists them).
 //
 // # User timeout and keep-alive
 //

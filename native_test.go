@@ -49,6 +49,8 @@ func wanted() (keepalive.Config, native) {
 	if errors.Is(keepalive.Config{UserTimeout: c.UserTimeout}.Validate(), errors.ErrUnsupported) {
 		c.UserTimeout = 0
 	}
+	// (FreeBSD: hasUserTimeout is false where the kernel refuses
+	// TCP_MAXUNACKTIME; TestNativeMaxUnackTimeRefused covers that.)
 	return c, native{KeepAlive: true, Idle: c.Idle, Interval: c.Interval, Count: c.Count, UserTimeout: c.UserTimeout}
 }
 
