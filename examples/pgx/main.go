@@ -42,6 +42,11 @@ func FromConnString(connString string) (*pgx.ConnConfig, keepalive.Config, error
 	if err := cfg.UnmarshalText([]byte(strings.Join(pairs, ","))); err != nil {
 		return nil, keepalive.Config{}, err
 	}
+	// Parsing is syntax; the system's limits are checked here, before
+	// the first dial.
+	if err := cfg.Validate(); err != nil {
+		return nil, keepalive.Config{}, err
+	}
 	d := keepalive.NewDialer(keepalive.WithKeepalive(cfg))
 	d.Timeout = cc.ConnectTimeout
 	cc.DialFunc = d.DialContext
