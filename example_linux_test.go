@@ -54,3 +54,22 @@ func ExampleIsPeerGone() {
 	// false
 	// false
 }
+
+// gRPC-go once paired Go's 15s probes with a 20s user timeout: one lost
+// probe dropped the connection.
+func ExampleConfig_Coherent() {
+	cfg := keepalive.Config{UserTimeout: 20 * time.Second}
+	fmt.Println(cfg.Timeout())
+	fmt.Println(cfg.Coherent())
+	// Output:
+	// 30s
+	// keepalive: UserTimeout 20s overrides Count 9: an idle connection to a dead peer is dropped after 1 unanswered probe(s) at 30s, not after 9 at 2m30s
+}
+
+// A Config for a detection bound (the figures are Linux's; other
+// systems' limits give other Configs).
+func ExampleWithin() {
+	cfg := keepalive.Within(10 * time.Second)
+	fmt.Println(cfg, cfg.Timeout())
+	// Output: idle=5s,interval=1s,count=3,user-timeout=8s 8s
+}

@@ -31,7 +31,11 @@ const (
 
 // Config is a TCP keep-alive configuration. The zero value is Go's own
 // default, keep-alive on with 15s idle, 15s interval and 9 probes, and
-// no user timeout, just as a zero net.Dialer would set.
+// no user timeout, just as a zero net.Dialer would set — where the system
+// can set them: a zero field the system has no option for leaves the
+// system's value (the timers on AIX and OpenBSD, interval and count on
+// Oracle Solaris before 11.4, the count on Windows before 10 1703; the
+// README's Systems section lists them).
 //
 // # User timeout and keep-alive
 //
@@ -99,15 +103,41 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 
 // Validate reports every field that the running platform cannot take:
 // negative values other than System, values above the kernel's limit
-// after rounding, and an Idle + Interval*Count that overflows
-// time.Duration. The errors are *ConfigError values, joined.
+// after rounding, combinations the kernel refuses (illumos: Interval *
+// Count beyond its keep-alive abort bound), and an Idle + Interval*Count
+// that overflows time.Duration. The errors are *ConfigError values,
+// joined. Fields left zero or System are always valid: whatever the
+// system holds for them is not counted against the limits.
 //
 // A Config whose UserTimeout overrides Count is valid (gRPC-style
 // configurations rely on it); Coherent reports it.
 func (c Config) Validate() error { return c.validate(platform()) }
 
-func (c Config) validate(t *sockopts) error {
+// negativeError is the error for a negative field other than System.
+func negativeError(field, value string) error {
+	return &ConfigError{field, value, "negative; use 0 for Go's default or keepalive.System for the system's", nil}
+}
+
+// checkSigns reports the negative fields other than System: the only
+// errors that do not depend on the system.
+func (c Config) checkSigns() error {
 	var errs []error
+	for _, f := range [...]struct {
+		name string
+		d    time.Duration
+	}{{"Idle", c.Idle}, {"Interval", c.Interval}, {"UserTimeout", c.UserTimeout}} {
+		if f.d < 0 && f.d != System {
+			errs = append(errs, negativeError(f.name, f.d.String()))
+		}
+	}
+	if c.Count < 0 && c.Count != System {
+		errs = append(errs, negativeError("Count", strconv.Itoa(c.Count)))
+	}
+	return errors.Join(errs...)
+}
+
+func (c Config) validate(t *sockopts) error {
+	errs := []error{c.checkSigns()}
 	lacks := func(field, value string) {
 		why := t.note
 		if why == "" {
@@ -117,9 +147,7 @@ func (c Config) validate(t *sockopts) error {
 	}
 	durationField := func(field string, d time.Duration, o sockopt) {
 		switch {
-		case d == System || d == 0:
-		case d < 0:
-			errs = append(errs, &ConfigError{field, d.String(), "negative; use 0 for Go's default or keepalive.System for the system's", nil})
+		case d <= 0:
 		case !o.exists():
 			lacks(field, d.String())
 		case o.value(d) < o.min || o.value(d) > o.max:
@@ -129,29 +157,32 @@ func (c Config) validate(t *sockopts) error {
 	durationField("Idle", c.Idle, t.idle)
 	durationField("Interval", c.Interval, t.interval)
 	switch {
-	case c.Count == System || c.Count == 0:
-	case c.Count < 0:
-		errs = append(errs, &ConfigError{"Count", strconv.Itoa(c.Count), "negative; use 0 for Go's default or keepalive.System for the system's", nil})
+	case c.Count <= 0:
 	case !t.count.exists():
 		lacks("Count", strconv.Itoa(c.Count))
 	case int64(c.Count) < t.count.min || int64(c.Count) > t.count.max:
 		errs = append(errs, &ConfigError{"Count", strconv.Itoa(c.Count), t.count.limit(t.os), nil})
 	}
-	if t.ioctl && (c.Idle == System) != (c.Interval == System) {
-		errs = append(errs, &ConfigError{"Interval", c.Interval.String(), "SIO_KEEPALIVE_VALS sets Idle and Interval together: leave both or neither to the system", errors.ErrUnsupported})
-	}
 	if c.UserTimeout > 0 && !t.userTimeout.exists() {
-		errs = append(errs, &ConfigError{"UserTimeout", c.UserTimeout.String(), t.os + " has no user timeout", errors.ErrUnsupported})
+		why := t.os + " has no user timeout"
+		if t.os == "windows" {
+			why = "this Windows refuses TCP_MAXRT"
+		}
+		errs = append(errs, &ConfigError{"UserTimeout", c.UserTimeout.String(), why, errors.ErrUnsupported})
 	} else {
 		durationField("UserTimeout", c.UserTimeout, t.userTimeout)
 	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
-	// System fields count at the platform's maximum: the bound must not
-	// overflow whatever the system holds.
-	r := c.resolvedFor(t, Config{Idle: t.idle.maxDuration(), Interval: t.interval.maxDuration(), Count: int(min(t.count.max, math.MaxInt32))})
-	if r.Interval > 0 && (time.Duration(r.Count) > (math.MaxInt64-r.Idle)/r.Interval) {
+	// Only what c sets counts: System fields are whatever the system
+	// holds, which the kernel keeps within its own limits.
+	r := c.resolvedFor(t, Config{})
+	idle, interval, count := max(r.Idle, 0), max(r.Interval, 0), max(r.Count, 0)
+	if t.maxProbing > 0 && interval > 0 && count > 0 && int64(count) > int64(t.maxProbing/interval) {
+		return &ConfigError{"Count", strconv.Itoa(c.Count), "Interval*Count above " + t.maxProbing.String() + " on " + t.os + " (the kernel's keep-alive abort bound)", nil}
+	}
+	if interval > 0 && time.Duration(count) > (math.MaxInt64-idle)/interval {
 		return &ConfigError{"Timeout", "Idle + Interval*Count", "overflows time.Duration", nil}
 	}
 	return nil
@@ -224,12 +255,16 @@ var fallbackSystem = Config{Idle: 2 * time.Hour, Interval: 75 * time.Second, Cou
 // withSystem resolves c with the running system's defaults for System
 // fields.
 func (c Config) withSystem() Config {
-	if c.Idle != System && c.Interval != System && c.Count != System {
-		return c.resolved(Config{})
+	// Fields the system lacks resolve to System too.
+	if r := c.resolved(Config{}); r.Idle != System && r.Interval != System && r.Count != System {
+		return r
 	}
 	sys, err := systemDefaults()
 	if err != nil {
 		sys = fallbackSystem
+		if n := platform().fixedCount; n > 0 {
+			sys.Count = n
+		}
 	}
 	return c.resolved(sys)
 }
@@ -256,9 +291,14 @@ func (c Config) Timeout() time.Duration {
 	return c.withSystem().bound()
 }
 
-// bound is Timeout for a resolved Config.
+// bound is Timeout for a resolved Config, saturating at the largest
+// duration.
 func (r Config) bound() time.Duration {
-	return r.Idle + r.Interval*time.Duration(r.probes())
+	k := time.Duration(r.probes())
+	if r.Interval > 0 && k > (math.MaxInt64-r.Idle)/r.Interval {
+		return math.MaxInt64
+	}
+	return r.Idle + r.Interval*k
 }
 
 // probes is how many unanswered probes a resolved Config really sends
@@ -304,9 +344,15 @@ func (c Config) Coherent() error {
 // rounded as the kernel takes them, for example
 // "idle=30s,interval=5s,count=3,user-timeout=45s". System fields read
 // "system"; an unset user timeout is left out. UnmarshalText reads it
-// back.
-func (c Config) String() string {
-	r := c.resolved(Config{})
+// back. The units are the running system's (Windows' TCP_MAXRT takes
+// whole seconds, Linux's TCP_USER_TIMEOUT milliseconds), so the text of
+// a Config whose durations are not whole seconds differs between
+// systems; fields the system cannot set read "system".
+func (c Config) String() string { return c.stringFor(platform()) }
+
+// stringFor is String for the system of table t.
+func (c Config) stringFor(t *sockopts) string {
+	r := c.resolvedFor(t, Config{})
 	var b strings.Builder
 	writeDuration := func(key string, d, given time.Duration) {
 		if b.Len() > 0 {
@@ -358,9 +404,12 @@ func (c Config) LogValue() slog.Value {
 }
 
 // MarshalText implements encoding.TextMarshaler with the form of String.
-// It fails for a Config that fails Validate.
+// It fails only for a negative field other than System, which the text
+// form cannot carry: a Config beyond the running system's limits, or
+// with an option the system lacks, still marshals (so that a struct
+// holding it can be written out anywhere), and fails Validate and use.
 func (c Config) MarshalText() ([]byte, error) {
-	if err := c.Validate(); err != nil {
+	if err := c.checkSigns(); err != nil {
 		return nil, err
 	}
 	return []byte(c.String()), nil
@@ -370,7 +419,10 @@ func (c Config) MarshalText() ([]byte, error) {
 // comma-separated key=value pairs: idle, interval and user-timeout take a
 // Go duration ("30s", "1m30s", "0"), count an integer, and each of them
 // "system". Keys may be given in any order, at most once each; a missing
-// key is zero; empty text is Config{}. The result must pass Validate. On
+// key is zero; empty text is Config{}. Parsing checks the syntax, and
+// refuses negative values other than System, but not the running
+// system's limits or options: "user-timeout=45s" parses on OpenBSD too,
+// and the Config fails Validate, Set, dialing and listening there. On
 // error, c is left unchanged and the error names the key or value.
 //
 // It also takes libpq's names, so that the keep-alive settings of a
@@ -438,7 +490,7 @@ func (c *Config) UnmarshalText(text []byte) error {
 		}
 		seen[i] = true
 	}
-	if err := n.Validate(); err != nil {
+	if err := n.checkSigns(); err != nil {
 		return err
 	}
 	*c = n

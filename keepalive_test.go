@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"log/slog"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,17 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
+// skipUnsupported skips a test of c where the running system lacks an
+// option c sets (a probe count on Windows before 10 1703 and under Wine,
+// a user timeout on NetBSD): platform_test.go checks every system's
+// table on every system.
+func skipUnsupported(t *testing.T, c keepalive.Config) {
+	t.Helper()
+	if err := c.Validate(); errors.Is(err, errors.ErrUnsupported) {
+		t.Skipf("this system cannot take %v: %v", c, err)
+	}
+}
+
 func TestValidateAccepts(t *testing.T) {
 	for _, c := range []keepalive.Config{
 		{},
@@ -29,7 +41,10 @@ func TestValidateAccepts(t *testing.T) {
 		{Idle: time.Nanosecond, Interval: time.Nanosecond, Count: 1},
 		{Idle: 37 * time.Second, Interval: 7 * time.Second, Count: 4},
 	} {
-		assert.NoError(t, c.Validate(), "%#v", c)
+		t.Run(c.String(), func(t *testing.T) {
+			skipUnsupported(t, c)
+			assert.NoError(t, c.Validate(), "%#v", c)
+		})
 	}
 }
 
@@ -79,6 +94,8 @@ func TestTimeout(t *testing.T) {
 		{"invalid", keepalive.Config{Count: -3}, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			skipUnsupported(t, tt.c)
+			skipUnsupported(t, keepalive.Config{Count: 9}) // Go's default count is 9 only where it can be set
 			assert.Equal(t, tt.want, tt.c.Timeout())
 		})
 	}
@@ -97,6 +114,8 @@ func TestCoherent(t *testing.T) {
 		{"more probes than count", keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 6 * time.Second}, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			skipUnsupported(t, tt.c)
+			skipUnsupported(t, keepalive.Config{Count: 9})
 			err := tt.c.Coherent()
 			if tt.ok {
 				assert.NoError(t, err)
@@ -106,25 +125,16 @@ func TestCoherent(t *testing.T) {
 			assert.Contains(t, err.Error(), "overrides Count")
 		})
 	}
-	assert.Contains(t, keepalive.Config{UserTimeout: 20 * time.Second}.Coherent().Error(),
-		"after 1 unanswered probe(s) at 30s, not after 9 at 2m30s")
+	t.Run("message", func(t *testing.T) {
+		c := keepalive.Config{UserTimeout: 20 * time.Second}
+		skipUnsupported(t, c)
+		skipUnsupported(t, keepalive.Config{Count: 9})
+		assert.Contains(t, c.Coherent().Error(), "after 1 unanswered probe(s) at 30s, not after 9 at 2m30s")
+	})
 }
 
-func TestString(t *testing.T) {
-	for _, tt := range []struct {
-		c    keepalive.Config
-		want string
-	}{
-		{keepalive.Config{}, "idle=15s,interval=15s,count=9"},
-		{keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second}, "idle=30s,interval=5s,count=3,user-timeout=45s"},
-		{keepalive.Config{Idle: 1500 * time.Millisecond, UserTimeout: 1500 * time.Microsecond}, "idle=2s,interval=15s,count=9,user-timeout=2ms"},
-		{keepalive.Config{Idle: keepalive.System, Interval: keepalive.System, Count: keepalive.System, UserTimeout: keepalive.System}, "idle=system,interval=system,count=system,user-timeout=system"},
-	} {
-		t.Run(tt.want, func(t *testing.T) {
-			assert.Equal(t, tt.want, tt.c.String())
-		})
-	}
-}
+// TestString: the text form on each system is TestStringEverywhere
+// (platform_test.go), which runs every system's units here.
 
 func TestUnmarshalText(t *testing.T) {
 	for _, tt := range []struct {
@@ -155,6 +165,7 @@ func TestUnmarshalTextErrorsNameTheKey(t *testing.T) {
 		{"count=many", `count="many"`},
 		{"count=1,count=2", `"count" given twice`},
 		{"idle=-3s", "invalid Idle -3s"},
+		{"user-timeout=-1ms", "invalid UserTimeout -1ms"},
 		{"idle=3s,,count=2", `"" is not key=value`},
 	} {
 		t.Run(tt.text, func(t *testing.T) {
@@ -196,11 +207,36 @@ func TestTextWithFlagAndJSON(t *testing.T) {
 	assert.Equal(t, keepalive.Config{Idle: 3 * time.Second, UserTimeout: 9 * time.Second}, doc.Keepalive)
 	out, err := json.Marshal(doc)
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"Keepalive":"idle=3s,interval=15s,count=9,user-timeout=9s"}`, string(out))
+	assert.JSONEq(t, `{"Keepalive":"`+doc.Keepalive.String()+`"}`, string(out))
 
 	err = json.Unmarshal([]byte(`{"Keepalive":"idle=oops"}`), &doc)
 	require.Error(t, err)
 	assert.True(t, strings.Contains(err.Error(), `idle="oops"`), err.Error())
+}
+
+// TestTextIsSyntax: the text form is parsed and written whatever the
+// running system can set, so that a configuration file or a JSON
+// document written for one system reads on every other; Validate and
+// use check the system's limits.
+func TestTextIsSyntax(t *testing.T) {
+	for _, text := range []string{
+		"user-timeout=45s",                 // OpenBSD, NetBSD, DragonFly have no user timeout
+		"idle=1s,interval=1s,count=100000", // above every system's count but illumos's
+		"idle=100000h",                     // above every system's limit
+		"count=3",                          // Windows before 1703 fixes the count
+	} {
+		t.Run(text, func(t *testing.T) {
+			var doc struct{ Keepalive keepalive.Config }
+			require.NoError(t, json.Unmarshal([]byte(`{"Keepalive":"`+text+`"}`), &doc))
+			out, err := json.Marshal(doc)
+			require.NoError(t, err, "a parsed Config marshals")
+			var back struct{ Keepalive keepalive.Config }
+			require.NoError(t, json.Unmarshal(out, &back))
+			assert.Equal(t, doc.Keepalive.String(), back.Keepalive.String())
+		})
+	}
+	_, err := json.Marshal(struct{ Keepalive keepalive.Config }{keepalive.Config{Idle: -2}})
+	assert.ErrorContains(t, err, "negative", "the text form cannot carry a negative value")
 }
 
 func TestDialOptionToleratesNil(t *testing.T) {
@@ -230,14 +266,21 @@ func TestWithin(t *testing.T) {
 		{-time.Second, keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 1, UserTimeout: 2 * time.Second}},
 	} {
 		t.Run(tt.d.String(), func(t *testing.T) {
+			if runtime.GOOS != "linux" && runtime.GOOS != "android" {
+				t.Skip("Linux's figures; TestWithinOnOtherSystems has the other systems'")
+			}
 			assert.Equal(t, tt.want, keepalive.Within(tt.d))
 		})
 	}
-	// Every Within is valid and coherent, and its idle bound leaves room
-	// for the timers' lateness (1/8) below d.
+	// Every Within is valid on the running system; where it has the
+	// options, coherent, with an idle bound that leaves room for the
+	// timers' lateness (1/8) below d.
 	for d := keepalive.MinWithin; d < 48*time.Hour; d = d*5/4 + 7*time.Millisecond {
 		c := keepalive.Within(d)
 		require.NoError(t, c.Validate(), d)
+		if runtime.GOOS != "linux" && runtime.GOOS != "android" {
+			continue // TestWithinEverywhere checks every system's bound
+		}
 		require.NoError(t, c.Coherent(), d)
 		require.LessOrEqual(t, c.Timeout()+c.Timeout()/8, d, d)
 		require.Equal(t, c.Timeout(), c.UserTimeout, d)
@@ -286,13 +329,18 @@ func TestLogValue(t *testing.T) {
 	}}))
 	log.Info("dial", "keepalive", keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second})
 	log.Info("dial", "keepalive", keepalive.Config{Idle: keepalive.System})
+	count := "9"
+	if errors.Is(keepalive.Config{Count: 9}.Validate(), errors.ErrUnsupported) {
+		count = `"system"` // Go's default count cannot be set here
+	}
 	assert.Equal(t, `{"level":"INFO","msg":"dial","keepalive":{"idle":30000000000,"interval":5000000000,"count":3,"user_timeout":45000000000}}
-{"level":"INFO","msg":"dial","keepalive":{"idle":"system","interval":15000000000,"count":9}}
+{"level":"INFO","msg":"dial","keepalive":{"idle":"system","interval":15000000000,"count":`+count+`}}
 `, buf.String())
 }
 
-// FuzzUnmarshalText: no input panics, and whatever parses is valid and
-// reads back the same from its own text form. CI runs it briefly; the
+// FuzzUnmarshalText: no input panics, and whatever parses has no
+// negative field but System and reads back the same from its own text
+// form. CI runs it briefly; the
 // seed corpus is in testdata/fuzz.
 func FuzzUnmarshalText(f *testing.F) {
 	for _, seed := range []string{
@@ -310,8 +358,11 @@ func FuzzUnmarshalText(f *testing.F) {
 			}
 			return
 		}
-		if err := c.Validate(); err != nil {
-			t.Fatalf("%q parsed into an invalid Config: %v", text, err)
+		if err := c.Validate(); err != nil && !errors.As(err, new(*keepalive.ConfigError)) {
+			t.Fatalf("%q: Validate: %v", text, err)
+		}
+		if c.Idle < keepalive.System || c.Interval < keepalive.System || c.Count < keepalive.System || c.UserTimeout < keepalive.System {
+			t.Fatalf("%q parsed into a negative field: %#v", text, c)
 		}
 		var back keepalive.Config
 		if err := back.UnmarshalText([]byte(c.String())); err != nil {

@@ -17,9 +17,9 @@ import (
 // Listen announces on the local network address, as net.Listen does,
 // and puts c on every TCP connection the listener accepts, on every
 // system. Where accepted sockets inherit every option c sets from their
-// listening socket (Linux; FreeBSD and darwin for the options they copy),
-// c is set once on the listening socket and an accepted connection costs
-// no syscall. Elsewhere the returned listener is a *Listener that sets c
+// listening socket (Linux, illumos, DragonFly; FreeBSD and darwin for
+// the options they copy), c is set once on the listening socket and an
+// accepted connection costs no syscall. Elsewhere the returned listener is a *Listener that sets c
 // on each accepted connection, with Go's own per-accept keep-alive off.
 //
 // On Linux the listener is plain TCP, not Multipath TCP (Go's default
@@ -67,9 +67,9 @@ func listenFor(t *sockopts, ctx context.Context, network, address string, c Conf
 // library's hook, and with Go's per-accept keep-alive turned off the
 // accepted connections would get no keep-alive at all.
 //
-// Where accepted sockets inherit every option c sets (Linux; FreeBSD and
-// darwin without the options they do not copy), the options are set once
-// on the listening socket and accepted connections inherit them, at no
+// Where accepted sockets inherit every option c sets (Linux, illumos,
+// DragonFly; FreeBSD and darwin without the options they do not copy),
+// the options are set once on the listening socket and accepted connections inherit them, at no
 // cost per connection; Go's own per-accept keep-alive is turned off,
 // because it would overwrite them with its defaults. Elsewhere Go's
 // per-accept keep-alive sets Idle, Interval and Count (scaled to the
@@ -104,7 +104,8 @@ func ConfigureListenConfig(lc *net.ListenConfig, c Config) {
 // table t.
 //
 // Where accepted sockets inherit every option c sets (Linux: the whole
-// socket is copied by inet_csk_clone_lock; FreeBSD: syncache_socket
+// socket is copied by inet_csk_clone_lock; illumos: tcp_init_values
+// and conn_inherit_parent; DragonFly: tcp(4); FreeBSD: syncache_socket
 // copies the keep-alive timers), the options are set once on the
 // listening socket. Elsewhere Go's per-accept keep-alive sets Idle,
 // Interval and Count on each accepted connection, from goConfigFor. The

@@ -13,4 +13,6 @@ const (
 	idleUnit        = time.Second
 	userTimeoutUnit = time.Millisecond
 	hasUserTimeout  = true
+	// tcp_init_values copies tcp_second_timer_threshold (TCP_ABORT_THRESHOLD).
+	inheritsUserTimeout = true
 )

@@ -34,15 +34,24 @@ type native struct {
 // within is valid on all these systems (illumos: interval 1..60s).
 var within = keepalive.Config{Idle: 37 * time.Second, Interval: 11 * time.Second, Count: 4}
 
-// wanted is within with this system's user timeout, if it has one.
+// wanted is within with this system's user timeout, if it has one,
+// without what the running system cannot set: the probe count on
+// Windows before 10 1703, the user timeout where Windows refuses
+// TCP_MAXRT (Wine).
 func wanted() (keepalive.Config, native) {
 	c := within
-	n := native{KeepAlive: true, Idle: c.Idle, Interval: c.Interval, Count: c.Count}
 	if hasUserTimeout {
 		c.UserTimeout = 23 * time.Second
-		n.UserTimeout = c.UserTimeout
 	}
-	return c, n
+	if errors.Is(keepalive.Config{Count: c.Count}.Validate(), errors.ErrUnsupported) {
+		c.Count = keepalive.System
+	}
+	if errors.Is(keepalive.Config{UserTimeout: c.UserTimeout}.Validate(), errors.ErrUnsupported) {
+		c.UserTimeout = 0
+	}
+	// (FreeBSD: hasUserTimeout is false where the kernel refuses
+	// TCP_MAXUNACKTIME; TestNativeMaxUnackTimeRefused covers that.)
+	return c, native{KeepAlive: true, Idle: c.Idle, Interval: c.Interval, Count: c.Count, UserTimeout: c.UserTimeout}
 }
 
 // skipWithoutReadBack skips where the kernel cannot report keep-alive
@@ -84,18 +93,21 @@ func TestNativeDial(t *testing.T) {
 }
 
 func TestNativeListenConfig(t *testing.T) {
-	_, want := wanted()
-	_, accepted := pair(t, listen(t, listenConfig(within)), nil)
+	c, want := wanted()
+	if !inheritsUserTimeout {
+		c.UserTimeout, want.UserTimeout = 0, 0
+	}
+	_, accepted := pair(t, listen(t, listenConfig(c)), nil)
 	skipWithoutReadBack(t, accepted)
 	got := readNative(t, accepted)
-	// The user timeout is the system's here (illumos: 8 minutes).
-	want.UserTimeout, got.UserTimeout = 0, 0
+	if !inheritsUserTimeout {
+		got.UserTimeout = 0 // the system's (illumos: 8 minutes)
+	}
 	assert.Equal(t, want, got)
 
 	// A user timeout set on the listening socket is not known to
 	// reach accepted connections here: Listen refuses it.
-	if hasUserTimeout {
-		c, _ := wanted()
+	if c, _ := wanted(); c.UserTimeout > 0 && !inheritsUserTimeout {
 		_, err := listenConfig(c).Listen(context.Background(), "tcp", "127.0.0.1:0")
 		assert.ErrorIs(t, err, errors.ErrUnsupported)
 		assert.ErrorContains(t, err, "WrapListener")

@@ -10,13 +10,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// linuxNative is linuxOptions with this architecture's SOL_SOCKET and
-// SO_KEEPALIVE, which differ on mips and sparc.
-var linuxNative = func() *sockopts {
-	t := *linuxOptions
-	t.keepAlive = keepAliveOpt(unix.SOL_SOCKET, unix.SO_KEEPALIVE)
-	return &t
-}()
+// linuxNative is linuxOptions with this architecture's numbers
+// (SOL_SOCKET and SO_KEEPALIVE differ on mips and sparc).
+var linuxNative = linuxOptions.native(optionNumbers{
+	solSocket: unix.SOL_SOCKET, soKeepAlive: unix.SO_KEEPALIVE, ipprotoTCP: unix.IPPROTO_TCP,
+	idle: unix.TCP_KEEPIDLE, interval: unix.TCP_KEEPINTVL, count: unix.TCP_KEEPCNT, userTimeout: unix.TCP_USER_TIMEOUT,
+})
 
 func platform() *sockopts { return linuxNative }
 

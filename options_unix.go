@@ -35,7 +35,8 @@ func checkTCP(fd uintptr) error {
 }
 
 // refuser names what refused an option: here the kernel itself, which
-// lacks it in this version (FreeBSD's TCP_MAXUNACKTIME before 14, say).
+// lacks it in this version (FreeBSD releases whose headers have
+// TCP_MAXUNACKTIME but whose base stack does not handle it yet, say).
 func refuser(uintptr) string { return runtime.GOOS }
 
 func retransmitLimits() (int, time.Duration, error) {

@@ -14,20 +14,28 @@ import (
 // does (internal/syscall/windows.SupportTCPKeepAliveIdle): it tries the
 // options on a fresh socket, and falls back to the version (TCP_KEEPIDLE
 // and TCP_KEEPINTVL since build 16299, 1709; TCP_KEEPCNT since 15063,
-// 1703) where no socket can be made.
-var platform = sync.OnceValue(func() *sockopts {
+// 1703; TCP_MAXRT since Vista) where no socket can be made. Wine 8.0
+// refuses all four options with WSAENOPROTOOPT.
+var platform = sync.OnceValue(func() *sockopts { return detectWindows().native(windowsNumbers) })
+
+var windowsNumbers = optionNumbers{
+	solSocket: windows.SOL_SOCKET, soKeepAlive: windows.SO_KEEPALIVE, ipprotoTCP: windows.IPPROTO_TCP,
+	idle: windows.TCP_KEEPIDLE, interval: windows.TCP_KEEPINTVL, count: windows.TCP_KEEPCNT, userTimeout: windows.TCP_MAXRT,
+}
+
+func detectWindows() *sockopts {
 	s, err := windows.Socket(windows.AF_INET, windows.SOCK_STREAM, windows.IPPROTO_TCP)
 	if err != nil {
 		major, _, build := windows.RtlGetNtVersionNumbers()
 		build &= 0xffff
-		return windowsFor(major >= 10 && build >= 16299, major >= 10 && build >= 15063)
+		return windowsFor(major >= 10 && build >= 16299, major >= 10 && build >= 15063, true)
 	}
 	defer windows.Closesocket(s)
 	has := func(opt int) bool {
 		return !errors.Is(windows.SetsockoptInt(s, windows.IPPROTO_TCP, opt, 1), windows.WSAENOPROTOOPT)
 	}
-	return windowsFor(has(windows.TCP_KEEPIDLE) && has(windows.TCP_KEEPINTVL), has(windows.TCP_KEEPCNT))
-})
+	return windowsFor(has(windows.TCP_KEEPIDLE) && has(windows.TCP_KEEPINTVL), has(windows.TCP_KEEPCNT), has(windows.TCP_MAXRT))
+}
 
 // soType is SO_TYPE (winsock2.h), which golang.org/x/sys/windows lacks.
 const soType = 0x1008

@@ -48,6 +48,9 @@ func (o sockopt) exists() bool { return o.name != "" }
 // value converts a positive d to the kernel's units, rounding up so
 // that a positive duration never becomes zero.
 func (o sockopt) value(d time.Duration) int64 {
+	if o.unit == 0 {
+		return int64(d) // a count, or an option the system lacks
+	}
 	return int64(roundUp(d, o.unit) / o.unit)
 }
 
@@ -90,6 +93,14 @@ type sockopts struct {
 	// SIO_KEEPALIVE_VALS (Windows before 10 1709).
 	ioctl bool
 
+	// fixedCount is the probe count of a system that has it but cannot
+	// set it (Windows before 10 1703: 10), 0 elsewhere.
+	fixedCount int
+
+	// maxProbing, where not zero, bounds Interval*Count as the kernel
+	// checks it once both are set (illumos).
+	maxProbing time.Duration
+
 	// note explains, in errors, why the system lacks options.
 	note string
 }
@@ -105,20 +116,43 @@ func (t *sockopts) inheritsAll(c Config) bool {
 		inherits(c.UserTimeout > 0, t.userTimeout)
 }
 
-// Levels and flags, the same on every system that has them.
+// The option numbers. Each options_GOOS.go file completes its table
+// with the numbers golang.org/x/sys gives for the running system
+// (native); a table here holds a number only where x/sys has none or a
+// wrong one: Oracle Solaris 11.4's keep-alive options, FreeBSD's
+// TCP_MAXUNACKTIME. TestTablesMatchXSys checks those.
 const (
-	solSocketBSD   = 0xffff // SOL_SOCKET on the BSDs, darwin, solaris, illumos, aix and windows
-	solSocketLinux = 0x1
-	ipprotoTCP     = 0x6
-	soKeepAliveBSD = 0x8 // SO_KEEPALIVE on the same systems
-	soKeepAliveLnx = 0x9
-	maxInt32       = math.MaxInt32
-	maxUint32      = math.MaxUint32
+	ipprotoTCP = 0x6 // the same on every system
+	maxInt32   = math.MaxInt32
+	maxUint32  = math.MaxUint32
 )
 
-// Every table lists SO_KEEPALIVE the same way but for its numbers.
-func keepAliveOpt(level, num int) sockopt {
-	return sockopt{name: "SO_KEEPALIVE", level: level, num: num, min: 0, max: 1, inherited: true}
+// keepAliveOpt is SO_KEEPALIVE, as every table lists it.
+var keepAliveOpt = sockopt{name: "SO_KEEPALIVE", min: 0, max: 1, inherited: true}
+
+// optionNumbers are the running system's socket option numbers, from
+// golang.org/x/sys; zero for an option it lacks or has wrong.
+type optionNumbers struct {
+	solSocket, soKeepAlive, ipprotoTCP int
+	idle, interval, count, userTimeout int
+}
+
+// native returns a copy of t with the numbers of n where t has none.
+func (t *sockopts) native(n optionNumbers) *sockopts {
+	c := *t
+	set := func(o *sockopt, level, num int) {
+		if o.exists() && o.num == 0 && num != 0 {
+			o.level, o.num = level, num
+		}
+	}
+	set(&c.keepAlive, n.solSocket, n.soKeepAlive)
+	if !c.ioctl { // SIO_KEEPALIVE_VALS is no socket option
+		set(&c.idle, n.ipprotoTCP, n.idle)
+		set(&c.interval, n.ipprotoTCP, n.interval)
+	}
+	set(&c.count, n.ipprotoTCP, n.count)
+	set(&c.userTimeout, n.ipprotoTCP, n.userTimeout)
+	return &c
 }
 
 // linuxOptions: include/net/tcp.h (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL,
@@ -127,44 +161,56 @@ func keepAliveOpt(level, num int) sockopt {
 // inet_csk_clone_lock copies the whole socket to an accepted one.
 var linuxOptions = &sockopts{
 	os:          "linux",
-	keepAlive:   keepAliveOpt(solSocketLinux, soKeepAliveLnx),
-	idle:        sockopt{"TCP_KEEPIDLE", ipprotoTCP, 0x4, time.Second, 1, 32767, true, time.Second},
-	interval:    sockopt{"TCP_KEEPINTVL", ipprotoTCP, 0x5, time.Second, 1, 32767, true, time.Second},
-	count:       sockopt{"TCP_KEEPCNT", ipprotoTCP, 0x6, 0, 1, 127, true, 1},
-	userTimeout: sockopt{"TCP_USER_TIMEOUT", ipprotoTCP, 0x12, time.Millisecond, 0, maxInt32, true, 0},
+	keepAlive:   keepAliveOpt,
+	idle:        sockopt{name: "TCP_KEEPIDLE", unit: time.Second, min: 1, max: 32767, inherited: true, goUnit: time.Second},
+	interval:    sockopt{name: "TCP_KEEPINTVL", unit: time.Second, min: 1, max: 32767, inherited: true, goUnit: time.Second},
+	count:       sockopt{name: "TCP_KEEPCNT", min: 1, max: 127, inherited: true, goUnit: 1},
+	userTimeout: sockopt{name: "TCP_USER_TIMEOUT", unit: time.Millisecond, max: maxInt32, inherited: true},
 	readBack:    true,
 }
 
 // darwinOptions: xnu bsd/netinet/tcp.h for the numbers, and
-// bsd/netinet/tcp_usrreq.c (tcp_ctloutput), which takes TCP_KEEPALIVE,
-// TCP_KEEPINTVL and TCP_RXT_CONNDROPTIME in seconds up to
-// UINT32_MAX/TCP_RETRANSHZ (1000) and TCP_KEEPCNT up to INT32_MAX.
-// tcp_input.c gives a socket accepted from the syncache the listener's
-// t_keepintvl and t_keepcnt but the system's t_keepidle, and no
-// t_rxt_conndroptime, so idle is set on each accepted connection.
+// bsd/netinet/tcp_usrreq.c (tcp_ctloutput), which takes TCP_KEEPALIVE
+// and TCP_KEEPINTVL in seconds up to UINT32_MAX/TCP_RETRANSHZ (1000) and
+// TCP_KEEPCNT up to INT32_MAX. For TCP_RXT_CONNDROPTIME the kernel
+// checks only optval < 0 and stores optval * TCP_RETRANSHZ in a u_int32_t
+// (t_rxt_conndroptime): the cap of UINT32_MAX/1000 seconds is the
+// library's, so that the product does not wrap. tcp_input.c gives a
+// socket accepted from the syncache the listener's t_keepintvl and
+// t_keepcnt but the system's t_keepidle, and no t_rxt_conndroptime, so
+// idle is set on each accepted connection.
 var darwinOptions = &sockopts{
 	os:          "darwin",
-	keepAlive:   keepAliveOpt(solSocketBSD, soKeepAliveBSD),
-	idle:        sockopt{"TCP_KEEPALIVE", ipprotoTCP, 0x10, time.Second, 1, maxUint32 / 1000, false, time.Second},
-	interval:    sockopt{"TCP_KEEPINTVL", ipprotoTCP, 0x101, time.Second, 1, maxUint32 / 1000, true, time.Second},
-	count:       sockopt{"TCP_KEEPCNT", ipprotoTCP, 0x102, 0, 1, maxInt32, true, 1},
-	userTimeout: sockopt{"TCP_RXT_CONNDROPTIME", ipprotoTCP, 0x80, time.Second, 0, maxUint32 / 1000, false, 0},
+	keepAlive:   keepAliveOpt,
+	idle:        sockopt{name: "TCP_KEEPALIVE", unit: time.Second, min: 1, max: maxUint32 / 1000, goUnit: time.Second},
+	interval:    sockopt{name: "TCP_KEEPINTVL", unit: time.Second, min: 1, max: maxUint32 / 1000, inherited: true, goUnit: time.Second},
+	count:       sockopt{name: "TCP_KEEPCNT", min: 1, max: maxInt32, inherited: true, goUnit: 1},
+	userTimeout: sockopt{name: "TCP_RXT_CONNDROPTIME", unit: time.Second, max: maxUint32 / 1000},
 	readBack:    true,
 }
 
-// freebsdOptions: sys/netinet/tcp.h for the numbers (TCP_MAXUNACKTIME,
-// 68 = 0x44, since FreeBSD 14; golang.org/x/sys exports it for riscv64
-// only) and tcp_default_ctloutput in sys/netinet/tcp_usrreq.c, which
-// takes these timers in seconds, refusing more than UINT_MAX/hz (hz is
-// 1000 by default). syncache_socket copies the keep-alive timers to the
-// accepted socket; TCP_MAXUNACKTIME is not known to be copied.
+// freebsdOptions: sys/netinet/tcp.h for the numbers and
+// tcp_default_ctloutput in sys/netinet/tcp_usrreq.c, which takes these
+// timers in seconds, refusing more than UINT_MAX/hz (hz is 1000 by
+// default). syncache_socket in sys/netinet/tcp_syncache.c copies the
+// keep-alive timers to the accepted socket ("Copy and activate timers").
+//
+// TCP_MAXUNACKTIME (68 = 0x44; golang.org/x/sys exports it for riscv64
+// only) is in tcp.h since FreeBSD 13.1, but the base stack's
+// tcp_default_ctloutput handled it only in a later release, not pinned
+// down here: a kernel that refuses it (ENOPROTOOPT) is detected when it
+// is set, and reported (refusedError) after the other options were set.
+// Current releases' syncache_socket copies t_maxunacktime too, older
+// ones do not, and a socket cannot tell which it runs on, so the user
+// timeout is not counted as inherited: ListenConfig refuses it and
+// WrapListener sets it on each connection.
 var freebsdOptions = &sockopts{
 	os:          "freebsd",
-	keepAlive:   keepAliveOpt(solSocketBSD, soKeepAliveBSD),
-	idle:        sockopt{"TCP_KEEPIDLE", ipprotoTCP, 0x100, time.Second, 1, maxUint32 / 1000, true, time.Second},
-	interval:    sockopt{"TCP_KEEPINTVL", ipprotoTCP, 0x200, time.Second, 1, maxUint32 / 1000, true, time.Second},
-	count:       sockopt{"TCP_KEEPCNT", ipprotoTCP, 0x400, 0, 1, maxInt32, true, 1},
-	userTimeout: sockopt{"TCP_MAXUNACKTIME", ipprotoTCP, 0x44, time.Second, 0, maxUint32 / 1000, false, 0},
+	keepAlive:   keepAliveOpt,
+	idle:        sockopt{name: "TCP_KEEPIDLE", unit: time.Second, min: 1, max: maxUint32 / 1000, inherited: true, goUnit: time.Second},
+	interval:    sockopt{name: "TCP_KEEPINTVL", unit: time.Second, min: 1, max: maxUint32 / 1000, inherited: true, goUnit: time.Second},
+	count:       sockopt{name: "TCP_KEEPCNT", min: 1, max: maxInt32, inherited: true, goUnit: 1},
+	userTimeout: sockopt{name: "TCP_MAXUNACKTIME", level: ipprotoTCP, num: 0x44, unit: time.Second, max: maxUint32 / 1000},
 	readBack:    true,
 }
 
@@ -178,12 +224,17 @@ var freebsdOptions = &sockopts{
 // INT_MAX/(hz/PR_SLOWHZ), here for hz up to 1000. NetBSD has no user
 // timeout, and it is not known that accepted sockets keep the
 // listener's timers.
+//
+// Reading back: in tcp_usrreq.c v1.209 (2015) tcp_ctloutput's
+// PRCO_GETOPT handles only TCP_MD5SIG, TCP_NODELAY, TCP_MAXSEG and
+// TCP_INFO and returns ENOPROTOOPT for TCP_KEEP*; later revisions read
+// them back. getFD reports a refused option as System.
 var netbsdOptions = &sockopts{
 	os:        "netbsd",
-	keepAlive: keepAliveOpt(solSocketBSD, soKeepAliveBSD),
-	idle:      sockopt{"TCP_KEEPIDLE", ipprotoTCP, 0x3, 500 * time.Millisecond, 1, maxInt32 / 500, false, time.Second},
-	interval:  sockopt{"TCP_KEEPINTVL", ipprotoTCP, 0x5, 500 * time.Millisecond, 1, maxInt32 / 500, false, time.Second},
-	count:     sockopt{"TCP_KEEPCNT", ipprotoTCP, 0x6, 0, 1, maxInt32, false, 1},
+	keepAlive: keepAliveOpt,
+	idle:      sockopt{name: "TCP_KEEPIDLE", unit: 500 * time.Millisecond, min: 1, max: maxInt32 / 500, goUnit: time.Second},
+	interval:  sockopt{name: "TCP_KEEPINTVL", unit: 500 * time.Millisecond, min: 1, max: maxInt32 / 500, goUnit: time.Second},
+	count:     sockopt{name: "TCP_KEEPCNT", min: 1, max: maxInt32, goUnit: 1},
 	readBack:  true,
 	note:      "netbsd has no per-socket user timeout",
 }
@@ -193,14 +244,17 @@ var netbsdOptions = &sockopts{
 // options from ms to seconds", commits list 2019-07; Go issue 65809);
 // dragonflyMillisOptions are the milliseconds of earlier releases. No
 // source at hand gives the kernel's own bounds, so both tables keep the
-// timers within 2^31-1 milliseconds. There is no user timeout, and it is
-// not known that accepted sockets keep the listener's timers.
+// timers within 2^31-1 milliseconds. There is no user timeout. tcp(4)
+// (the millisecond era's page) says of TCP_KEEPINIT, TCP_KEEPIDLE,
+// TCP_KEEPINTVL and TCP_KEEPCNT that an accepted socket's value "is
+// inherited from the listening socket"; the change to seconds changed
+// only the unit.
 var dragonflyOptions = &sockopts{
 	os:        "dragonfly",
-	keepAlive: keepAliveOpt(solSocketBSD, soKeepAliveBSD),
-	idle:      sockopt{"TCP_KEEPIDLE", ipprotoTCP, 0x100, time.Second, 1, maxInt32 / 1000, false, time.Second},
-	interval:  sockopt{"TCP_KEEPINTVL", ipprotoTCP, 0x200, time.Second, 1, maxInt32 / 1000, false, time.Second},
-	count:     sockopt{"TCP_KEEPCNT", ipprotoTCP, 0x400, 0, 1, maxInt32, false, 1},
+	keepAlive: keepAliveOpt,
+	idle:      sockopt{name: "TCP_KEEPIDLE", unit: time.Second, min: 1, max: maxInt32 / 1000, inherited: true, goUnit: time.Second},
+	interval:  sockopt{name: "TCP_KEEPINTVL", unit: time.Second, min: 1, max: maxInt32 / 1000, inherited: true, goUnit: time.Second},
+	count:     sockopt{name: "TCP_KEEPCNT", min: 1, max: maxInt32, inherited: true, goUnit: 1},
 	readBack:  true,
 	note:      "dragonfly has no per-socket user timeout",
 }
@@ -208,8 +262,8 @@ var dragonflyOptions = &sockopts{
 var dragonflyMillisOptions = &sockopts{
 	os:        "dragonfly",
 	keepAlive: dragonflyOptions.keepAlive,
-	idle:      sockopt{"TCP_KEEPIDLE", ipprotoTCP, 0x100, time.Millisecond, 1, maxInt32, false, time.Second},
-	interval:  sockopt{"TCP_KEEPINTVL", ipprotoTCP, 0x200, time.Millisecond, 1, maxInt32, false, time.Second},
+	idle:      sockopt{name: "TCP_KEEPIDLE", unit: time.Millisecond, min: 1, max: maxInt32, inherited: true, goUnit: time.Second},
+	interval:  sockopt{name: "TCP_KEEPINTVL", unit: time.Millisecond, min: 1, max: maxInt32, inherited: true, goUnit: time.Second},
 	count:     dragonflyOptions.count,
 	readBack:  true,
 	note:      dragonflyOptions.note,
@@ -227,25 +281,36 @@ func dragonflyFor(osreldate uint32) *sockopts {
 // are the net.inet.tcp.keepidle and keepintvl sysctls (tcp(4)).
 var openbsdOptions = &sockopts{
 	os:        "openbsd",
-	keepAlive: keepAliveOpt(solSocketBSD, soKeepAliveBSD),
+	keepAlive: keepAliveOpt,
 	readBack:  true,
 	note:      "openbsd sets keep-alive timers only system-wide (sysctl net.inet.tcp.keepidle, keepintvl)",
 }
 
 // illumosOptions: usr/src/uts/common/inet/tcp/tcp_opt_data.c
-// (tcp_opt_set): TCP_KEEPIDLE is seconds within tcp_keepalive_interval's
-// range (10s to 10 days), TCP_KEEPINTVL seconds within the connection's
-// RTO bounds (by default 400ms to 60s, so 1..60), TCP_KEEPCNT positive
-// (Interval*Count must stay within tcp_keepalive_abort_interval's range,
-// which the kernel checks), TCP_ABORT_THRESHOLD milliseconds. Accepted
-// sockets are not known to keep them all, so they are set per connection.
+// (tcp_opt_set): TCP_KEEPIDLE is seconds within the _keepalive_interval
+// tunable's range, which tcp_tunables.c gives as {1*SECONDS, 10*DAYS}
+// on current illumos (illumos-joyent OS-4686; {10*SECONDS, ...} before,
+// where the kernel refuses an Idle below 10s with EINVAL);
+// TCP_KEEPINTVL seconds within the connection's RTO bounds (by default
+// 400ms to 60s, so 1..60); TCP_KEEPCNT positive, and once both are set
+// Interval*Count in milliseconds must fall within the
+// _keepalive_abort_interval tunable's range, {0, UINT32_MAX} (maxProbing,
+// checked by Validate); TCP_ABORT_THRESHOLD milliseconds.
+//
+// Accepted sockets inherit them all: tcp_input.c calls
+// tcp_init_values(eager, listener) ("inherit some parameters from the
+// listener"), which in tcp.c copies tcp_ka_interval, tcp_ka_abort_thres,
+// tcp_ka_cnt, tcp_ka_rinterval and tcp_second_timer_threshold (set by
+// TCP_ABORT_THRESHOLD), and conn_inherit_parent copies the socket
+// options, SO_KEEPALIVE among them.
 var illumosOptions = &sockopts{
 	os:          "illumos",
-	keepAlive:   keepAliveOpt(solSocketBSD, soKeepAliveBSD),
-	idle:        sockopt{"TCP_KEEPIDLE", ipprotoTCP, 0x22, time.Second, 10, 864000, false, time.Second},
-	interval:    sockopt{"TCP_KEEPINTVL", ipprotoTCP, 0x24, time.Second, 1, 60, false, time.Second},
-	count:       sockopt{"TCP_KEEPCNT", ipprotoTCP, 0x23, 0, 1, maxInt32, false, 1},
-	userTimeout: sockopt{"TCP_ABORT_THRESHOLD", ipprotoTCP, 0x11, time.Millisecond, 0, maxInt32, false, 0},
+	keepAlive:   keepAliveOpt,
+	idle:        sockopt{name: "TCP_KEEPIDLE", unit: time.Second, min: 1, max: 864000, inherited: true, goUnit: time.Second},
+	interval:    sockopt{name: "TCP_KEEPINTVL", unit: time.Second, min: 1, max: 60, inherited: true, goUnit: time.Second},
+	count:       sockopt{name: "TCP_KEEPCNT", min: 1, max: maxInt32, inherited: true, goUnit: 1},
+	userTimeout: sockopt{name: "TCP_ABORT_THRESHOLD", unit: time.Millisecond, max: maxInt32, inherited: true},
+	maxProbing:  maxUint32 * time.Millisecond,
 	readBack:    true,
 }
 
@@ -256,22 +321,24 @@ var illumosOptions = &sockopts{
 // at least. TCP_ABORT_THRESHOLD (0x11) is milliseconds.
 var solarisOptions = &sockopts{
 	os:          "solaris",
-	keepAlive:   keepAliveOpt(solSocketBSD, soKeepAliveBSD),
-	idle:        sockopt{"TCP_KEEPIDLE", ipprotoTCP, 0x1D, time.Second, 10, 864000, false, time.Second},
-	interval:    sockopt{"TCP_KEEPINTVL", ipprotoTCP, 0x1E, time.Second, 10, 864000, false, time.Second},
-	count:       sockopt{"TCP_KEEPCNT", ipprotoTCP, 0x1F, 0, 1, maxInt32, false, 1},
-	userTimeout: sockopt{"TCP_ABORT_THRESHOLD", ipprotoTCP, 0x11, time.Millisecond, 0, maxInt32, false, 0},
+	keepAlive:   keepAliveOpt,
+	idle:        sockopt{name: "TCP_KEEPIDLE", level: ipprotoTCP, num: 0x1D, unit: time.Second, min: 10, max: 864000, goUnit: time.Second},
+	interval:    sockopt{name: "TCP_KEEPINTVL", level: ipprotoTCP, num: 0x1E, unit: time.Second, min: 10, max: 864000, goUnit: time.Second},
+	count:       sockopt{name: "TCP_KEEPCNT", level: ipprotoTCP, num: 0x1F, min: 1, max: maxInt32, goUnit: 1},
+	userTimeout: sockopt{name: "TCP_ABORT_THRESHOLD", unit: time.Millisecond, max: maxInt32},
 	readBack:    true,
 }
 
 // solarisLegacyOptions: before 11.4, Oracle Solaris has only
 // TCP_KEEPALIVE_THRESHOLD (0x16, milliseconds, 10s to 10 days) for the
 // idle time; TCP_KEEPALIVE_ABORT_THRESHOLD bounds the whole probing and
-// is not an interval, so Interval and Count are refused.
+// is not an interval, so Interval and Count are refused. (Go's dialer
+// there sets TCP_KEEPALIVE_ABORT_THRESHOLD to Interval*Count, 135s by
+// default; the library leaves the system's, 8 minutes by default.)
 var solarisLegacyOptions = &sockopts{
 	os:          "solaris",
 	keepAlive:   solarisOptions.keepAlive,
-	idle:        sockopt{"TCP_KEEPALIVE_THRESHOLD", ipprotoTCP, 0x16, time.Millisecond, 10000, 864000000, false, time.Millisecond},
+	idle:        sockopt{name: "TCP_KEEPALIVE_THRESHOLD", unit: time.Millisecond, min: 10000, max: 864000000, goUnit: time.Millisecond},
 	userTimeout: solarisOptions.userTimeout,
 	readBack:    true,
 	note:        "Oracle Solaris before 11.4 has no TCP_KEEPINTVL or TCP_KEEPCNT",
@@ -294,11 +361,11 @@ func solarisFor(version string) *sockopts {
 // whether the socket options count seconds or the half seconds of the
 // tcp_keepidle and tcp_keepintvl network options (no(1)), so the library
 // sets SO_KEEPALIVE and TCP_KEEPCNT and refuses the timers rather than
-// guess.
+// guess. (Go's dialer there writes 15 into both, in seconds.)
 var aixOptions = &sockopts{
 	os:        "aix",
-	keepAlive: keepAliveOpt(solSocketBSD, soKeepAliveBSD),
-	count:     sockopt{"TCP_KEEPCNT", ipprotoTCP, 0x13, 0, 1, maxInt32, false, 1},
+	keepAlive: keepAliveOpt,
+	count:     sockopt{name: "TCP_KEEPCNT", min: 1, max: maxInt32, goUnit: 1},
 	readBack:  true,
 	note:      "the unit of aix's TCP_KEEPIDLE and TCP_KEEPINTVL is not settled",
 }
@@ -310,11 +377,11 @@ var aixOptions = &sockopts{
 // connection (Go's own keep-alive does it for each).
 var windowsOptions = &sockopts{
 	os:          "windows",
-	keepAlive:   sockopt{name: "SO_KEEPALIVE", level: solSocketBSD, num: soKeepAliveBSD, max: 1, inherited: false},
-	idle:        sockopt{"TCP_KEEPIDLE", ipprotoTCP, 3, time.Second, 1, maxInt32, false, time.Second},
-	interval:    sockopt{"TCP_KEEPINTVL", ipprotoTCP, 17, time.Second, 1, maxInt32, false, time.Second},
-	count:       sockopt{"TCP_KEEPCNT", ipprotoTCP, 16, 0, 1, 255, false, 1},
-	userTimeout: sockopt{"TCP_MAXRT", ipprotoTCP, 5, time.Second, 0, maxInt32, false, 0},
+	keepAlive:   sockopt{name: "SO_KEEPALIVE", max: 1},
+	idle:        sockopt{name: "TCP_KEEPIDLE", unit: time.Second, min: 1, max: maxInt32, goUnit: time.Second},
+	interval:    sockopt{name: "TCP_KEEPINTVL", unit: time.Second, min: 1, max: maxInt32, goUnit: time.Second},
+	count:       sockopt{name: "TCP_KEEPCNT", min: 1, max: 255, goUnit: 1},
+	userTimeout: sockopt{name: "TCP_MAXRT", unit: time.Second, max: maxInt32},
 	readBack:    true,
 }
 
@@ -326,22 +393,32 @@ var windowsOptions = &sockopts{
 var windowsLegacyOptions = &sockopts{
 	os:          "windows",
 	keepAlive:   windowsOptions.keepAlive,
-	idle:        sockopt{"SIO_KEEPALIVE_VALS", 0, 0, time.Millisecond, 1, maxUint32, false, time.Millisecond},
-	interval:    sockopt{"SIO_KEEPALIVE_VALS", 0, 0, time.Millisecond, 1, maxUint32, false, time.Millisecond},
+	idle:        sockopt{name: "SIO_KEEPALIVE_VALS", unit: time.Millisecond, min: 1, max: maxUint32, goUnit: time.Millisecond},
+	interval:    sockopt{name: "SIO_KEEPALIVE_VALS", unit: time.Millisecond, min: 1, max: maxUint32, goUnit: time.Millisecond},
 	userTimeout: windowsOptions.userTimeout,
+	fixedCount:  10,
 	ioctl:       true,
 	note:        "Windows before 10 1703 fixes the probe count at 10",
 }
 
-// windowsFor picks the table for what the running Windows accepts.
-func windowsFor(idleAndInterval, count bool) *sockopts {
-	if idleAndInterval {
+// windowsFor picks the table for what the running Windows accepts:
+// TCP_KEEPIDLE and TCP_KEEPINTVL, TCP_KEEPCNT, TCP_MAXRT. (Wine 8.0
+// refuses all four, and maps SIO_KEEPALIVE_VALS onto the host's socket.)
+func windowsFor(idleAndInterval, count, maxRT bool) *sockopts {
+	if idleAndInterval && count && maxRT {
 		return windowsOptions
 	}
-	t := *windowsLegacyOptions
-	if count {
-		t.count = windowsOptions.count
-		t.note = ""
+	t := *windowsOptions
+	if !idleAndInterval {
+		t = *windowsLegacyOptions
+		if count {
+			t.count = windowsOptions.count
+			t.fixedCount = 0
+			t.note = ""
+		}
+	}
+	if !maxRT {
+		t.userTimeout = sockopt{}
 	}
 	return &t
 }
@@ -354,8 +431,24 @@ type tcpKeepalive struct {
 	Interval uint32
 }
 
-// keepaliveVals is r (resolved) as SIO_KEEPALIVE_VALS takes it.
+// Windows' own keep-alive times (the KeepAliveTime and
+// KeepAliveInterval parameters, 2 hours and 1 second unless the registry
+// changes them; Go's net/tcpsockopt_windows.go uses the same interval).
+const (
+	windowsDefaultIdle     = 2 * time.Hour
+	windowsDefaultInterval = time.Second
+)
+
+// keepaliveVals is r (resolved) as SIO_KEEPALIVE_VALS takes it. The
+// ioctl sets idle and interval together and Windows cannot report
+// either, so a field left System is written as Windows' default.
 func keepaliveVals(t *sockopts, r Config) tcpKeepalive {
+	if r.Idle == System {
+		r.Idle = windowsDefaultIdle
+	}
+	if r.Interval == System {
+		r.Interval = windowsDefaultInterval
+	}
 	return tcpKeepalive{OnOff: 1, Time: uint32(t.idle.value(r.Idle)), Interval: uint32(t.interval.value(r.Interval))}
 }
 
@@ -365,7 +458,7 @@ func keepaliveVals(t *sockopts, r Config) tcpKeepalive {
 var plan9Options = &sockopts{
 	os:        "plan9",
 	keepAlive: sockopt{name: "ctl keepalive", max: 1},
-	idle:      sockopt{"ctl keepalive", 0, 0, time.Millisecond, 1, maxInt32, false, time.Millisecond},
+	idle:      sockopt{name: "ctl keepalive", unit: time.Millisecond, min: 1, max: maxInt32, goUnit: time.Millisecond},
 	note:      "plan9 has only the ctl file's keepalive period",
 }
 
@@ -407,6 +500,13 @@ func goConfig(c Config) net.KeepAliveConfig { return goConfigFor(platform(), c) 
 // 5.8), so that Go writes the value the kernel needs.
 func goConfigFor(t *sockopts, c Config) net.KeepAliveConfig {
 	r := c.resolvedFor(t, Config{})
+	if t.ioctl && (r.Idle == System) != (r.Interval == System) {
+		// Go's SIO_KEEPALIVE_VALS refuses a System idle with an interval
+		// (WSAENOPROTOOPT) and writes 1s for a System interval: hand it
+		// both, as setFD writes them.
+		v := keepaliveVals(t, r)
+		r.Idle, r.Interval = time.Duration(v.Time)*time.Millisecond, time.Duration(v.Interval)*time.Millisecond
+	}
 	scaled := func(o sockopt, d time.Duration) time.Duration {
 		if d == System || !o.exists() || o.goUnit == 0 {
 			return System

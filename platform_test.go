@@ -2,6 +2,7 @@ package keepalive
 
 import (
 	"errors"
+	"math"
 	"net"
 	"testing"
 	"time"
@@ -72,7 +73,12 @@ func TestTableLimits(t *testing.T) {
 		{"openbsd default config", openbsdOptions, Config{}, "", "", false},
 		{"openbsd idle", openbsdOptions, Config{Idle: 10 * time.Second}, "Idle", "system-wide", true},
 		{"openbsd count", openbsdOptions, Config{Count: 3}, "Count", "system-wide", true},
-		{"illumos idle below 10s", illumosOptions, Config{Idle: 9 * time.Second}, "Idle", "outside 10s..240h0m0s on illumos", false},
+		{"illumos idle 1s (tcp_tunables.c, OS-4686)", illumosOptions, Config{Idle: time.Second}, "", "", false},
+		{"illumos idle above 10 days", illumosOptions, Config{Idle: 864001 * time.Second}, "Idle", "above the limit of 240h0m0s on illumos", false},
+		{"illumos interval*count at the abort bound", illumosOptions, Config{Interval: 60 * time.Second, Count: 71582}, "", "", false},
+		{"illumos interval*count above the abort bound", illumosOptions, Config{Interval: 60 * time.Second, Count: 71583}, "Count", "Interval*Count above 1193h2m47.295s on illumos", false},
+		{"illumos count above the abort bound at Go's interval", illumosOptions, Config{Count: 286332}, "Count", "abort bound", false},
+		{"illumos count with the system's interval", illumosOptions, Config{Interval: System, Count: maxInt32}, "", "", false},
 		{"illumos interval 60s", illumosOptions, Config{Interval: 60 * time.Second}, "", "", false},
 		{"illumos interval 61s", illumosOptions, Config{Interval: 61 * time.Second}, "Interval", "above the limit of 1m0s on illumos", false},
 		{"solaris interval below 10s", solarisOptions, Config{Interval: 5 * time.Second}, "Interval", "outside 10s..240h0m0s on solaris", false},
@@ -80,10 +86,13 @@ func TestTableLimits(t *testing.T) {
 		{"solaris before 11.4 idle below 10s", solarisLegacyOptions, Config{Idle: 9999 * time.Millisecond}, "Idle", "outside 10s..240h0m0s on solaris", false},
 		{"windows count 255", windowsOptions, Config{Count: 255}, "", "", false},
 		{"windows count 256", windowsOptions, Config{Count: 256}, "Count", "outside 1..255 on windows", false},
-		{"windows before 1703 count", windowsFor(false, false), Config{Count: 5}, "Count", "fixes the probe count at 10", true},
-		{"windows 1703 count", windowsFor(false, true), Config{Count: 5}, "", "", false},
-		{"windows before 1709 idle alone", windowsFor(false, false), Config{Idle: System}, "Interval", "together", true},
-		{"windows before 1709 both left", windowsFor(false, false), Config{Idle: System, Interval: System}, "", "", false},
+		{"windows before 1703 count", windowsFor(false, false, true), Config{Count: 5}, "Count", "fixes the probe count at 10", true},
+		{"windows 1703 count", windowsFor(false, true, true), Config{Count: 5}, "", "", false},
+		{"windows refusing TCP_MAXRT (Wine)", windowsFor(false, false, false), Config{UserTimeout: time.Second}, "UserTimeout", "refuses TCP_MAXRT", true},
+		{"windows the largest timers", windowsOptions, Config{Idle: maxInt32 * time.Second, Interval: maxInt32 * time.Second, Count: 3}, "", "", false},
+		{"windows the largest timers and count overflow", windowsOptions, Config{Idle: maxInt32 * time.Second, Interval: maxInt32 * time.Second, Count: 4}, "Timeout", "overflows time.Duration", false},
+		{"windows before 1709 idle alone (Windows' 2h written)", windowsFor(false, false, true), Config{Idle: System}, "", "", false},
+		{"windows before 1709 both left", windowsFor(false, false, true), Config{Idle: System, Interval: System}, "", "", false},
 		{"aix count", aixOptions, Config{Count: 5}, "", "", false},
 		{"aix idle", aixOptions, Config{Idle: time.Minute}, "Idle", "not settled", true},
 		{"plan9 interval", plan9Options, Config{Interval: time.Second}, "Interval", "ctl file", true},
@@ -119,20 +128,26 @@ func TestTableChoice(t *testing.T) {
 		{"solaris 11.3", solarisFor("11.3"), solarisLegacyOptions},
 		{"solaris 12", solarisFor("12.0"), solarisOptions},
 		{"solaris unreadable", solarisFor(""), solarisLegacyOptions},
-		{"windows 1709", windowsFor(true, true), windowsOptions},
+		{"windows 1709", windowsFor(true, true, true), windowsOptions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			assert.Same(t, tt.want, tt.got)
 		})
 	}
-	legacy := windowsFor(false, false)
+	legacy := windowsFor(false, false, true)
 	assert.True(t, legacy.ioctl)
+	assert.Equal(t, 10, legacy.fixedCount)
+	assert.True(t, legacy.userTimeout.exists())
+	wine := windowsFor(false, false, false)
+	assert.False(t, wine.userTimeout.exists(), "Wine 8.0 refuses TCP_MAXRT")
+	assert.True(t, windowsOptions.userTimeout.exists(), "windowsFor must not change the shared table")
 	assert.False(t, legacy.readBack, "SIO_KEEPALIVE_VALS cannot be read back")
 	assert.False(t, legacy.count.exists())
-	with1703 := windowsFor(false, true)
+	with1703 := windowsFor(false, true, true)
 	assert.True(t, with1703.ioctl)
 	assert.Equal(t, windowsOptions.count, with1703.count)
+	assert.Zero(t, with1703.fixedCount)
 	assert.False(t, windowsLegacyOptions.count.exists(), "windowsFor must not change the shared table")
 }
 
@@ -145,7 +160,7 @@ func TestKeepaliveVals(t *testing.T) {
 	assert.Equal(t, uintptr(4), unsafe.Offsetof(v.Time))
 	assert.Equal(t, uintptr(8), unsafe.Offsetof(v.Interval))
 
-	legacy := windowsFor(false, false)
+	legacy := windowsFor(false, false, true)
 	tests := []struct {
 		name string
 		c    Config
@@ -169,7 +184,7 @@ func TestGoConfigFor(t *testing.T) {
 	tables := []*sockopts{
 		linuxOptions, darwinOptions, freebsdOptions, netbsdOptions, dragonflyOptions, dragonflyMillisOptions,
 		openbsdOptions, illumosOptions, solarisOptions, solarisLegacyOptions, aixOptions,
-		windowsOptions, windowsFor(false, false), windowsFor(false, true), plan9Options, noOptions("js"),
+		windowsOptions, windowsFor(false, false, true), windowsFor(false, true, true), plan9Options, noOptions("js"),
 	}
 	configs := []Config{
 		{},
@@ -215,8 +230,96 @@ func TestGoConfigFor(t *testing.T) {
 func TestResolvedWithoutOption(t *testing.T) {
 	r := Config{}.resolvedFor(openbsdOptions, Config{})
 	assert.Equal(t, Config{Idle: System, Interval: System, Count: System}, r)
-	r = Config{}.resolvedFor(windowsFor(false, false), Config{})
+	r = Config{}.resolvedFor(windowsFor(false, false, true), Config{})
 	assert.Equal(t, Config{Idle: defaultIdle, Interval: defaultInterval, Count: System}, r)
+}
+
+// allTables is every table the library has, each under its own name.
+func allTables() []struct {
+	name  string
+	table *sockopts
+} {
+	return []struct {
+		name  string
+		table *sockopts
+	}{
+		{"linux", linuxOptions}, {"darwin", darwinOptions}, {"freebsd", freebsdOptions},
+		{"netbsd", netbsdOptions}, {"dragonfly", dragonflyOptions}, {"dragonfly before 5.8", dragonflyMillisOptions},
+		{"openbsd", openbsdOptions}, {"illumos", illumosOptions}, {"solaris", solarisOptions},
+		{"solaris before 11.4", solarisLegacyOptions}, {"aix", aixOptions}, {"windows", windowsOptions},
+		{"windows before 1709", windowsFor(false, true, true)}, {"windows before 1703", windowsFor(false, false, true)},
+		{"windows under wine", windowsFor(false, false, false)}, {"plan9", plan9Options}, {"js", noOptions("js")},
+	}
+}
+
+// TestSystemAndZeroValidEverywhere: every Config made of zero and System
+// fields is valid on every table, with a bound that does not overflow.
+func TestSystemAndZeroValidEverywhere(t *testing.T) {
+	for _, tt := range allTables() {
+		t.Run(tt.name, func(t *testing.T) {
+			for i := range 16 {
+				pick := func(bit int) int {
+					if i&(1<<bit) != 0 {
+						return System
+					}
+					return 0
+				}
+				c := Config{Idle: time.Duration(pick(0)), Interval: time.Duration(pick(1)), Count: pick(2), UserTimeout: time.Duration(pick(3))}
+				assert.NoError(t, c.validate(tt.table), "%#v", c)
+			}
+		})
+	}
+}
+
+// TestWithinEverywhere: Within's Config is valid on every table for
+// every d, and meets d*8/9 (the room left for Linux's timer lateness)
+// wherever the table can set the timers and d is above the table's
+// fastest Config.
+func TestWithinEverywhere(t *testing.T) {
+	ds := []time.Duration{math.MinInt64, -time.Second, 0, time.Nanosecond, time.Second, MinWithin}
+	for d := MinWithin; d < 1<<62; d += d/2 + 7*time.Millisecond {
+		ds = append(ds, d)
+	}
+	ds = append(ds, math.MaxInt64)
+	for _, tt := range allTables() {
+		t.Run(tt.name, func(t *testing.T) {
+			tab := tt.table
+			full := tab.idle.exists() && tab.interval.exists() && (tab.count.exists() || tab.fixedCount > 0)
+			minIdle, _ := tab.idle.secondsRange()
+			minInterval, _ := tab.interval.secondsRange()
+			fastest := minIdle + minInterval*time.Duration(max(1, tab.fixedCount))
+			for _, d := range ds {
+				c := within(tab, d)
+				require.NoError(t, c.validate(tab), "d=%v: %#v", d, c)
+				if !tab.idle.exists() {
+					require.Equal(t, Config{Idle: System, Interval: System, Count: System}, c)
+					continue
+				}
+				if tab.userTimeout.exists() {
+					require.Positive(t, c.UserTimeout, "d=%v", d)
+				} else {
+					require.Zero(t, c.UserTimeout, "d=%v", d)
+				}
+				if !full {
+					require.Equal(t, time.Duration(System), c.Interval)
+					continue
+				}
+				r := c.resolvedFor(tab, Config{})
+				if r.Count == System {
+					r.Count = tab.fixedCount
+				}
+				bound := r.Idle + r.Interval*time.Duration(r.Count)
+				if tab.userTimeout.exists() {
+					require.Equal(t, bound, c.UserTimeout, "d=%v: the user timeout agrees with Count", d)
+				}
+				if d/9*8 >= fastest {
+					require.LessOrEqual(t, bound, d/9*8, "d=%v: %#v", d, c)
+				} else {
+					require.Equal(t, fastest, bound, "d=%v: the fastest Config", d)
+				}
+			}
+		})
+	}
 }
 
 func TestWithinOnOtherSystems(t *testing.T) {
@@ -228,7 +331,18 @@ func TestWithinOnOtherSystems(t *testing.T) {
 	}{
 		{"linux", linuxOptions, 90 * time.Second, Config{Idle: 62 * time.Second, Interval: 6 * time.Second, Count: 3, UserTimeout: 80 * time.Second}},
 		{"illumos caps the interval at 60s", illumosOptions, 24 * time.Hour, Config{Idle: 76620 * time.Second, Interval: 60 * time.Second, Count: 3, UserTimeout: 76800 * time.Second}},
+		{"illumos 4s", illumosOptions, 4 * time.Second, Config{Idle: time.Second, Interval: time.Second, Count: 2, UserTimeout: 3 * time.Second}},
 		{"netbsd has no user timeout", netbsdOptions, 90 * time.Second, Config{Idle: 62 * time.Second, Interval: 6 * time.Second, Count: 3}},
+		{"solaris 11.4 timers start at 10s", solarisOptions, 2*time.Minute + 15*time.Second, Config{Idle: 90 * time.Second, Interval: 10 * time.Second, Count: 3, UserTimeout: 120 * time.Second}},
+		{"solaris 11.4 below 22.5s: the fastest", solarisOptions, 10 * time.Second, Config{Idle: 10 * time.Second, Interval: 10 * time.Second, Count: 1, UserTimeout: 20 * time.Second}},
+		{"solaris 11.4 30s: one probe", solarisOptions, 30 * time.Second, Config{Idle: 16 * time.Second, Interval: 10 * time.Second, Count: 1, UserTimeout: 26 * time.Second}},
+		{"solaris before 11.4: idle and user timeout", solarisLegacyOptions, 90 * time.Second, Config{Idle: 62 * time.Second, Interval: System, Count: System, UserTimeout: 80 * time.Second}},
+		{"windows before 1703: ten probes", windowsFor(false, false, true), 90 * time.Second, Config{Idle: 60 * time.Second, Interval: 2 * time.Second, Count: System, UserTimeout: 80 * time.Second}},
+		{"windows under wine: no user timeout", windowsFor(false, false, false), 30 * time.Second, Config{Idle: 16 * time.Second, Interval: 1 * time.Second, Count: System}},
+		{"windows before 1703 below 12.375s: the fastest", windowsFor(false, false, true), 5 * time.Second, Config{Idle: time.Second, Interval: time.Second, Count: System, UserTimeout: 11 * time.Second}},
+		{"plan9: the idle period", plan9Options, 90 * time.Second, Config{Idle: 62 * time.Second, Interval: System, Count: System}},
+		{"openbsd: the system's timers", openbsdOptions, 90 * time.Second, Config{Idle: System, Interval: System, Count: System}},
+		{"aix: the system's timers", aixOptions, 90 * time.Second, Config{Idle: System, Interval: System, Count: System}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -237,7 +351,45 @@ func TestWithinOnOtherSystems(t *testing.T) {
 			assert.NoError(t, got.validate(tt.table))
 		})
 	}
-	assert.ErrorIs(t, within(openbsdOptions, time.Minute).validate(openbsdOptions), errors.ErrUnsupported)
+}
+
+// TestStringEverywhere is the text form on each system: rounded to the
+// system's units, with what the system lacks reading "system".
+func TestStringEverywhere(t *testing.T) {
+	full := Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second}
+	odd := Config{Idle: 1500 * time.Millisecond, UserTimeout: 1500 * time.Microsecond}
+	allSystem := Config{Idle: System, Interval: System, Count: System, UserTimeout: System}
+	tests := []struct {
+		table           *sockopts
+		zero, full, odd string
+	}{
+		{linuxOptions, "idle=15s,interval=15s,count=9", "idle=30s,interval=5s,count=3,user-timeout=45s", "idle=2s,interval=15s,count=9,user-timeout=2ms"},
+		{darwinOptions, "idle=15s,interval=15s,count=9", "", "idle=2s,interval=15s,count=9,user-timeout=1s"},
+		{freebsdOptions, "", "", "idle=2s,interval=15s,count=9,user-timeout=1s"},
+		{netbsdOptions, "", "", "idle=1.5s,interval=15s,count=9,user-timeout=1s"},
+		{dragonflyMillisOptions, "", "", "idle=1.5s,interval=15s,count=9,user-timeout=1s"},
+		{openbsdOptions, "idle=system,interval=system,count=system", "", ""},
+		{illumosOptions, "", "", "idle=2s,interval=15s,count=9,user-timeout=2ms"},
+		{solarisLegacyOptions, "idle=15s,interval=system,count=system", "idle=30s,interval=5s,count=3,user-timeout=45s", "idle=1.5s,interval=system,count=system,user-timeout=2ms"},
+		{aixOptions, "idle=system,interval=system,count=9", "", ""},
+		{windowsOptions, "", "", "idle=2s,interval=15s,count=9,user-timeout=1s"},
+		{windowsFor(false, false, true), "idle=15s,interval=15s,count=system", "", "idle=1.5s,interval=15s,count=system,user-timeout=1s"},
+		{plan9Options, "idle=15s,interval=system,count=system", "", "idle=1.5s,interval=system,count=system,user-timeout=1s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.table.os, func(t *testing.T) {
+			check := func(c Config, want string) {
+				t.Helper()
+				if want != "" {
+					assert.Equal(t, want, c.stringFor(tt.table))
+				}
+			}
+			check(Config{}, tt.zero)
+			check(full, tt.full)
+			check(odd, tt.odd)
+			check(allSystem, "idle=system,interval=system,count=system,user-timeout=system")
+		})
+	}
 }
 
 // TestListenConfigFor checks how ListenConfig sets up each system: on
@@ -262,7 +414,8 @@ func TestListenConfigFor(t *testing.T) {
 		{"darwin does not copy TCP_RXT_CONNDROPTIME", darwinOptions, withUT, false, true},
 		{"darwin leaving idle to the system", darwinOptions, Config{Idle: System, Interval: 11 * time.Second, Count: 4}, true, false},
 		{"netbsd", netbsdOptions, noUT, false, false},
-		{"illumos", illumosOptions, withUT, false, true},
+		{"illumos inherits everything (tcp_init_values)", illumosOptions, withUT, true, false},
+		{"dragonfly inherits the keep-alive options (tcp(4))", dragonflyOptions, noUT, true, false},
 		{"windows", windowsOptions, withUT, false, true},
 		{"openbsd copies SO_KEEPALIVE", openbsdOptions, Config{}, true, false},
 	}

@@ -115,10 +115,10 @@ func setFDSkipping(fd uintptr, c Config, skip uint8) error {
 			return err
 		}
 	}
-	// SIO_KEEPALIVE_VALS sets idle and interval together (Validate
-	// refuses one without the other), after SO_KEEPALIVE as Go's net
-	// does it.
-	if t.ioctl && r.Idle != System {
+	// SIO_KEEPALIVE_VALS sets idle and interval together, after
+	// SO_KEEPALIVE as Go's net does it; one left to the system is
+	// written as Windows' default (keepaliveVals).
+	if t.ioctl && (r.Idle != System || r.Interval != System) {
 		if err := setKeepaliveVals(fd, keepaliveVals(t, r)); err != nil {
 			return err
 		}
@@ -208,7 +208,10 @@ func getConn(sc syscall.Conn, generic bool) (State, error) {
 }
 
 // getFD reads back every option the table has. Options the system lacks
-// read System; a user timeout that the socket refuses reads 0, none.
+// read System, and so do the timers and count where the kernel refuses
+// to report them (NetBSD's tcp_usrreq.c v1.209, 2015, returns
+// ENOPROTOOPT for TCP_KEEP* from PRCO_GETOPT; later revisions report
+// them); a user timeout that the socket refuses reads 0, none.
 func getFD(fd uintptr) (State, error) {
 	t := platform()
 	var firstErr error
@@ -217,6 +220,9 @@ func getFD(fd uintptr) (State, error) {
 			return System
 		}
 		v, err := getsockoptInt(fd, o)
+		if err != nil && o != t.keepAlive && isRefusal(err) {
+			return System
+		}
 		if err != nil && firstErr == nil {
 			firstErr = os.NewSyscallError("getsockopt "+o.name, err)
 		}

@@ -3,10 +3,10 @@ package keepalive
 import "time"
 
 // Within returns a Config that notices a dead peer within d, whether the
-// connection is idle or busy, for d of at least 2.25s (MinWithin). It
-// fills d with waiting before it adds probes: Idle takes most of the
-// bound, so that a healthy idle connection sends as few probes as the
-// bound allows, and Count is 3 where the bound leaves room for three
+// connection is idle or busy, for d of at least 2.25s (MinWithin) on
+// Linux. It fills d with waiting before it adds probes: Idle takes most
+// of the bound, so that a healthy idle connection sends as few probes as
+// the bound allows, and Count is 3 where the bound leaves room for three
 // probes (2 or 1 where it does not), so that a single lost probe does not
 // drop a healthy connection.
 //
@@ -24,15 +24,28 @@ import "time"
 //     over covers an RTO of up to d/9: true on a LAN or in a data center,
 //     not on a path whose round trip nears d/36.
 //
-// Below MinWithin there is no room for a probe and the lateness; Within
-// then returns the fastest Config the kernel can run, Idle 1s, Interval
-// 1s, Count 1, UserTimeout 2s, which notices a dead peer after about 2s
-// plus timer lateness. Idle and Interval stop at the system's limits
-// (32767s on Linux, an Interval of 60s on illumos), so a very large d
-// gives a Config faster than d. On a system without a user timeout
-// (NetBSD, DragonFly) UserTimeout is left zero and only an idle
-// connection is bounded; where the system cannot set the timers at all
-// (OpenBSD, AIX) the Config fails Validate.
+// The Config Within returns is valid on the running system for every d
+// (Validate returns nil), and keeps to its limits:
+//   - Below the smallest bound the system's options allow (MinWithin on
+//     Linux; 22.5s on Oracle Solaris 11.4, whose timers start at 10s)
+//     there is no room for a probe and the lateness: Within returns the
+//     fastest Config the system runs (on Linux Idle 1s, Interval 1s,
+//     Count 1, UserTimeout 2s), which cannot meet d.
+//   - Idle and Interval stop at the system's limits (32767s on Linux, an
+//     Interval of 60s on illumos), so a very large d gives a Config
+//     faster than d.
+//   - Where the probe count is fixed (Windows before 10 1703: 10), Count
+//     is left System and Interval is chosen for that count.
+//   - Without a user timeout (NetBSD, DragonFly, plan9, Windows that
+//     refuses TCP_MAXRT) UserTimeout is left zero and only an idle
+//     connection is bounded.
+//   - Where Interval and Count cannot be set (Oracle Solaris before 11.4,
+//     plan9) they are left System, with Idle and UserTimeout as above:
+//     the system's probing follows the idle time, so d is met only for
+//     busy connections, and only where there is a user timeout.
+//   - Where the timers cannot be set at all (OpenBSD, AIX), Within leaves
+//     them all System: keep-alive on with the system's timers, which
+//     cannot meet d.
 //
 // On a Multipath TCP connection (Linux) d bounds the subflows only: the
 // socket refuses the UserTimeout, and the kernel keeps the connection
@@ -42,35 +55,75 @@ import "time"
 // State.Timeout reports the bound a connection really holds.
 func Within(d time.Duration) Config { return within(platform(), d) }
 
+// within is Within for the system of table t.
 func within(t *sockopts, d time.Duration) Config {
-	c := withinLinux(d, t.idle.maxDuration(), t.interval.maxDuration())
-	if !t.userTimeout.exists() {
-		c.UserTimeout = 0
+	if !t.idle.exists() {
+		return Config{Idle: System, Interval: System, Count: System}
+	}
+	// Timers in whole seconds, within the table's limits; where the
+	// system lacks Interval, Linux's limits stand in for the arithmetic.
+	minIdle, maxIdle := t.idle.secondsRange()
+	minInterval, maxInterval := t.interval.secondsRange()
+	if !t.interval.exists() {
+		minInterval, maxInterval = time.Second, 32767*time.Second
+	}
+	maxCount := 3
+	if t.fixedCount > 0 {
+		maxCount = t.fixedCount
+	}
+
+	budget := (d / 9 * 8).Truncate(time.Second)
+	if t.userTimeout.exists() {
+		// The user timeout, equal to the bound, keeps to its limit.
+		budget = min(budget, t.userTimeout.maxDuration().Truncate(time.Second))
+	}
+	count := 1
+	if t.fixedCount > 0 {
+		count = t.fixedCount
+	}
+	idle, interval := minIdle, minInterval
+	if fastest := minIdle + minInterval*time.Duration(count); budget > fastest {
+		if t.fixedCount == 0 {
+			count = int(min(time.Duration(maxCount), (budget-minIdle)/minInterval))
+		}
+		n := time.Duration(count)
+		// Probes span about a quarter of the bound, at least a second
+		// apart, so that a short outage does not eat all of them; idle
+		// gets the rest, at least its minimum.
+		interval = max(minInterval, (budget / (4 * n)).Truncate(time.Second))
+		if budget-interval*n < minIdle {
+			interval = max(minInterval, ((budget - minIdle) / n).Truncate(time.Second))
+		}
+		interval = min(interval, maxInterval)
+		idle = min(budget-interval*n, maxIdle)
+	}
+	if t.maxProbing > 0 {
+		interval = min(interval, t.maxProbing/time.Duration(count))
+	}
+	bound := idle + interval*time.Duration(count)
+	c := Config{Idle: idle, Interval: interval, Count: count}
+	if t.userTimeout.exists() {
+		c.UserTimeout = bound // agrees with Count
+	}
+	if t.fixedCount > 0 {
+		c.Count = System
+	}
+	if !t.interval.exists() {
+		c.Interval = System
+	}
+	if !t.count.exists() && t.fixedCount == 0 {
+		c.Count = System
 	}
 	return c
 }
 
-// withinLinux is Within's arithmetic, with Idle and Interval capped
-// (where a cap is not zero).
-func withinLinux(d, maxIdle, maxInterval time.Duration) Config {
-	if maxIdle <= 0 {
-		maxIdle = 32767 * time.Second
-	}
-	if maxInterval <= 0 {
-		maxInterval = 32767 * time.Second
-	}
-	budget := (d / 9 * 8).Truncate(time.Second)
-	if budget < 2*time.Second {
-		return Config{Idle: time.Second, Interval: time.Second, Count: 1, UserTimeout: 2 * time.Second}
-	}
-	count := min(3, int(budget/time.Second)-1)
-	// Probes span about a quarter of the bound, at least a second apart,
-	// so that a short outage does not eat all of them.
-	interval := max(time.Second, (budget / time.Duration(4*count)).Truncate(time.Second))
-	interval = min(interval, maxInterval)
-	idle := min(budget-interval*time.Duration(count), maxIdle)
-	return Config{Idle: idle, Interval: interval, Count: count, UserTimeout: idle + interval*time.Duration(count)}
+// secondsRange is the range of o in whole seconds: its minimum rounded
+// up, its maximum rounded down.
+func (o sockopt) secondsRange() (lo, hi time.Duration) {
+	lo = max(time.Second, roundUp(o.duration(o.min), time.Second))
+	hi = o.duration(o.max).Truncate(time.Second)
+	return lo, hi
 }
 
-// MinWithin is the smallest bound Within can meet.
+// MinWithin is the smallest bound Within can meet on Linux.
 const MinWithin = 2250 * time.Millisecond

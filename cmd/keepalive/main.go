@@ -76,6 +76,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	// The text form is syntax only; the system's limits are checked here.
+	if err := o.cfg.Validate(); err != nil {
+		return fmt.Errorf("-config: %w", err)
+	}
 	switch {
 	case fs.NArg() > 0:
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))

@@ -100,6 +100,11 @@ func Configure(c *pgconn.Config) error {
 		if err := cfg.UnmarshalText([]byte(strings.Join(pairs, ","))); err != nil {
 			return err
 		}
+		// Parsing is syntax only; the running system's limits are
+		// Validate's.
+		if err := cfg.Validate(); err != nil {
+			return err
+		}
 		d = keepalive.NewDialer(keepalive.WithKeepalive(cfg))
 	}
 	for _, k := range libpqKeys {
