@@ -60,7 +60,7 @@ func TestLoopbackDemo(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, run(context.Background(), []string{"-config", "idle=37s,interval=7s,count=4,user-timeout=12345ms"}, &out, &out))
 	s := out.String()
-	assert.Contains(t, s, "a dead idle peer is noticed after 44s")
+	assert.Contains(t, s, "a dead idle peer is noticed 44s after the last packet received from it")
 	assert.Contains(t, s, "warning   keepalive: UserTimeout 12.345s overrides Count 4")
 	assert.Equal(t, 2, strings.Count(s, "keep-alive on idle=37s,interval=7s,count=4,user-timeout=12.345s"), s)
 	assert.Contains(t, s, "dialed")
