@@ -14,12 +14,14 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/netns"
 )
 
 // TestMain fails the run if any test leaves a goroutine behind, the way a
-// listener wrapper or a hook could.
+// listener wrapper or a hook could, and prints which integration tests
+// ran and which skipped (netns.Summarised).
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(netns.Summarised{M: m})
 }
 
 func TestValidateAccepts(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -15,7 +16,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tcpkeepalive/keepalive/internal/netns"
 )
+
+// TestMain prints which integration tests ran and which skipped.
+func TestMain(m *testing.M) {
+	os.Exit(netns.Summarised{M: m}.Run())
+}
 
 func needLinux(t *testing.T) {
 	t.Helper()
