@@ -121,8 +121,9 @@ func (r *reporter) event(kind string, f fields, text string) {
 	now := time.Now()
 	if r.json {
 		f["time"], f["event"] = now.Format(time.RFC3339Nano), kind
-		b, _ := json.Marshal(f)
-		fmt.Fprintf(r.w, "%s\n", b)
+		enc := json.NewEncoder(r.w)
+		enc.SetEscapeHTML(false) // "->" in errors, not "-\u003e"
+		enc.Encode(f)
 		return
 	}
 	fmt.Fprintf(r.w, "%s %-9s %s\n", now.Format("15:04:05.000"), kind, text)

@@ -120,3 +120,12 @@ func TestSystemAlone(t *testing.T) {
 		assert.Equal(t, "system", evs[0]["event"])
 	})
 }
+
+// TestJSONPlain: JSON lines keep "->" of Go's errors readable.
+func TestJSONPlain(t *testing.T) {
+	var out bytes.Buffer
+	r := &reporter{w: &out, json: true}
+	r.event("died", fields{"error": "read tcp 10.0.0.1:5->10.0.0.2:7: read: connection timed out"}, "")
+	assert.Contains(t, out.String(), `"error":"read tcp 10.0.0.1:5->10.0.0.2:7: read: connection timed out"`)
+	assert.Equal(t, "died", events(t, out.String())[0]["event"])
+}
