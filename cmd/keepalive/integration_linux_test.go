@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -17,7 +16,7 @@ import (
 const argsEnv = "KEEPALIVE_CMD_ARGS"
 
 // Run again inside a namespace, the test binary is the peer (an End) or
-// the command itself, with the arguments in argsEnv.
+// the command itself, as main runs it, with the arguments in argsEnv.
 func init() {
 	netns.RunEnd()
 	if spec := os.Getenv(argsEnv); spec != "" {
@@ -26,11 +25,7 @@ func init() {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
 		}
-		if err := run(context.Background(), args, os.Stdout, os.Stderr); err != nil {
-			fmt.Fprintln(os.Stderr, "keepalive:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
+		os.Exit(command(args))
 	}
 }
 

@@ -34,20 +34,25 @@ import (
 )
 
 func main() {
+	os.Exit(command(os.Args[1:]))
+}
+
+// command is the command run with args, on the process's stdout and
+// stderr, until done or interrupted; it returns the exit code.
+func command(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	defer stop()
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := run(ctx, args, os.Stdout, os.Stderr)
 	switch {
 	case err == nil:
+		return 0
 	case errors.Is(err, errDied):
-		os.Exit(1)
-	case errors.Is(err, flag.ErrHelp):
-		os.Exit(2)
-	case isReported(err):
-		os.Exit(2)
+		return 1
+	case errors.Is(err, flag.ErrHelp), isReported(err):
+		return 2
 	default:
 		fmt.Fprintln(os.Stderr, "keepalive:", err)
-		os.Exit(2)
+		return 2
 	}
 }
 
