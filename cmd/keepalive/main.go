@@ -73,7 +73,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	fs.SetOutput(stderr)
 	fs.Usage = func() {} // parseError prints it for -h, one line on it otherwise
 	var o options
-	fs.TextVar(&o.cfg, "config", defaultConfig, "keep-alive settings: idle=…,interval=…,count=…,user-timeout=… (each may be \"system\")")
+	o.cfg = defaultConfig
+	fs.Var(configFlag{&o.cfg}, "config", "keep-alive settings: idle=…,interval=…,count=…,user-timeout=… (each may be \"system\")")
 	fs.StringVar(&o.connect, "connect", "", "dial `host:port` instead of a loopback listener")
 	fs.StringVar(&o.listen, "listen", "", "accept connections on `addr` and report each")
 	fs.DurationVar(&o.hold, "hold", 0, "with -connect: hold the connection this long and report how it ends (0: print and exit)")
@@ -84,10 +85,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	asJSON := fs.Bool("json", false, "print one JSON object per event")
 	if err := fs.Parse(args); err != nil {
 		return parseError(fs, err)
-	}
-	// The text form is syntax only; the system's limits are checked here.
-	if err := o.cfg.Validate(); err != nil {
-		return fmt.Errorf("-config: %w", err)
 	}
 	switch {
 	case fs.NArg() > 0:

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+
+	"github.com/tcpkeepalive/keepalive"
 )
 
 // parseError finishes what fs.Parse printed: the whole usage for -h, one
@@ -34,5 +36,29 @@ func systemAlone(fs *flag.FlagSet) error {
 	if other != "" {
 		return fmt.Errorf("-system prints the system's defaults, which -%s does not change: give it alone (or with -json)", other)
 	}
+	return nil
+}
+
+// configFlag is -config: the text form, then the running system's
+// limits, which the text form leaves to Validate, so that a value the
+// kernel would refuse is a bad flag like any other.
+type configFlag struct{ c *keepalive.Config }
+
+func (f configFlag) String() string {
+	if f.c == nil {
+		return ""
+	}
+	return f.c.String()
+}
+
+func (f configFlag) Set(s string) error {
+	var c keepalive.Config
+	if err := c.UnmarshalText([]byte(s)); err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	*f.c = c
 	return nil
 }
