@@ -20,7 +20,7 @@ import (
 // An HTTP server whose accepted connections notice a dead client within
 // 45s, idle or busy, on every system.
 func ExampleListen() {
-	cfg := keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second}
+	cfg := keepalive.Within(45 * time.Second)
 	ln, err := keepalive.Listen(context.Background(), "tcp", "127.0.0.1:0", cfg)
 	if err != nil {
 		panic(err)
@@ -50,7 +50,7 @@ func ExampleConfigureListenConfig() {
 		fmt.Println("own hook:", network)
 		return nil
 	}}
-	keepalive.ConfigureListenConfig(lc, keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3})
+	keepalive.ConfigureListenConfig(lc, keepalive.Within(45*time.Second))
 	ln, err := lc.Listen(context.Background(), "tcp4", "127.0.0.1:0")
 	if err != nil {
 		panic(err)
