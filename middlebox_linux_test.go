@@ -8,11 +8,14 @@ package keepalive_test
 
 import (
 	"net"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 
 	"github.com/tcpkeepalive/keepalive"
 	"github.com/tcpkeepalive/keepalive/internal/netns"
@@ -116,4 +119,84 @@ func TestIntegrationMiddleboxUnder(t *testing.T) {
 		{name: "ListenConfig", client: off, server: netns.Flow{How: "keepalive", Config: ours}, quiet: quiet, check: echoed},
 		{name: "WrapListener", client: off, server: netns.Flow{How: "wrap", Config: ours}, quiet: quiet, check: echoed},
 	})
+}
+
+// TestIntegrationProbeLateness measures how late keep-alive probes
+// really come, the margin Under leaves: over loopback, the time between
+// the answers to successive probes (tcpi_last_ack_recv, polled every
+// 2ms) is Idle plus the timer's lateness. Linux's timer wheel rounds a
+// timer up to its level's granularity, at most 1/8 of its length
+// (kernel/time/timer.c). The first gap is one timer of Idle from the
+// handshake; later ones are the Interval timer that finds the probe
+// answered and one for the rest of Idle. KEEPALIVE_LATENESS_IDLES=17s,130s
+// measures other Idles (each takes four times its Idle).
+func TestIntegrationProbeLateness(t *testing.T) {
+	t.Parallel()
+	const gaps = 3
+	idles := []time.Duration{time.Second, 2 * time.Second, 3 * time.Second, 5 * time.Second}
+	if env := os.Getenv("KEEPALIVE_LATENESS_IDLES"); env != "" {
+		idles = nil
+		for f := range strings.SplitSeq(env, ",") {
+			d, err := time.ParseDuration(f)
+			require.NoError(t, err, "KEEPALIVE_LATENESS_IDLES")
+			idles = append(idles, d)
+		}
+	}
+	results := make([][]time.Duration, len(idles))
+	done := make(chan struct{})
+	for i, idle := range idles {
+		ln := listen(t, &net.ListenConfig{KeepAlive: -1})
+		dialed, _ := pair(t, ln, keepalive.NewDialer(keepalive.WithKeepalive(keepalive.Config{Idle: idle, Interval: time.Second, Count: 9})))
+		go func() {
+			defer func() { done <- struct{}{} }()
+			results[i] = ackGaps(dialed, gaps)
+		}()
+	}
+	for range idles {
+		<-done
+	}
+	for i, idle := range idles {
+		require.Len(t, results[i], gaps, "Idle %v", idle)
+		var worst time.Duration
+		for _, g := range results[i] {
+			assert.GreaterOrEqual(t, g, idle-100*time.Millisecond, "a probe came early")
+			assert.LessOrEqual(t, g, idle+idle/8+500*time.Millisecond, "a probe came later than the timer's bound")
+			worst = max(worst, g-idle)
+		}
+		t.Logf("Idle %v: gaps between answered probes %v: latest +%v (%.1f%% of Idle)", idle, results[i], worst, 100*float64(worst)/float64(idle))
+	}
+}
+
+// ackGaps returns the times between the last ACK conn received and the
+// next n,
+// rounded to milliseconds, or fewer if reading TCP_INFO fails.
+func ackGaps(conn *net.TCPConn, n int) []time.Duration {
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	lastAck := func() (time.Time, bool) {
+		var info *unix.TCPInfo
+		var ierr error
+		now := time.Now()
+		if err := rc.Control(func(fd uintptr) { info, ierr = unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO) }); err != nil || ierr != nil {
+			return time.Time{}, false
+		}
+		return now.Add(-time.Duration(info.Last_ack_recv) * time.Millisecond), true
+	}
+	prev, ok := lastAck()
+	acks := []time.Time{prev}
+	for ok && len(acks) <= n {
+		time.Sleep(2 * time.Millisecond)
+		var at time.Time
+		if at, ok = lastAck(); ok && at.Sub(prev) > 500*time.Millisecond {
+			acks = append(acks, at)
+			prev = at
+		}
+	}
+	var gaps []time.Duration
+	for i := 1; i < len(acks); i++ {
+		gaps = append(gaps, acks[i].Sub(acks[i-1]).Round(time.Millisecond))
+	}
+	return gaps
 }
