@@ -181,7 +181,7 @@ func findIdleTimeout(ctx context.Context, r *reporter, o options) error {
 func (r *reporter) answer(o options, forgotten, kept time.Duration, how string, took time.Duration) error {
 	if forgotten == 0 {
 		r.event("idle-timeout", fields{"idle_timeout_s": nil, "kept_s": kept.Seconds(), "took": took.Round(time.Second).String(), "config": o.cfg.String()},
-			fmt.Sprintf("no idle timeout up to %v: flows idle that long still carried data (took %v); %v needs no change", kept, took.Round(time.Second), o.cfg))
+			fmt.Sprintf("no idle timeout up to %v: flows idle that long still carried data (took %v)", kept, took.Round(time.Second)))
 		return nil
 	}
 	// Under takes the longest idle time kept: the timeout is above it,
@@ -189,7 +189,7 @@ func (r *reporter) answer(o options, forgotten, kept time.Duration, how string, 
 	under := o.cfg.Under(max(kept, time.Second))
 	r.event("idle-timeout", fields{"idle_timeout_s": forgotten.Seconds(), "kept_s": kept.Seconds(), "how": how, "took": took.Round(time.Second).String(),
 		"config": o.cfg.String(), "under": under.String()},
-		fmt.Sprintf("the path forgets flows idle %v (%s; idle %v was kept; took %v): use Under(%v): %v", forgotten, how, kept, took.Round(time.Second), kept, under))
+		fmt.Sprintf("the path forgets flows idle %v (%s; idle %v was kept; took %v): -config %v Under(%v) is %v", forgotten, how, kept, took.Round(time.Second), o.cfg, kept, under))
 	return nil
 }
 
