@@ -135,28 +135,15 @@ func findIdleTimeout(ctx context.Context, r *reporter, o options) error {
 				r.event("forgotten", fields{"idle_s": p.idle.Seconds(), "how": v.how, "error": errString(v.err)},
 					fmt.Sprintf("idle %v: %s (%v)", p.idle, v.how, v.err))
 			}
-			// The answer is the first idle time forgotten, confirmed by
-			// the next: a lone failure between two kept idle times is a
-			// lost message, not the middlebox.
-			kept = 0
-			for i := range found {
-				f := found[i]
-				if f == nil {
-					break
-				}
-				if f.kept {
-					kept = probes[i].idle
-					continue
-				}
-				if i+1 < len(found) && found[i+1] == nil {
-					break
-				}
-				if i+1 == len(found) || !found[i+1].kept {
-					return r.answer(o, probes[i].idle, kept, f.how, time.Since(started))
-				}
+			done, forgotten, k := decide(found)
+			if k >= 0 {
+				kept = probes[k].idle
 			}
-			if found[len(found)-1] != nil && found[len(found)-1].kept {
-				return r.answer(o, 0, o.findIdle, "", time.Since(started))
+			switch {
+			case done && forgotten >= 0:
+				return r.answer(o, probes[forgotten].idle, kept, found[forgotten].how, time.Since(started))
+			case done:
+				return r.answer(o, 0, kept, "", time.Since(started))
 			}
 		case <-every.C:
 			next := time.Duration(0)
@@ -173,6 +160,32 @@ func findIdleTimeout(ctx context.Context, r *reporter, o options) error {
 			return nil
 		}
 	}
+}
+
+// decide reads the verdicts found so far, indexed like the idle times,
+// shortest first. The answer is the first idle time forgotten, confirmed
+// by the next one (a lone failure between two kept idle times is a lost
+// message, not the middlebox), or by being the last; it is done once
+// every shorter verdict is in. forgotten is the answer's index, -1 when
+// every flow was kept; kept is the index of the longest idle time kept
+// before it, -1 if none.
+func decide(found []*verdict) (done bool, forgotten, kept int) {
+	kept = -1
+	for i, f := range found {
+		switch {
+		case f == nil:
+			return false, -1, kept
+		case f.kept:
+			kept = i
+		case i+1 == len(found):
+			return true, i, kept
+		case found[i+1] == nil:
+			return false, -1, kept
+		case !found[i+1].kept:
+			return true, i, kept
+		}
+	}
+	return true, -1, kept
 }
 
 // answer reports the result: the shortest idle time after which the

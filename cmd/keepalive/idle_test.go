@@ -128,3 +128,36 @@ func TestFindIdleTimeoutBadInput(t *testing.T) {
 		})
 	}
 }
+
+func TestDecide(t *testing.T) {
+	const k, f = "kept", "forgotten"
+	for _, tt := range []struct {
+		name      string
+		verdicts  []string // "" not in yet
+		done      bool
+		forgotten int
+		kept      int
+	}{
+		{"all kept", []string{k, k, k}, true, -1, 2},
+		{"waiting for the first", []string{"", k, k}, false, -1, -1},
+		{"the last kept before a shorter one is in", []string{k, "", k}, false, -1, 0},
+		{"forgotten, confirmed", []string{k, k, f, f, ""}, true, 2, 1},
+		{"forgotten, not yet confirmed", []string{k, k, f, "", ""}, false, -1, 1},
+		{"a lone failure is a lost message", []string{k, f, k, f, f}, true, 3, 2},
+		{"the last one forgotten needs no confirmation", []string{k, k, f}, true, 2, 1},
+		{"the first one forgotten", []string{f, f}, true, 0, -1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			found := make([]*verdict, len(tt.verdicts))
+			for i, v := range tt.verdicts {
+				if v != "" {
+					found[i] = &verdict{i: i, kept: v == k}
+				}
+			}
+			done, forgotten, kept := decide(found)
+			assert.Equal(t, tt.done, done)
+			assert.Equal(t, tt.forgotten, forgotten)
+			assert.Equal(t, tt.kept, kept)
+		})
+	}
+}
