@@ -18,13 +18,16 @@ func TestUnder(t *testing.T) {
 		idle  time.Duration
 		want  Config
 	}{
-		{"Within(30s) already probes often enough for an AWS NLB", linuxOptions, within(linuxOptions, 30*s), 350 * s, within(linuxOptions, 30*s)},
+		{"Within(30s) (as it is today) already probes often enough for an AWS NLB", linuxOptions,
+			Config{Idle: 20 * s, Interval: 2 * s, Count: 3, UserTimeout: 26 * s}, 350 * s, Config{Idle: 20 * s, Interval: 2 * s, Count: 3, UserTimeout: 26 * s}},
 		{"Go's default already fits 60s", linuxOptions, Config{}, 60 * s, Config{}},
 		{"Go's default under 20s: Idle and Interval shrink, Count fills the bound", linuxOptions, Config{}, 20 * s,
 			Config{Idle: 14 * s, Interval: 2 * s, Count: 68}},
-		{"Within(10m) under an AWS NLB keeps the bound and a coherent user timeout", linuxOptions, within(linuxOptions, 10*time.Minute), 350 * s,
+		{"Within(10m) (as it is today) under an AWS NLB keeps the bound and a coherent user timeout", linuxOptions,
+			Config{Idle: 401 * s, Interval: 44 * s, Count: 3, UserTimeout: 533 * s}, 350 * s,
 			Config{Idle: 272 * s, Interval: 38 * s, Count: 6, UserTimeout: 500 * s}},
-		{"Within(10s) under the test NAT's 5s", linuxOptions, within(linuxOptions, 10*s), 5 * s,
+		{"Within(10s) (as it is today) under the test NAT's 5s", linuxOptions,
+			Config{Idle: 5 * s, Interval: s, Count: 3, UserTimeout: 8 * s}, 5 * s,
 			Config{Idle: 2 * s, Interval: s, Count: 6, UserTimeout: 8 * s}},
 		{"a user timeout below the bound is kept, Count follows it", linuxOptions, Config{UserTimeout: 20 * s}, 10 * s,
 			Config{Idle: 7 * s, Interval: s, Count: 13, UserTimeout: 20 * s}},
