@@ -4,7 +4,7 @@ package keepalive_test
 // network is a NAT gateway and stateful firewall (nftables, conntrack)
 // that forgets a TCP flow idle for 5s. Root and nft only; CI runs them.
 //
-//	sudo go test -count=1 -v -run TestIntegrationMiddlebox .
+//	sudo go test -count=1 -v -run 'TestIntegrationMiddlebox|TestIntegrationProbeLateness' .
 
 import (
 	"net"
@@ -75,39 +75,19 @@ var off = netns.Flow{How: "off", Config: keepalive.Config{}.String()}
 
 func echoed(t *testing.T, res netns.FlowResult) { assert.True(t, res.Echoed, "%+v", res) }
 
-// TestIntegrationMiddleboxBaseline: without keep-alive the middlebox
-// keeps a flow quiet for less than its timeout, and forgets one quiet
-// for longer: the next message is dropped, or reset. Probes that come
-// no sooner than the timeout do not save it.
-func TestIntegrationMiddleboxBaseline(t *testing.T) {
+// TestIntegrationMiddlebox, all at once:
+//
+// Baseline: without keep-alive the middlebox keeps a flow quiet for less
+// than its timeout, and forgets one quiet for longer: the next message is
+// dropped, or reset. Probes that come no sooner than the timeout do not
+// save it.
+//
+// Under: with Within(10s).Under(5s) on either end (the other end's
+// keep-alive off), the flow stays quiet for three times the middlebox's
+// timeout and still carries data, dropped or reset.
+func TestIntegrationMiddlebox(t *testing.T) {
 	t.Parallel()
 	late := keepalive.Config{Idle: natTimeout, Interval: time.Second, Count: 3}
-	runMiddlebox(t, []middleboxCase{
-		{name: "quiet 2s: kept", client: off, server: off, quiet: 2 * time.Second, check: echoed},
-		{name: "quiet 8s: dropped", client: off, server: off, quiet: 8 * time.Second, check: func(t *testing.T, res netns.FlowResult) {
-			assert.False(t, res.Echoed)
-			assert.Equal(t, "deadline", res.Errno, "%+v", res)
-		}},
-		{name: "quiet 8s: reset", reset: true, client: off, server: off, quiet: 8 * time.Second, check: func(t *testing.T, res netns.FlowResult) {
-			assert.False(t, res.Echoed)
-			assert.Equal(t, "ECONNRESET", res.Errno, "%+v", res)
-			assert.Less(t, res.Elapsed, time.Second, "a reset comes at once")
-		}},
-		{name: "probes after the timeout: lost", client: netns.Flow{How: "keepalive", Config: late.String()}, server: off, quiet: 12 * time.Second,
-			check: func(t *testing.T, res netns.FlowResult) {
-				// The unanswered probes have timed the connection out by
-				// the time the message is written.
-				assert.False(t, res.Echoed)
-				assert.Equal(t, "ETIMEDOUT", res.Errno, "%+v", res)
-			}},
-	})
-}
-
-// TestIntegrationMiddleboxUnder: with Under(5s), on either end, the flow
-// stays quiet for three times the middlebox's timeout and still carries
-// data, dropped or reset.
-func TestIntegrationMiddleboxUnder(t *testing.T) {
-	t.Parallel()
 	c := keepalive.Within(10 * time.Second).Under(natTimeout)
 	t.Logf("Within(10s).Under(%v) = %v", natTimeout, c)
 	// Idle + Interval, fired 1/8 late, within the timeout less 1s: 2s
@@ -117,10 +97,27 @@ func TestIntegrationMiddleboxUnder(t *testing.T) {
 	ours := c.String()
 	quiet := 3 * natTimeout
 	runMiddlebox(t, []middleboxCase{
-		{name: "dialer", client: netns.Flow{How: "keepalive", Config: ours}, server: off, quiet: quiet, check: echoed},
-		{name: "dialer, resetting middlebox", reset: true, client: netns.Flow{How: "keepalive", Config: ours}, server: off, quiet: quiet, check: echoed},
-		{name: "ListenConfig", client: off, server: netns.Flow{How: "keepalive", Config: ours}, quiet: quiet, check: echoed},
-		{name: "WrapListener", client: off, server: netns.Flow{How: "wrap", Config: ours}, quiet: quiet, check: echoed},
+		{name: "baseline/quiet 2s: kept", client: off, server: off, quiet: 2 * time.Second, check: echoed},
+		{name: "baseline/quiet 8s: dropped", client: off, server: off, quiet: 8 * time.Second, check: func(t *testing.T, res netns.FlowResult) {
+			assert.False(t, res.Echoed)
+			assert.Equal(t, "deadline", res.Errno, "%+v", res)
+		}},
+		{name: "baseline/quiet 8s: reset", reset: true, client: off, server: off, quiet: 8 * time.Second, check: func(t *testing.T, res netns.FlowResult) {
+			assert.False(t, res.Echoed)
+			assert.Equal(t, "ECONNRESET", res.Errno, "%+v", res)
+			assert.Less(t, res.Elapsed, time.Second, "a reset comes at once")
+		}},
+		{name: "baseline/probes after the timeout: lost", client: netns.Flow{How: "keepalive", Config: late.String()}, server: off, quiet: 12 * time.Second,
+			check: func(t *testing.T, res netns.FlowResult) {
+				// The unanswered probes have timed the connection out by
+				// the time the message is written.
+				assert.False(t, res.Echoed)
+				assert.Equal(t, "ETIMEDOUT", res.Errno, "%+v", res)
+			}},
+		{name: "Under/dialer", client: netns.Flow{How: "keepalive", Config: ours}, server: off, quiet: quiet, check: echoed},
+		{name: "Under/dialer, resetting middlebox", reset: true, client: netns.Flow{How: "keepalive", Config: ours}, server: off, quiet: quiet, check: echoed},
+		{name: "Under/ListenConfig", client: off, server: netns.Flow{How: "keepalive", Config: ours}, quiet: quiet, check: echoed},
+		{name: "Under/WrapListener", client: off, server: netns.Flow{How: "wrap", Config: ours}, quiet: quiet, check: echoed},
 	})
 }
 

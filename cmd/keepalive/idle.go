@@ -57,7 +57,7 @@ type probe struct {
 type verdict struct {
 	i    int
 	kept bool
-	how  string // why not: "dropped" (no echo in time), "reset", "closed", "failed"
+	how  string // if not kept, how the flow was lost, in an operator's words
 	err  error
 }
 
@@ -71,7 +71,9 @@ func findIdleTimeout(ctx context.Context, r *reporter, o options) error {
 
 	started := time.Now()
 	probes := make([]probe, len(schedule))
-	// Dial a few at a time: a burst of handshakes is not what is measured.
+	// Dial a few at a time: a burst of handshakes is not what is
+	// measured. The first failure stops the rest.
+	dctx, stopDialing := context.WithCancel(ctx)
 	var dialErr error
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -82,17 +84,24 @@ func findIdleTimeout(ctx context.Context, r *reporter, o options) error {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			p, err := openProbe(ctx, o, idle)
+			p, err := openProbe(dctx, o, idle)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				dialErr = errors.Join(dialErr, err)
+				if dialErr == nil {
+					dialErr = err
+					stopDialing()
+				}
 				return
 			}
 			probes[i] = p
 		}()
 	}
 	wg.Wait()
+	stopDialing()
+	if dialErr == nil && ctx.Err() != nil {
+		dialErr = ctx.Err()
+	}
 	if dialErr != nil {
 		for _, p := range probes {
 			if p.conn != nil {
