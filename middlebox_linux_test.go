@@ -44,8 +44,10 @@ func runMiddlebox(t *testing.T, cases []middleboxCase) {
 	t.Helper()
 	netns.NeedNFT(t)
 	clients := make([]*netns.Process, len(cases))
+	networks := make([]*netns.Network, len(cases))
 	for i, c := range cases {
 		n := netns.New(t)
+		networks[i] = n
 		n.Middlebox(netns.Middlebox{IdleTimeout: natTimeout, Reset: c.reset})
 		c.server.Listen = net.JoinHostPort("0.0.0.0", peerPort)
 		c.client.Dial = peerAddr
@@ -67,6 +69,9 @@ func runMiddlebox(t *testing.T, cases []middleboxCase) {
 			require.NoError(t, err)
 			t.Logf("after %v quiet: %+v", c.quiet, res)
 			c.check(t, res)
+			if t.Failed() {
+				t.Logf("what the middlebox remembers:\n%s", networks[i].Conntrack())
+			}
 		})
 	}
 }
@@ -87,7 +92,9 @@ func echoed(t *testing.T, res netns.FlowResult) { assert.True(t, res.Echoed, "%+
 // timeout and still carries data, dropped or reset.
 func TestIntegrationMiddlebox(t *testing.T) {
 	t.Parallel()
-	late := keepalive.Config{Idle: natTimeout, Interval: time.Second, Count: 3}
+	// Probes 1s after the middlebox forgot: its timer started at the last
+	// packet the client received, the middlebox's at the client's ACK.
+	late := keepalive.Config{Idle: natTimeout + time.Second, Interval: time.Second, Count: 3}
 	c := keepalive.Within(10 * time.Second).Under(natTimeout)
 	t.Logf("Within(10s).Under(%v) = %v", natTimeout, c)
 	// Idle + Interval, fired 1/8 late, within the timeout less 1s: 2s
