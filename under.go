@@ -45,6 +45,10 @@ const underSlack = time.Second
 // above about 1.2s, but a lost probe may cost the flow; no TCP-level
 // setting keeps a shorter one. An idleTimeout of zero or below means no
 // middlebox: c is returned unchanged, as is a c that fails Validate.
+// System fields count with the running system's values, as in Timeout;
+// a Config that Under changes holds them as explicit values. Where the
+// system cannot set Idle (OpenBSD, AIX) the changed Config fails
+// Validate: the probes' timing is the system's there.
 //
 // TCP keep-alive probes carry no payload: they keep flows in middleboxes
 // that track TCP packets (NAT gateways, Network Load Balancers,

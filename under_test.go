@@ -75,9 +75,9 @@ func TestUnderPromises(t *testing.T) {
 			assert.LessOrEqual(t, (ru.Idle+ru.Interval)*9/8, idle-underSlack, "%v.Under(%v) = %v", c, idle, u)
 			if r.UserTimeout > 0 {
 				assert.LessOrEqual(t, ru.UserTimeout, r.UserTimeout, "%v.Under(%v) = %v", c, idle, u)
-				if r.probes() == r.Count {
-					assert.Equal(t, ru.probes(), ru.Count, "%v.Under(%v) = %v: incoherent", c, idle, u)
-				}
+			}
+			if r.probes() == r.Count || u != c {
+				assert.Equal(t, ru.probes(), ru.Count, "%v.Under(%v) = %v: incoherent", c, idle, u)
 			}
 			if r.Idle+r.Interval <= (idle-underSlack)*8/9 {
 				assert.Equal(t, c, u, "a Config that fits is returned as it is")
