@@ -67,9 +67,9 @@ func (n *Network) Middlebox(m Middlebox) {
 		invalid = "ct state invalid meta l4proto tcp reject with tcp reset\n    ct state invalid drop"
 	}
 	// r1 is the router's end of the link to the peer (see New). The
-	// input chain sees the peer's packets to the masqueraded address of
-	// a forgotten flow: without it the router's own stack would answer
-	// them with a reset even where the middlebox drops.
+	// peer's packets of a forgotten flow are addressed to the router
+	// itself (masquerade) and meet the input hook, not forward: the same
+	// rule there treats both directions alike.
 	rules := fmt.Sprintf(`table ip nat {
   chain post {
     type nat hook postrouting priority srcnat; policy accept;
