@@ -74,7 +74,7 @@ func BenchmarkDialAccept(b *testing.B) {
 		lc   *net.ListenConfig
 		wrap bool
 	}{
-		{"keepalive", keepalive.NewDialer(keepalive.WithKeepalive(cfg)), keepalive.ListenConfig(cfg), false},
+		{"keepalive", keepalive.NewDialer(keepalive.WithKeepalive(cfg)), listenConfig(cfg), false},
 		{"keepalive.WrapListener", keepalive.NewDialer(keepalive.WithKeepalive(cfg)), &net.ListenConfig{KeepAlive: -1}, true},
 		{"net.KeepAliveConfig", &net.Dialer{KeepAliveConfig: goKeepAlive}, &net.ListenConfig{KeepAliveConfig: goKeepAlive}, false},
 	} {

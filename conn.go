@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // State is what the kernel holds for a connection, as Get reads it back.
@@ -15,9 +16,45 @@ type State struct {
 
 	// Config holds the effective values: Idle, Interval and Count as the
 	// kernel will use them (the system's defaults where the socket has
-	// none of its own), UserTimeout zero when none is set. Its Timeout
-	// method is the bound for this socket.
+	// none of its own), UserTimeout zero when none is set (or refused, as
+	// on a Multipath TCP socket).
 	Config Config
+
+	// Multipath reports a Multipath TCP connection (Linux: SO_PROTOCOL
+	// is IPPROTO_MPTCP) that has not fallen back to plain TCP, as one
+	// whose peer does not speak Multipath TCP does (Go's
+	// (*net.TCPConn).MultipathTCP). Such a connection outlives its dead
+	// subflows: see Timeout. A fallen-back one behaves as plain TCP but
+	// still refuses TCP_USER_TIMEOUT (Config.UserTimeout reads zero).
+	// Always false elsewhere.
+	Multipath bool
+}
+
+// Timeout is the bound that holds for this socket: how long after the
+// last packet received a dead peer is noticed on an idle connection.
+//
+// For a plain TCP socket it is Config.Timeout(). A Multipath TCP socket
+// refuses TCP_USER_TIMEOUT, and its keep-alive values reach its
+// subflows, which the kernel drops after Config.Timeout(); but the
+// Multipath TCP connection itself is kept, without subflows, waiting for
+// a new one, until the namespace's net.mptcp.close_timeout (default 60s)
+// has passed, and only then does a read fail (with ENOTCONN, not
+// ETIMEDOUT). Timeout then is Config.Timeout() plus close_timeout, read
+// from /proc/sys/net/mptcp/close_timeout of the calling process's network
+// namespace (60s where it cannot be read). Like Config.Timeout it does
+// not include the kernel timers' own lateness.
+//
+// It is 0 when keep-alive is off: an idle connection to a dead peer is
+// then never noticed.
+func (s State) Timeout() time.Duration {
+	if !s.Enabled {
+		return 0
+	}
+	d := s.Config.Timeout()
+	if s.Multipath {
+		d += multipathCloseTimeout()
+	}
+	return d
 }
 
 // String returns "on " or "off " followed by the Config's text form.
@@ -94,11 +131,18 @@ func syscallConn(conn net.Conn) (sc syscall.Conn, generic bool, err error) {
 		case interface{ NetConn() net.Conn }:
 			conn = c.NetConn()
 		default:
-			return nil, false, errors.New("keepalive: " + reflect.TypeOf(conn).String() + " is neither a syscall.Conn nor has a NetConn method")
+			return nil, false, notTCPError("keepalive: " + reflect.TypeOf(conn).String() + " is neither a syscall.Conn nor has a NetConn method")
 		}
 	}
-	return nil, false, errors.New("keepalive: NetConn chain too deep")
+	return nil, false, notTCPError("keepalive: NetConn chain too deep")
 }
+
+// A notTCPError is a conn behind which no TCP socket can be found; it
+// matches errNotTCP.
+type notTCPError string
+
+func (e notTCPError) Error() string        { return string(e) }
+func (e notTCPError) Is(target error) bool { return target == errNotTCP }
 
 // isNil reports a nil interface or a nil pointer in one, whose methods
 // (tls.Conn's NetConn among them) would panic.

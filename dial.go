@@ -23,47 +23,52 @@ type DialOption func(*net.Dialer)
 // is set once per dial, and a Config without a UserTimeout costs exactly
 // what Go's own KeepAliveConfig costs.
 //
+// Applied again to the same Dialer, WithKeepalive replaces the Config it
+// applied before: its hook is never stacked on itself, and nothing of the
+// earlier Config (a user timeout, a validation error) remains.
+//
 // An invalid c fails every TCP dial with its *ConfigError, before
 // anything is set. Non-TCP networks ("udp", "unix") are dialed
-// unchanged. On Linux, a Multipath TCP socket refuses TCP_USER_TIMEOUT:
-// a Dialer with Multipath TCP turned on and a UserTimeout gets the hook's
-// error on its Multipath TCP socket and, as Go does on any Multipath TCP
-// error, dials again with plain TCP, which takes the whole Config.
+// unchanged.
+//
+// Multipath TCP (Linux): a Dialer with SetMultipathTCP(true) (or with
+// GODEBUG=multipathtcp=1 or 3) dials Multipath TCP and keeps it. Its socket takes the keep-alive values but
+// refuses TCP_USER_TIMEOUT, which is then skipped rather than returned
+// (an error would make Go dial again with plain TCP, discarding the
+// request), and the connection outlives its dead subflows by
+// net.mptcp.close_timeout. Such a connection holds a weaker bound than
+// c's: Get(conn) reports State.Multipath, and State.Timeout the bound
+// that holds.
 func WithKeepalive(c Config) DialOption {
 	kac := goConfig(c)
 	hook := dialHook(c)
+	var plainHook controlFunc
+	if hook != nil {
+		plainHook = func(network, address string, rc syscall.RawConn) error {
+			return hook(context.Background(), network, address, rc)
+		}
+	}
 	return func(d *net.Dialer) {
 		if d == nil {
 			return
 		}
 		d.KeepAliveConfig = kac
+		// The Dialer's own hooks, without one WithKeepalive installed.
+		d.ControlContext = userControlContext(d.ControlContext)
+		d.Control = userControl(d.Control)
 		switch {
 		case hook == nil:
-		case d.ControlContext != nil:
-			prev := d.ControlContext
-			d.ControlContext = func(ctx context.Context, network, address string, rc syscall.RawConn) error {
-				if err := prev(ctx, network, address, rc); err != nil {
-					return err
-				}
-				return hook(ctx, network, address, rc)
-			}
-		case d.Control != nil:
-			prev := d.Control
-			d.Control = func(network, address string, rc syscall.RawConn) error {
-				if err := prev(network, address, rc); err != nil {
-					return err
-				}
-				return hook(context.Background(), network, address, rc)
-			}
+		case d.ControlContext != nil || d.Control == nil:
+			d.ControlContext = chainControlContext(d.ControlContext, hook)
 		default:
-			d.ControlContext = hook
+			d.Control = chainControl(d.Control, plainHook)
 		}
 	}
 }
 
 // dialHook returns what a dial must do before connecting: fail for an
 // invalid c, set the user timeout, or nothing (nil).
-func dialHook(c Config) func(ctx context.Context, network, address string, rc syscall.RawConn) error {
+func dialHook(c Config) controlContextFunc {
 	if err := c.Validate(); err != nil {
 		return func(_ context.Context, network, _ string, _ syscall.RawConn) error {
 			if !isTCPNetwork(network) {
@@ -79,7 +84,7 @@ func dialHook(c Config) func(ctx context.Context, network, address string, rc sy
 		if !isTCPNetwork(network) {
 			return nil
 		}
-		return setUserTimeout(rc, c)
+		return skipMultipathRefusal(setUserTimeout(rc, c))
 	}
 }
 
@@ -100,8 +105,15 @@ func NewDialer(opts ...DialOption) *net.Dialer {
 // c on each TCP socket before it connects or listens, or fails with c's
 // *ConfigError. Hooks of non-TCP networks do nothing. Keep the Dialer's
 // or ListenConfig's own keep-alive off (KeepAlive: -1) or Go overwrites c
-// once the socket is connected; WithKeepalive and ListenConfig take care
-// of that for you.
+// once the socket is connected; WithKeepalive and ConfigureListenConfig
+// take care of that for you.
+//
+// On a Multipath TCP socket (Linux) the hook returns the refusal of
+// TCP_USER_TIMEOUT, and Go then falls back to plain TCP, which takes the
+// whole Config: a raw hook cannot tell Go's default Multipath TCP
+// listener from an explicit request. WithKeepalive and
+// ConfigureListenConfig can, and keep an explicitly requested Multipath
+// TCP socket.
 //
 // Where the library cannot set options through a raw socket (js/wasm,
 // wasip1, plan9) the hook returns an error wrapping

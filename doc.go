@@ -4,11 +4,12 @@
 // values back from the kernel.
 //
 //	cfg := keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second}
+//	ln, err := keepalive.Listen(ctx, "tcp", ":8080", cfg)     // every system, every accepted connection
 //	d := keepalive.NewDialer(keepalive.WithKeepalive(cfg))     // or WithKeepalive(cfg)(yourDialer)
-//	ln, err := keepalive.ListenConfig(cfg).Listen(ctx, "tcp", ":8080")
+//	keepalive.ConfigureListenConfig(lc, cfg)                   // your own net.ListenConfig
 //	ln = keepalive.WrapListener(existing, cfg)                 // listeners built elsewhere
 //	err = keepalive.Set(conn, cfg)                             // connections you already have
-//	state, err := keepalive.Get(conn)                          // what the kernel holds
+//	state, err := keepalive.Get(conn)                          // what the kernel holds; state.Timeout()
 //
 // # Why not net.KeepAliveConfig
 //
@@ -22,9 +23,11 @@
 // unacknowledged, so a busy connection to a dead peer lives about 15
 // minutes on Linux: Config.UserTimeout (TCP_USER_TIMEOUT) bounds that,
 // and Config documents how it interacts with Count. Since Go 1.24 Linux
-// listeners are Multipath TCP, whose sockets refuse TCP_USER_TIMEOUT:
-// ListenConfig and Listener deliver the whole Config to every plain TCP
-// connection and report what a Multipath TCP connection refused.
+// listeners are Multipath TCP, whose sockets refuse TCP_USER_TIMEOUT and
+// outlive their dead subflows by net.mptcp.close_timeout: Listen and
+// ConfigureListenConfig listen with plain TCP unless Multipath TCP is
+// asked for, Listener reports each Multipath TCP connection, and
+// State.Timeout gives the bound a connection really holds.
 //
 // # Systems
 //
@@ -44,13 +47,13 @@
 // everywhere. Get reads the values back wherever getsockopt can. The
 // README's table gives each system's options, units, limits and sources.
 //
-// ListenConfig sets the options once on the listening socket where
-// accepted sockets are known to inherit all of them (Linux; FreeBSD's
-// keep-alive timers). Elsewhere (darwin's accepted sockets lose the idle
-// time) it leaves Idle, Interval and Count to Go's per-accept keep-alive,
-// scaled to the kernel's unit where Go's is wrong, and refuses a
-// UserTimeout that accepted sockets do not inherit; WrapListener sets
-// everything on each accepted connection.
+// Listen and ConfigureListenConfig set the options once on the
+// listening socket where accepted sockets are known to inherit all of
+// them (Linux; FreeBSD's keep-alive timers). Elsewhere (darwin's accepted sockets lose the idle
+// time) Listen sets everything on each accepted connection, and
+// ConfigureListenConfig leaves Idle, Interval and Count to Go's
+// per-accept keep-alive, scaled to the kernel's unit where Go's is wrong,
+// and refuses a UserTimeout that accepted sockets do not inherit.
 //
 // # When a peer dies
 //

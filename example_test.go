@@ -1,6 +1,7 @@
 package keepalive_test
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -9,10 +10,56 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/tcpkeepalive/keepalive"
 )
+
+// An HTTP server whose accepted connections notice a dead client within
+// 45s, idle or busy, on every system.
+func ExampleListen() {
+	cfg := keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second}
+	ln, err := keepalive.Listen(context.Background(), "tcp", "127.0.0.1:0", cfg)
+	if err != nil {
+		panic(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "hello")
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	resp, err := client.Get("http://" + ln.Addr().String())
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Println(string(body))
+	// Output: hello
+}
+
+// A net.ListenConfig of your own, whose Control hook stays and runs
+// first.
+func ExampleConfigureListenConfig() {
+	lc := &net.ListenConfig{Control: func(network, address string, rc syscall.RawConn) error {
+		fmt.Println("own hook:", network)
+		return nil
+	}}
+	keepalive.ConfigureListenConfig(lc, keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3})
+	ln, err := lc.Listen(context.Background(), "tcp4", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	fmt.Println("listening")
+	// Output:
+	// own hook: tcp4
+	// listening
+}
 
 // An HTTP client whose connections notice a dead server within 45s,
 // idle or busy.
@@ -81,7 +128,7 @@ func ExampleListener() {
 		Listener: inner,
 		Config:   keepalive.Config{Idle: 20 * time.Second},
 		OnError: func(conn net.Conn, err error) {
-			fmt.Fprintln(os.Stderr, "keep-alive not applied:", conn.RemoteAddr(), err)
+			fmt.Fprintln(os.Stderr, "keep-alive weaker than asked, or not applied:", conn.RemoteAddr(), err)
 		},
 	}
 	defer ln.Close()

@@ -8,7 +8,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"io"
 	"math/big"
 	"net"
 	"path/filepath"
@@ -51,8 +50,8 @@ func TestTheGoTrap(t *testing.T) {
 		dialed, _ := pair(t, listen(t, nil), d)
 		assert.Equal(t, ours, readKernel(t, dialed))
 	})
-	t.Run("ListenConfig", func(t *testing.T) {
-		_, accepted := pair(t, listen(t, keepalive.ListenConfig(cfg)), nil)
+	t.Run("ConfigureListenConfig", func(t *testing.T) {
+		_, accepted := pair(t, listen(t, listenConfig(cfg)), nil)
 		assert.Equal(t, ours, readKernel(t, accepted))
 	})
 	t.Run("WrapListener", func(t *testing.T) {
@@ -72,14 +71,14 @@ func TestTheGoTrap(t *testing.T) {
 }
 
 func TestZeroConfigIsGoDefault(t *testing.T) {
-	dialed, accepted := pair(t, listen(t, keepalive.ListenConfig(keepalive.Config{})), keepalive.NewDialer(keepalive.WithKeepalive(keepalive.Config{})))
+	dialed, accepted := pair(t, listen(t, listenConfig(keepalive.Config{})), keepalive.NewDialer(keepalive.WithKeepalive(keepalive.Config{})))
 	assert.Equal(t, goDefaults, readKernel(t, dialed))
 	assert.Equal(t, goDefaults, readKernel(t, accepted))
 }
 
 func TestSystemLeavesTheSystemValue(t *testing.T) {
 	sys := keepalive.Config{Idle: keepalive.System, Interval: keepalive.System, Count: keepalive.System}
-	dialed, accepted := pair(t, listen(t, keepalive.ListenConfig(sys)), keepalive.NewDialer(keepalive.WithKeepalive(keepalive.Config{Idle: 37 * time.Second, Count: keepalive.System})))
+	dialed, accepted := pair(t, listen(t, listenConfig(sys)), keepalive.NewDialer(keepalive.WithKeepalive(keepalive.Config{Idle: 37 * time.Second, Count: keepalive.System})))
 	sysIdle, sysIntvl, sysCount := sysctl(t, "tcp_keepalive_time"), sysctl(t, "tcp_keepalive_intvl"), sysctl(t, "tcp_keepalive_probes")
 	want := kernel{Protocol: unix.IPPROTO_TCP, KeepAlive: true, Idle: time.Duration(sysIdle) * time.Second, Interval: time.Duration(sysIntvl) * time.Second, Count: sysCount}
 	assert.Equal(t, want, readKernel(t, accepted))
@@ -193,7 +192,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 			ln := listen(t, nil)
 			_, err = keepalive.NewDialer(keepalive.WithKeepalive(tt.c)).Dial("tcp", ln.Addr().String())
 			checkErr(err)
-			_, err = keepalive.ListenConfig(tt.c).Listen(context.Background(), "tcp", "127.0.0.1:0")
+			_, err = listenConfig(tt.c).Listen(context.Background(), "tcp", "127.0.0.1:0")
 			checkErr(err)
 
 			wl := keepalive.WrapListener(ln, tt.c)
@@ -321,41 +320,50 @@ func TestGetReadsTheKernel(t *testing.T) {
 
 // TestMultipathTCP: Go ≥ 1.24 listens with Multipath TCP by default.
 func TestMultipathTCP(t *testing.T) {
-	if readKernel(t, listen(t, nil).(*net.TCPListener)).Protocol != unix.IPPROTO_MPTCP {
-		t.Skip("skipping: this kernel gives no Multipath TCP listener (net.mptcp.enabled=0 or no MPTCP)")
-	}
-	mptcpDialer := func() *net.Dialer {
-		d := &net.Dialer{KeepAlive: -1}
-		d.SetMultipathTCP(true)
-		return d
-	}
+	skipWithoutMultipath(t)
 
-	t.Run("ListenConfig with a user timeout listens with plain TCP", func(t *testing.T) {
-		ln := listen(t, keepalive.ListenConfig(cfg))
-		assert.Equal(t, unix.IPPROTO_TCP, readKernel(t, ln.(*net.TCPListener)).Protocol)
-		_, accepted := pair(t, ln, nil)
-		assert.Equal(t, ours, readKernel(t, accepted))
+	t.Run("Listen and ConfigureListenConfig listen with plain TCP", func(t *testing.T) {
+		for _, c := range []keepalive.Config{cfg, {Idle: cfg.Idle, Interval: cfg.Interval, Count: cfg.Count}} {
+			want := ours
+			want.UserTimeout = c.UserTimeout
+			ln, err := keepalive.Listen(context.Background(), "tcp", "127.0.0.1:0", c)
+			require.NoError(t, err)
+			t.Cleanup(func() { ln.Close() })
+			for _, ln := range []net.Listener{ln, listen(t, listenConfig(c))} {
+				assert.Equal(t, unix.IPPROTO_TCP, readKernel(t, ln.(*net.TCPListener)).Protocol)
+				_, plain := pair(t, ln, nil)
+				assert.Equal(t, want, readKernel(t, plain))
+				_, multi := pair(t, ln, mptcpDialer())
+				assert.Equal(t, want, readKernel(t, multi), "a Multipath TCP client gets plain TCP")
+			}
+		}
 	})
-	t.Run("ListenConfig without one keeps Multipath TCP", func(t *testing.T) {
-		c := cfg
-		c.UserTimeout = 0
-		want := ours
-		want.UserTimeout = 0
-		ln := listen(t, keepalive.ListenConfig(c))
-		require.Equal(t, unix.IPPROTO_MPTCP, readKernel(t, ln.(*net.TCPListener)).Protocol)
-		_, plain := pair(t, ln, nil)
-		assert.Equal(t, want, readKernel(t, plain))
-		_, multi := pair(t, ln, mptcpDialer())
-		want.Protocol, want.UserTimeout = unix.IPPROTO_MPTCP, -1
-		assert.Equal(t, want, readKernel(t, multi))
-	})
-	t.Run("ListenConfig turned back to Multipath TCP falls back to plain TCP", func(t *testing.T) {
-		lc := keepalive.ListenConfig(cfg)
-		lc.SetMultipathTCP(true)
-		ln := listen(t, lc)
-		assert.Equal(t, unix.IPPROTO_TCP, readKernel(t, ln.(*net.TCPListener)).Protocol)
-		_, accepted := pair(t, ln, nil)
-		assert.Equal(t, ours, readKernel(t, accepted))
+	t.Run("an explicit Multipath TCP request is honoured, before or after ConfigureListenConfig", func(t *testing.T) {
+		for _, before := range []bool{true, false} {
+			lc := &net.ListenConfig{}
+			if before {
+				lc.SetMultipathTCP(true)
+			}
+			keepalive.ConfigureListenConfig(lc, cfg)
+			if !before {
+				lc.SetMultipathTCP(true)
+			}
+			ln := listen(t, lc)
+			require.Equal(t, unix.IPPROTO_MPTCP, readKernel(t, ln.(*net.TCPListener)).Protocol, "before: %v", before)
+			// The listening socket refused TCP_USER_TIMEOUT: no accepted
+			// connection has it; both have the keep-alive values.
+			want := ours
+			want.UserTimeout = 0
+			_, plain := pair(t, ln, nil)
+			assert.Equal(t, want, readKernel(t, plain))
+			_, multi := pair(t, ln, mptcpDialer())
+			want.Protocol, want.UserTimeout = unix.IPPROTO_MPTCP, -1
+			assert.Equal(t, want, readKernel(t, multi))
+			st, err := keepalive.Get(multi)
+			require.NoError(t, err)
+			assert.True(t, st.Multipath)
+			assert.Greater(t, st.Timeout(), st.Config.Timeout())
+		}
 	})
 	t.Run("WrapListener: plain TCP client gets everything", func(t *testing.T) {
 		inner := listen(t, nil)
@@ -384,7 +392,8 @@ func TestMultipathTCP(t *testing.T) {
 		assert.ErrorIs(t, reported[0], errors.ErrUnsupported)
 		assert.ErrorIs(t, reported[0], unix.ENOPROTOOPT)
 		assert.Equal(t, "set tcp "+accepted.LocalAddr().String()+"->"+accepted.RemoteAddr().String()+
-			": keepalive: Multipath TCP socket refused setsockopt TCP_USER_TIMEOUT: protocol not available: unsupported operation", reported[0].Error())
+			": keepalive: Multipath TCP connection: a dead peer is noticed after 2m5s, not 44s: it outlives its dead subflows by net.mptcp.close_timeout (1m0s); "+
+			"Multipath TCP socket refused setsockopt TCP_USER_TIMEOUT: protocol not available: unsupported operation", reported[0].Error())
 	})
 	t.Run("Set on a Multipath TCP conn", func(t *testing.T) {
 		dialed, _ := pair(t, listen(t, nil), mptcpDialer())
@@ -397,11 +406,19 @@ func TestMultipathTCP(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, time.Duration(0), st.Config.UserTimeout)
 	})
-	t.Run("Multipath TCP dialer with a user timeout falls back to plain TCP", func(t *testing.T) {
+	t.Run("Multipath TCP dialer with a user timeout stays Multipath TCP", func(t *testing.T) {
 		d := mptcpDialer()
 		keepalive.WithKeepalive(cfg)(d)
 		dialed, _ := pair(t, listen(t, nil), d)
-		assert.Equal(t, ours, readKernel(t, dialed))
+		want := ours
+		want.Protocol, want.UserTimeout = unix.IPPROTO_MPTCP, -1
+		assert.Equal(t, want, readKernel(t, dialed))
+		st, err := keepalive.Get(dialed)
+		require.NoError(t, err)
+		assert.True(t, st.Multipath)
+		c := cfg
+		c.UserTimeout = 0
+		assert.Equal(t, c.Timeout()+time.Duration(sysctlMPTCP(t, "close_timeout"))*time.Second, st.Timeout())
 	})
 	t.Run("Multipath TCP dialer without one stays Multipath TCP", func(t *testing.T) {
 		c := cfg
@@ -450,25 +467,40 @@ func TestWrapListenerPolicy(t *testing.T) {
 		_, err = ln.Accept()
 		assert.ErrorIs(t, err, net.ErrClosed)
 	})
-	t.Run("a conn that cannot be configured is closed and reported", func(t *testing.T) {
+	t.Run("a conn that is not TCP is returned unchanged and reported once", func(t *testing.T) {
 		p1, p2 := net.Pipe()
+		defer p1.Close()
 		defer p2.Close()
+		u1, u2 := unixPair(t)
 		_, good := pair(t, listen(t, nil), nil)
-		f := &fakeListener{conns: make(chan net.Conn, 2), err: net.ErrClosed}
+		f := &fakeListener{conns: make(chan net.Conn, 3), err: net.ErrClosed}
 		f.conns <- p1
+		f.conns <- u1
 		f.conns <- good
 		var reported []net.Conn
 		ln := &keepalive.Listener{Listener: f, Config: cfg, OnError: func(c net.Conn, err error) {
-			assert.Error(t, err)
+			assert.ErrorContains(t, err, "net.pipe")
 			reported = append(reported, c)
 		}}
-		c, err := ln.Accept()
-		require.NoError(t, err)
-		assert.Same(t, good, c)
-		assert.Equal(t, []net.Conn{p1}, reported)
-		_, err = p2.Write([]byte{1})
-		assert.ErrorIs(t, err, io.ErrClosedPipe, "the unconfigurable conn was not closed")
+		for _, want := range []net.Conn{p1, u1, good} {
+			c, err := ln.Accept()
+			require.NoError(t, err)
+			assert.Same(t, want, c)
+		}
+		assert.Equal(t, []net.Conn{p1}, reported, "reported once per listener")
+		go p1.Write([]byte{1})
+		_, err := p2.Read(make([]byte, 1))
+		assert.NoError(t, err, "the pipe still works")
+		_, err = u2.Write([]byte{1})
+		assert.NoError(t, err, "the unix socket still works")
 		assert.Equal(t, ours, readKernel(t, good))
+	})
+	t.Run("an inner Accept returning nil, nil is passed through", func(t *testing.T) {
+		f := &fakeListener{conns: make(chan net.Conn, 1)}
+		f.conns <- nil
+		c, err := keepalive.WrapListener(f, cfg).Accept()
+		assert.Nil(t, c)
+		assert.NoError(t, err)
 	})
 	t.Run("Addr, Close, Unwrap", func(t *testing.T) {
 		inner := listen(t, nil)
@@ -498,7 +530,7 @@ func TestControlHook(t *testing.T) {
 // process's descriptors; goleak (TestMain) checks goroutines.
 func TestNoLeaks(t *testing.T) {
 	const n = 2000
-	ln := keepalive.WrapListener(listen(t, keepalive.ListenConfig(cfg)), cfg)
+	ln := keepalive.WrapListener(listen(t, listenConfig(cfg)), cfg)
 	d := keepalive.NewDialer(keepalive.WithKeepalive(cfg))
 	before := fdCount(t)
 	done := make(chan error, 1)
@@ -530,7 +562,7 @@ func TestNoLeaks(t *testing.T) {
 }
 
 func TestConcurrentUse(t *testing.T) {
-	ln := keepalive.WrapListener(listen(t, keepalive.ListenConfig(cfg)), cfg)
+	ln := keepalive.WrapListener(listen(t, listenConfig(cfg)), cfg)
 	d := keepalive.NewDialer(keepalive.WithKeepalive(cfg))
 	var wg sync.WaitGroup
 	accepted := make(chan net.Conn, 64)

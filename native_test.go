@@ -85,7 +85,7 @@ func TestNativeDial(t *testing.T) {
 
 func TestNativeListenConfig(t *testing.T) {
 	_, want := wanted()
-	_, accepted := pair(t, listen(t, keepalive.ListenConfig(within)), nil)
+	_, accepted := pair(t, listen(t, listenConfig(within)), nil)
 	skipWithoutReadBack(t, accepted)
 	got := readNative(t, accepted)
 	// The user timeout is the system's here (illumos: 8 minutes).
@@ -96,7 +96,7 @@ func TestNativeListenConfig(t *testing.T) {
 	// reach accepted connections here: Listen refuses it.
 	if hasUserTimeout {
 		c, _ := wanted()
-		_, err := keepalive.ListenConfig(c).Listen(context.Background(), "tcp", "127.0.0.1:0")
+		_, err := listenConfig(c).Listen(context.Background(), "tcp", "127.0.0.1:0")
 		assert.ErrorIs(t, err, errors.ErrUnsupported)
 		assert.ErrorContains(t, err, "WrapListener")
 	}

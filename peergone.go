@@ -13,10 +13,16 @@ import "errors"
 //
 // It is false for nil, for deadlines (os.ErrDeadlineExceeded), for
 // net.ErrClosed (the connection was closed on this side), for context
-// errors, and for io.EOF: an orderly close by the peer is the
-// application protocol's business, and a peer whose host died sends no
-// FIN. The kernel hands the error to the first call that looks and
-// clears it: a second call on the same connection may see io.EOF.
+// errors, and for io.EOF. An orderly close (FIN) is how a peer ends a
+// connection normally, and whether it came too early is the application
+// protocol's business; a peer whose host died sends no FIN, and a peer
+// process that exited or crashed on a live host closes with FIN (io.EOF)
+// or, with unread data, RST (ECONNRESET). The kernel hands the error to
+// the first call that looks and clears it: a second call on the same
+// connection may see io.EOF, so decide on the first error.
+//
+// cmd/keepalive classifies the errors of the connections it holds with
+// it.
 func IsPeerGone(err error) bool {
 	if err == nil {
 		return false

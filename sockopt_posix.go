@@ -31,6 +31,8 @@ func setConn(sc syscall.Conn, c Config, generic bool) error {
 type sockOp struct {
 	c                     Config
 	generic               bool
+	detect, multipath     bool  // set: detect asks whether the socket is Multipath TCP
+	skip                  uint8 // set: options the socket already holds (setFD)
 	state                 State
 	err                   error
 	set, get, userTimeout func(fd uintptr)
@@ -40,7 +42,10 @@ var sockOps = sync.Pool{New: func() any {
 	o := new(sockOp)
 	o.set = func(fd uintptr) {
 		if o.err = o.check(fd); o.err == nil {
-			o.err = setFD(fd, o.c)
+			o.err = setFDSkipping(fd, o.c, o.skip)
+		}
+		if o.err == nil && o.detect {
+			o.multipath = multipathInUse(fd)
 		}
 	}
 	o.get = func(fd uintptr) {
@@ -93,23 +98,17 @@ func setUserTimeout(rc syscall.RawConn, c Config) error {
 // first and SO_KEEPALIVE last, so that the keep-alive timer starts with
 // the final values. Interval goes before Count, which illumos checks
 // against it.
-func setFD(fd uintptr, c Config) error {
+func setFD(fd uintptr, c Config) error { return setFDSkipping(fd, c, 0) }
+
+// setFDSkipping is setFD but for the steps of skip (bit i for step i of
+// setSteps), which the socket holds already (see setAccepted).
+func setFDSkipping(fd uintptr, c Config, skip uint8) error {
 	t := platform()
 	var refused []error
 	r := c.resolved(Config{})
-	steps := [...]struct {
-		on  bool
-		opt sockopt
-		v   int64
-	}{
-		{r.UserTimeout > 0, t.userTimeout, t.userTimeout.value(r.UserTimeout)},
-		{r.Idle != System && !t.ioctl, t.idle, t.idle.value(r.Idle)},
-		{r.Interval != System && !t.ioctl, t.interval, t.interval.value(r.Interval)},
-		{r.Count != System, t.count, int64(r.Count)},
-		{true, t.keepAlive, 1},
-	}
-	for _, s := range steps {
-		if !s.on {
+	steps := setSteps(t, r)
+	for i, s := range steps {
+		if !s.on || skip&(1<<i) != 0 {
 			continue
 		}
 		if err := setOption(fd, s.opt, s.v, &refused); err != nil {
@@ -128,6 +127,24 @@ func setFD(fd uintptr, c Config) error {
 		return refusal(fd, refused)
 	}
 	return nil
+}
+
+// A setStep is one option setFD sets, if on, to v.
+type setStep struct {
+	on  bool
+	opt sockopt
+	v   int64
+}
+
+// setSteps lists, in order, what setFD sets for a resolved Config.
+func setSteps(t *sockopts, r Config) [5]setStep {
+	return [...]setStep{
+		{r.UserTimeout > 0, t.userTimeout, t.userTimeout.value(r.UserTimeout)},
+		{r.Idle != System && !t.ioctl, t.idle, t.idle.value(r.Idle)},
+		{r.Interval != System && !t.ioctl, t.interval, t.interval.value(r.Interval)},
+		{r.Count != System, t.count, int64(r.Count)},
+		{true, t.keepAlive, 1},
+	}
 }
 
 // setOption sets one option. A refusal that refuser accepts as the
@@ -227,7 +244,8 @@ func getFD(fd uintptr) (State, error) {
 		return o.duration(v)
 	}
 	return State{
-		Enabled: on != 0,
+		Enabled:   on != 0,
+		Multipath: multipathInUse(fd),
 		Config: Config{
 			Idle:        asDuration(t.idle, idle),
 			Interval:    asDuration(t.interval, intvl),

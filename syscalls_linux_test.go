@@ -39,12 +39,17 @@ var ways = map[string]struct {
 	d    *net.Dialer
 	lc   *net.ListenConfig
 	wrap bool
+	c    *keepalive.Config // what WrapListener applies, if not cfg
 }{
-	"dial: keepalive.WithKeepalive":             {d: keepalive.NewDialer(keepalive.WithKeepalive(cfg)), lc: &net.ListenConfig{KeepAlive: -1}},
-	"dial: net.Dialer{KeepAliveConfig}":         {d: &net.Dialer{KeepAliveConfig: goKeepAlive}, lc: &net.ListenConfig{KeepAlive: -1}},
-	"accept: keepalive.ListenConfig":            {d: &net.Dialer{KeepAlive: -1}, lc: keepalive.ListenConfig(cfg)},
-	"accept: keepalive.WrapListener":            {d: &net.Dialer{KeepAlive: -1}, lc: &net.ListenConfig{KeepAlive: -1}, wrap: true},
-	"accept: net.ListenConfig{KeepAliveConfig}": {d: &net.Dialer{KeepAlive: -1}, lc: &net.ListenConfig{KeepAliveConfig: goKeepAlive}},
+	// net.Listen's listener, as in the quick start: Go's per-accept
+	// keep-alive (4 setsockopt) runs before the Listener's.
+	"accept: keepalive.WrapListener(net.Listen)":           {d: &net.Dialer{KeepAlive: -1}, lc: &net.ListenConfig{}, wrap: true},
+	"accept: keepalive.WrapListener(net.Listen), Config{}": {d: &net.Dialer{KeepAlive: -1}, lc: &net.ListenConfig{}, wrap: true, c: &keepalive.Config{}},
+	"dial: keepalive.WithKeepalive":                        {d: keepalive.NewDialer(keepalive.WithKeepalive(cfg)), lc: &net.ListenConfig{KeepAlive: -1}},
+	"dial: net.Dialer{KeepAliveConfig}":                    {d: &net.Dialer{KeepAliveConfig: goKeepAlive}, lc: &net.ListenConfig{KeepAlive: -1}},
+	"accept: keepalive.Listen":                             {d: &net.Dialer{KeepAlive: -1}, lc: listenConfig(cfg)},
+	"accept: keepalive.WrapListener":                       {d: &net.Dialer{KeepAlive: -1}, lc: &net.ListenConfig{KeepAlive: -1}, wrap: true},
+	"accept: net.ListenConfig{KeepAliveConfig}":            {d: &net.Dialer{KeepAlive: -1}, lc: &net.ListenConfig{KeepAliveConfig: goKeepAlive}},
 }
 
 func connect(way string) error {
@@ -58,7 +63,11 @@ func connect(way string) error {
 	}
 	defer ln.Close()
 	if w.wrap {
-		ln = keepalive.WrapListener(ln, cfg)
+		c := cfg
+		if w.c != nil {
+			c = *w.c
+		}
+		ln = keepalive.WrapListener(ln, c)
 	}
 	for range connsPerRun {
 		c, err := w.d.Dial("tcp", ln.Addr().String())
@@ -110,12 +119,17 @@ func TestIntegrationSyscalls(t *testing.T) {
 		way     string
 		perConn int // keep-alive setsockopt per connection
 		fixed   int // once per run (the listening socket)
+		twice   int // options set twice per connection (Go's, then the library's)
 	}{
-		{"dial: keepalive.WithKeepalive", 5, 0},
-		{"dial: net.Dialer{KeepAliveConfig}", 4, 0},
-		{"accept: keepalive.ListenConfig", 0, 5},
-		{"accept: keepalive.WrapListener", 5, 0},
-		{"accept: net.ListenConfig{KeepAliveConfig}", 4, 0},
+		{"dial: keepalive.WithKeepalive", 5, 0, 0},
+		{"dial: net.Dialer{KeepAliveConfig}", 4, 0, 0},
+		{"accept: keepalive.Listen", 0, 5, 0},
+		{"accept: keepalive.WrapListener", 5, 0, 0},
+		// Go's 4, then the library's 4: SO_KEEPALIVE is on already.
+		{"accept: keepalive.WrapListener(net.Listen)", 8, 0, 3},
+		// Go's 4, which are the Config's: nothing more.
+		{"accept: keepalive.WrapListener(net.Listen), Config{}", 4, 0, 0},
+		{"accept: net.ListenConfig{KeepAliveConfig}", 4, 0, 0},
 	} {
 		t.Run(tt.way, func(t *testing.T) {
 			total, perOption := count(tt.way)
@@ -123,14 +137,21 @@ func TestIntegrationSyscalls(t *testing.T) {
 				tt.way, strconv.FormatFloat(float64(total-tt.fixed)/connsPerRun, 'f', -1, 64), total, connsPerRun, perOption)
 			assert.Equal(t, tt.perConn*connsPerRun+tt.fixed, total)
 			// Each option once per connection, or once on the listening
-			// socket: nothing set twice.
+			// socket: nothing set twice by the library, and only the
+			// options Go set first twice in all.
 			wantEach := connsPerRun
 			if tt.perConn == 0 {
 				wantEach = 1
 			}
+			twice := 0
 			for opt, n := range perOption {
+				if n == 2*wantEach {
+					twice++
+					continue
+				}
 				assert.Equal(t, wantEach, n, "%s", opt)
 			}
+			assert.Equal(t, tt.twice, twice, "options set twice")
 		})
 	}
 }

@@ -33,6 +33,13 @@ import "time"
 // (NetBSD, DragonFly) UserTimeout is left zero and only an idle
 // connection is bounded; where the system cannot set the timers at all
 // (OpenBSD, AIX) the Config fails Validate.
+//
+// On a Multipath TCP connection (Linux) d bounds the subflows only: the
+// socket refuses the UserTimeout, and the kernel keeps the connection
+// for net.mptcp.close_timeout (60s by default) after its last subflow
+// died, so a dead peer is noticed up to that much later than d. Listen
+// and ConfigureListenConfig use plain TCP unless asked otherwise, and
+// State.Timeout reports the bound a connection really holds.
 func Within(d time.Duration) Config { return within(platform(), d) }
 
 func within(t *sockopts, d time.Duration) Config {

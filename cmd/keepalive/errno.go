@@ -16,5 +16,9 @@ var errnoWords = []struct {
 }{
 	{syscall.ETIMEDOUT, "timed out (ETIMEDOUT: keep-alive probes or the user timeout went unanswered)"},
 	{syscall.ECONNRESET, "reset by the peer or a middlebox (ECONNRESET)"},
-	{syscall.EPIPE, "broken pipe (EPIPE)"},
+	{syscall.ECONNABORTED, "aborted (ECONNABORTED)"},
+	{syscall.EPIPE, "broken pipe (EPIPE: the connection was already dropped)"},
+	{syscall.ENOTCONN, "no subflow left (ENOTCONN: a Multipath TCP connection lost its subflows and net.mptcp.close_timeout passed)"},
+	{syscall.EHOSTUNREACH, "host unreachable (EHOSTUNREACH: a router reported it while the kernel retried)"},
+	{syscall.ENETUNREACH, "network unreachable (ENETUNREACH: a router reported it while the kernel retried)"},
 }

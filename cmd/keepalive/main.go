@@ -163,7 +163,7 @@ func demo(ctx context.Context, r *reporter, o options) error {
 	r.config(o.cfg)
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	ln, err := keepalive.ListenConfig(o.cfg).Listen(ctx, "tcp", "127.0.0.1:0")
+	ln, err := keepalive.Listen(ctx, "tcp", "127.0.0.1:0", o.cfg)
 	if err != nil {
 		return err
 	}
@@ -264,7 +264,7 @@ func hold(ctx context.Context, r *reporter, o options, conn net.Conn) error {
 			quiet := time.Since(lastHeard)
 			mu.Unlock()
 			how := describe(err)
-			r.event("died", fields{"how": how, "error": err.Error(), "held": time.Since(start).String(), "quiet": quiet.String()},
+			r.event("died", fields{"how": how, "peer_gone": keepalive.IsPeerGone(err), "error": err.Error(), "held": time.Since(start).String(), "quiet": quiet.String()},
 				fmt.Sprintf("%s after %v, no data received for %v (%v)", how, time.Since(start).Round(time.Millisecond), quiet.Round(time.Millisecond), err))
 			summary("died: " + how)
 			return errDied
@@ -278,22 +278,27 @@ func hold(ctx context.Context, r *reporter, o options, conn net.Conn) error {
 	}
 }
 
-// describe says how a connection ended, in an operator's words.
+// describe says how a connection ended, in an operator's words:
+// keepalive.IsPeerGone decides whether the peer is gone, errnoWords says
+// how.
 func describe(err error) string {
-	if errors.Is(err, io.EOF) {
+	switch {
+	case errors.Is(err, io.EOF):
 		return "closed by the peer (EOF)"
+	case !keepalive.IsPeerGone(err):
+		return "failed"
 	}
 	for _, e := range errnoWords {
 		if errors.Is(err, e.err) {
 			return e.words
 		}
 	}
-	return "failed"
+	return "peer gone"
 }
 
 func listen(ctx context.Context, r *reporter, o options) error {
 	r.config(o.cfg)
-	ln, err := keepalive.ListenConfig(o.cfg).Listen(ctx, "tcp", o.listen)
+	ln, err := keepalive.Listen(ctx, "tcp", o.listen, o.cfg)
 	if err != nil {
 		return err
 	}
@@ -335,7 +340,7 @@ func listen(ctx context.Context, r *reporter, o options) error {
 			}
 			if ctx.Err() == nil {
 				how := describe(err)
-				r.event("closed", fields{"remote": conn.RemoteAddr().String(), "how": how, "error": err.Error(), "held": time.Since(start).String()},
+				r.event("closed", fields{"remote": conn.RemoteAddr().String(), "how": how, "peer_gone": keepalive.IsPeerGone(err), "error": err.Error(), "held": time.Since(start).String()},
 					fmt.Sprintf("%v: %s after %v", conn.RemoteAddr(), how, time.Since(start).Round(time.Millisecond)))
 			}
 			mu.Lock()

@@ -1,6 +1,6 @@
 // Command http serves and fetches a page over loopback with keep-alive
 // configured on both ends: the server on keepalive.WrapListener (or
-// keepalive.ListenConfig), the client through an http.Transport whose
+// keepalive.Listen), the client through an http.Transport whose
 // DialContext comes from keepalive.NewDialer. The handler answers with
 // what the kernel holds for the server's socket.
 package main
@@ -56,7 +56,7 @@ func listenWrapped() (net.Listener, error) {
 // listenConfigured is a listener built with the library, at no cost per
 // accepted connection.
 func listenConfigured() (net.Listener, error) {
-	return keepalive.ListenConfig(cfg).Listen(context.Background(), "tcp", "127.0.0.1:0")
+	return keepalive.Listen(context.Background(), "tcp", "127.0.0.1:0", cfg)
 }
 
 func fetch(client *http.Client, url string) (string, error) {

@@ -26,7 +26,7 @@ type End struct {
 	Listen string // address to listen on (one connection is accepted)
 
 	// How the socket is configured:
-	//   "keepalive": NewDialer(WithKeepalive) or ListenConfig
+	//   "keepalive": NewDialer(WithKeepalive) or Listen
 	//   "wrap":      WrapListener(net.Listen(...)), listening only
 	//   "go":        net.Dialer / net.ListenConfig with KeepAliveConfig
 	How    string
@@ -111,7 +111,7 @@ func (e End) run() error {
 		var ln net.Listener
 		switch e.How {
 		case "keepalive":
-			ln, err = keepalive.ListenConfig(cfg).Listen(ctx, "tcp", e.Listen)
+			ln, err = keepalive.Listen(ctx, "tcp", e.Listen, cfg)
 		case "wrap":
 			// Go's own ListenConfig, Multipath TCP by default since 1.24.
 			ln, err = net.Listen("tcp", e.Listen)
