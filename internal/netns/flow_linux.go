@@ -25,7 +25,8 @@ type Flow struct {
 	Listen string // address to listen on (one connection is accepted)
 
 	// How the socket is configured:
-	//   "keepalive": NewDialer(WithKeepalive) or ListenConfig
+	//   "keepalive": NewDialer(WithKeepalive) or Listen
+	//   "configure": ConfigureListenConfig(&net.ListenConfig{}), listening only
 	//   "wrap":      WrapListener(net.Listen(...)), listening only
 	//   "off":       net.Dialer / net.ListenConfig with keep-alive off
 	How    string
@@ -153,7 +154,11 @@ func (f Flow) echo(ctx context.Context, cfg keepalive.Config) error {
 	var err error
 	switch f.How {
 	case "keepalive":
-		ln, err = keepalive.ListenConfig(cfg).Listen(ctx, "tcp", f.Listen)
+		ln, err = keepalive.Listen(ctx, "tcp", f.Listen, cfg)
+	case "configure":
+		var lc net.ListenConfig
+		keepalive.ConfigureListenConfig(&lc, cfg)
+		ln, err = lc.Listen(ctx, "tcp", f.Listen)
 	case "wrap":
 		// Go's own ListenConfig, Multipath TCP by default since 1.24.
 		ln, err = net.Listen("tcp", f.Listen)
