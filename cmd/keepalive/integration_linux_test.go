@@ -82,3 +82,69 @@ func event(t *testing.T, prefix, rest string) map[string]time.Duration {
 	}
 	return durations
 }
+
+// TestIntegrationFindIdleTimeout: -find-idle-timeout against -listen
+// across a middlebox that forgets flows idle 5s, dropping or resetting
+// what comes next, and across a plain router, all at once.
+func TestIntegrationFindIdleTimeout(t *testing.T) {
+	netns.NeedNFT(t)
+	const max = 20 * time.Second
+	type run struct {
+		name  string
+		box   *netns.Middlebox
+		check func(t *testing.T, answer map[string]any)
+		cmd   *netns.Process
+	}
+	found := func(how string) func(t *testing.T, answer map[string]any) {
+		return func(t *testing.T, answer map[string]any) {
+			// Probes go out 1s apart; one idle exactly 5s may still catch
+			// the entry before conntrack expires it.
+			require.IsType(t, float64(0), answer["idle_timeout_s"])
+			got := answer["idle_timeout_s"].(float64)
+			assert.Contains(t, []float64{5, 6}, got)
+			assert.Equal(t, got-1, answer["kept_s"])
+			assert.Contains(t, answer["how"], how)
+			assert.NotEmpty(t, answer["under"])
+		}
+	}
+	runs := []*run{
+		{name: "drop", box: &netns.Middlebox{IdleTimeout: 5 * time.Second}, check: found("dropped silently")},
+		{name: "reset", box: &netns.Middlebox{IdleTimeout: 5 * time.Second, Reset: true}, check: found("ECONNRESET")},
+		{name: "no middlebox", check: func(t *testing.T, answer map[string]any) {
+			assert.Contains(t, answer, "idle_timeout_s")
+			assert.Nil(t, answer["idle_timeout_s"])
+			assert.Equal(t, max.Seconds(), answer["kept_s"])
+		}},
+	}
+	start := func(n *netns.Network, ns string, args ...string) *netns.Process {
+		b, err := json.Marshal(args)
+		require.NoError(t, err)
+		return n.Run(ns, argsEnv+"="+string(b))
+	}
+	for _, r := range runs {
+		n := netns.New(t)
+		if r.box != nil {
+			n.Middlebox(*r.box)
+		}
+		server := start(n, n.Peer, "-listen", "0.0.0.0:7777")
+		server.Expect("", 10*time.Second)
+		r.cmd = start(n, n.Client, "-json", "-connect", netns.PeerAddr+":7777", "-find-idle-timeout", max.String(), "-every", "2s")
+	}
+	for _, r := range runs {
+		t.Run(r.name, func(t *testing.T) {
+			deadline := time.Now().Add(max + 20*time.Second)
+			for {
+				line, err := r.cmd.Wait("{", time.Until(deadline))
+				require.NoError(t, err)
+				var ev map[string]any
+				require.NoError(t, json.Unmarshal([]byte("{"+line), &ev))
+				if ev["event"] != "idle-timeout" {
+					continue
+				}
+				t.Logf("answer: %v", ev)
+				r.check(t, ev)
+				return
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@
 //	keepalive -connect host:port -hold 10m     ... then hold it idle and report how it ends
 //	keepalive -connect host:port -hold 10m -ping 30s   ... sending a byte every 30s
 //	keepalive -listen :7777                    accept, print each connection and how it ends
+//	keepalive -connect host:port -find-idle-timeout 10m   find how long the path keeps an idle flow
 //	keepalive -system                          the system's defaults, in time
 //
 // -config sets the keep-alive settings (idle=…,interval=…,count=…,
@@ -65,6 +66,7 @@ type options struct {
 	cfg                        keepalive.Config
 	connect, listen            string
 	hold, ping, every, timeout time.Duration
+	findIdle                   time.Duration
 	system                     bool
 }
 
@@ -81,6 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	fs.DurationVar(&o.ping, "ping", 0, "with -hold: send one byte this often (0: stay idle)")
 	fs.DurationVar(&o.every, "every", 10*time.Second, "with -hold: report that the connection is alive this often")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "how long to wait for -connect")
+	fs.DurationVar(&o.findIdle, "find-idle-timeout", 0, "with -connect: find the path's idle timeout, up to this long, against keepalive -listen")
 	fs.BoolVar(&o.system, "system", false, "print the system's keep-alive defaults and what they mean in time")
 	asJSON := fs.Bool("json", false, "print one JSON object per event")
 	if err := fs.Parse(args); err != nil {
@@ -95,6 +98,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return errors.New("-hold and -ping must not be negative, -every must be positive")
 	case o.hold > 0 && o.connect == "":
 		return errors.New("-hold goes with -connect")
+	case o.findIdle != 0 && (o.connect == "" || o.hold > 0):
+		return errors.New("-find-idle-timeout goes with -connect, not -hold")
 	}
 	if err := systemAlone(fs); err != nil {
 		return err
@@ -106,6 +111,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return system(r)
 	case o.listen != "":
 		return listen(ctx, r, o)
+	case o.findIdle != 0:
+		return findIdleTimeout(ctx, r, o)
 	case o.connect != "":
 		return connect(ctx, r, o)
 	}
@@ -344,7 +351,7 @@ func listen(ctx context.Context, r *reporter, o options) error {
 		go func() {
 			defer wg.Done()
 			start := time.Now()
-			_, err := io.Copy(io.Discard, conn)
+			err := serveConn(r, conn)
 			if err == nil {
 				err = io.EOF
 			}
