@@ -12,64 +12,76 @@ import (
 // String returns the text form of c with defaults applied and durations
 // rounded as the kernel takes them, for example
 // "idle=30s,interval=5s,count=3,user-timeout=45s". System fields read
-// "system"; an unset user timeout is left out. UnmarshalText reads it
-// back. The units are the running system's (Windows' TCP_MAXRT takes
-// whole seconds, Linux's TCP_USER_TIMEOUT milliseconds), so the text of
-// a Config whose durations are not whole seconds differs between
+// "system"; an unset user timeout is left out; a negative field other
+// than System, which Validate refuses, reads as given. UnmarshalText
+// reads it back. The units are the running system's (Windows' TCP_MAXRT
+// takes whole seconds, Linux's TCP_USER_TIMEOUT milliseconds), so the
+// text of a Config whose durations are not whole seconds differs between
 // systems; fields the system cannot set read "system".
 func (c Config) String() string { return c.stringFor(platform()) }
 
 // stringFor is String for the system of table t.
 func (c Config) stringFor(t *sockopts) string {
-	r := c.resolvedFor(t, Config{})
 	var b strings.Builder
-	writeDuration := func(key string, d, given time.Duration) {
-		if b.Len() > 0 {
+	for i, f := range c.textFields(t) {
+		if f.key == "" {
+			break
+		}
+		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(key)
+		b.WriteString(f.key)
 		b.WriteByte('=')
-		if given == System {
-			b.WriteString("system")
-		} else {
-			b.WriteString(d.String())
-		}
-	}
-	writeDuration("idle", r.Idle, r.Idle)
-	writeDuration("interval", r.Interval, r.Interval)
-	b.WriteString(",count=")
-	if r.Count == System {
-		b.WriteString("system")
-	} else {
-		b.WriteString(strconv.Itoa(r.Count))
-	}
-	if c.UserTimeout != 0 {
-		writeDuration("user-timeout", r.UserTimeout, c.UserTimeout)
+		b.WriteString(f.value)
 	}
 	return b.String()
 }
 
-// LogValue implements slog.LogValuer: a group of idle, interval and
-// count, and user_timeout when set, as the kernel will take them (System
-// fields are the string "system").
+// LogValue implements slog.LogValuer with the text form's keys and
+// values: a group of idle, interval, count and, when set, user-timeout,
+// each a string as String writes it ("30s", "3", "system"), so that a
+// log schema has one type per key and reads as the command's -json and
+// a configuration file do.
 func (c Config) LogValue() slog.Value {
-	r := c.resolved(Config{})
-	attr := func(key string, d, given time.Duration) slog.Attr {
-		if given == System {
-			return slog.String(key, "system")
+	var attrs [4]slog.Attr
+	n := 0
+	for _, f := range c.textFields(platform()) {
+		if f.key == "" {
+			break
 		}
-		return slog.Duration(key, d)
+		attrs[n] = slog.String(f.key, f.value)
+		n++
 	}
-	attrs := []slog.Attr{attr("idle", r.Idle, r.Idle), attr("interval", r.Interval, r.Interval)}
-	if r.Count == System {
-		attrs = append(attrs, slog.String("count", "system"))
-	} else {
-		attrs = append(attrs, slog.Int("count", r.Count))
+	return slog.GroupValue(attrs[:n]...)
+}
+
+// A textField is one key=value pair of the text form.
+type textField struct{ key, value string }
+
+// textFields is c in the text form for the system of table t: the one
+// representation String and LogValue share. A field after the last is
+// empty.
+func (c Config) textFields(t *sockopts) [4]textField {
+	r := c.resolvedFor(t, Config{})
+	duration := func(d time.Duration) string {
+		if d == System {
+			return "system"
+		}
+		return d.String()
 	}
-	if c.UserTimeout != 0 {
-		attrs = append(attrs, attr("user_timeout", r.UserTimeout, c.UserTimeout))
+	count := "system"
+	if r.Count != System {
+		count = strconv.Itoa(r.Count)
 	}
-	return slog.GroupValue(attrs...)
+	f := [4]textField{{"idle", duration(r.Idle)}, {"interval", duration(r.Interval)}, {"count", count}}
+	switch {
+	case c.UserTimeout == 0:
+	case c.UserTimeout < 0:
+		f[3] = textField{"user-timeout", duration(c.UserTimeout)} // System, or invalid as given
+	default:
+		f[3] = textField{"user-timeout", duration(r.UserTimeout)}
+	}
+	return f
 }
 
 // MarshalText implements encoding.TextMarshaler with the form of String.
