@@ -110,9 +110,14 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 // configurations rely on it); Coherent reports it.
 func (c Config) Validate() error { return c.validate(platform()) }
 
-// negativeError is the error for a negative field other than System.
+// negativeError is the error for a negative field other than System,
+// saying what zero means for that field.
 func negativeError(field, value string) error {
-	return &ConfigError{field, value, "negative; use 0 for Go's default or keepalive.System for the system's", nil}
+	use := "use 0 for Go's default or keepalive.System for the system's"
+	if field == "UserTimeout" {
+		use = "use 0 or keepalive.System to leave the system's setting (by default none)"
+	}
+	return &ConfigError{field, value, "negative; " + use, nil}
 }
 
 // checkSigns reports the negative fields other than System: the only
@@ -177,7 +182,7 @@ func (c Config) validate(t *sockopts) error {
 	r := c.resolvedFor(t, Config{})
 	idle, interval, count := max(r.Idle, 0), max(r.Interval, 0), max(r.Count, 0)
 	if t.maxProbing > 0 && interval > 0 && count > 0 && int64(count) > int64(t.maxProbing/interval) {
-		return &ConfigError{"Count", strconv.Itoa(c.Count), "Interval*Count above " + t.maxProbing.String() + " on " + t.os + " (the kernel's keep-alive abort bound)", nil}
+		return &ConfigError{"Count", strconv.Itoa(c.Count), "Interval*Count above " + quantity(t.maxProbing.Milliseconds(), time.Millisecond) + ", the kernel's keep-alive abort bound on " + t.os, nil}
 	}
 	if interval > 0 && time.Duration(count) > (math.MaxInt64-idle)/interval {
 		return &ConfigError{"Timeout", "Idle + Interval*Count", "overflows time.Duration", nil}

@@ -65,15 +65,37 @@ func (o sockopt) duration(v int64) time.Duration {
 	return time.Duration(v) * o.unit
 }
 
-// limit describes the range of o in the terms of a Config field.
+// limit describes the range of o as the README's tables give it: in
+// the kernel's unit, with the option's name, for example "above 32767 s,
+// the limit of TCP_KEEPIDLE on linux" or "outside 1–127, the range of
+// TCP_KEEPCNT on linux".
 func (o sockopt) limit(os string) string {
-	if o.unit == 0 {
-		return "outside " + strconv.FormatInt(o.min, 10) + ".." + strconv.FormatInt(o.max, 10) + " on " + os
+	if o.min <= 1 && o.unit != 0 {
+		return "above " + quantity(o.max, o.unit) + ", the limit of " + o.name + " on " + os
 	}
-	if o.min <= 1 {
-		return "above the limit of " + o.duration(o.max).String() + " on " + os
+	return "outside " + strconv.FormatInt(o.min, 10) + "–" + quantity(o.max, o.unit) + ", the range of " + o.name + " on " + os
+}
+
+// quantity writes v steps of unit (0 for a count) as the README does,
+// naming the powers of two less one.
+func quantity(v int64, unit time.Duration) string {
+	s := strconv.FormatInt(v, 10)
+	switch unit {
+	case 0:
+	case time.Second:
+		s += " s"
+	case time.Millisecond:
+		s += " ms"
+	default:
+		s += " ticks of " + strconv.FormatInt(unit.Milliseconds(), 10) + " ms" // NetBSD's slow ticks
 	}
-	return "outside " + o.duration(o.min).String() + ".." + o.duration(o.max).String() + " on " + os
+	switch v {
+	case maxInt32:
+		s += " (2³¹−1)"
+	case maxUint32:
+		s += " (2³²−1)"
+	}
+	return s
 }
 
 // sockopts is one system's table.
