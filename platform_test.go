@@ -178,53 +178,6 @@ func TestKeepaliveVals(t *testing.T) {
 	}
 }
 
-// TestGoConfigFor checks that what the library hands Go's own keep-alive
-// makes Go write the kernel's value: Go writes ceil(d/goUnit).
-func TestGoConfigFor(t *testing.T) {
-	tables := []*sockopts{
-		linuxOptions, darwinOptions, freebsdOptions, netbsdOptions, dragonflyOptions, dragonflyMillisOptions,
-		openbsdOptions, illumosOptions, solarisOptions, solarisLegacyOptions, aixOptions,
-		windowsOptions, windowsFor(false, false, true), windowsFor(false, true, true), plan9Options, noOptions("js"),
-	}
-	configs := []Config{
-		{},
-		{Idle: 10 * time.Second, Interval: 10 * time.Second, Count: 3},
-		{Idle: 12345 * time.Millisecond, Interval: 1500 * time.Millisecond, Count: 5},
-		{Idle: System, Interval: System, Count: System},
-	}
-	goWrites := func(d, unit time.Duration) int64 { return int64(roundUp(d, unit) / unit) }
-	for _, table := range tables {
-		for _, c := range configs {
-			if c.validate(table) != nil {
-				continue
-			}
-			t.Run(table.os+"/"+c.String(), func(t *testing.T) {
-				r := c.resolvedFor(table, Config{})
-				g := goConfigFor(table, c)
-				assert.True(t, g.Enable)
-				check := func(name string, o sockopt, want, given time.Duration) {
-					if want == System || !o.exists() || o.goUnit == 0 {
-						assert.Equal(t, time.Duration(System), given, "%s left alone", name)
-						return
-					}
-					assert.Equal(t, o.value(want), goWrites(given, o.goUnit), "%s as the kernel reads it", name)
-				}
-				check("idle", table.idle, r.Idle, g.Idle)
-				check("interval", table.interval, r.Interval, g.Interval)
-				if r.Count == System || !table.count.exists() {
-					assert.Equal(t, System, g.Count)
-				} else {
-					assert.Equal(t, r.Count, g.Count)
-				}
-			})
-		}
-	}
-	// The scaling itself, spelled out.
-	assert.Equal(t, 30*time.Second, goConfigFor(netbsdOptions, Config{Idle: 15 * time.Second}).Idle, "NetBSD: 30 slow ticks are 15s")
-	assert.Equal(t, 15000*time.Second, goConfigFor(dragonflyMillisOptions, Config{Idle: 15 * time.Second}).Idle, "DragonFly before 5.8: 15000 ms")
-	assert.Equal(t, 15*time.Second, goConfigFor(darwinOptions, Config{Idle: 15 * time.Second}).Idle)
-}
-
 // TestResolvedWithoutOption: where a system lacks an option, a zero
 // field is the system's value, as the README documents.
 func TestResolvedWithoutOption(t *testing.T) {
