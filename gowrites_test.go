@@ -3,7 +3,6 @@ package keepalive
 import (
 	"errors"
 	"net"
-	"syscall"
 	"testing"
 	"time"
 
@@ -77,7 +76,7 @@ func goSolarisLegacy(c net.KeepAliveConfig) (map[string]goWrite, error) {
 	d := goDefaults(net.KeepAliveConfig{Interval: c.Interval, Count: c.Count})
 	abort := ceilIn(d.Interval, time.Millisecond) * int64(d.Count)
 	if abort < 0 {
-		return nil, syscall.ENOPROTOOPT
+		return nil, errors.New("ENOPROTOOPT")
 	}
 	if c.Interval < 0 && c.Count < 0 {
 		abort = -1
@@ -116,7 +115,7 @@ func goWindowsLegacy(c net.KeepAliveConfig) (map[string]goWrite, error) {
 // down, into the ctl file, and refuses the rest.
 func goRefuses(c net.KeepAliveConfig) (map[string]goWrite, error) {
 	if c.Idle >= 0 || c.Interval >= 0 || c.Count >= 0 {
-		return nil, syscall.ENOPROTOOPT
+		return nil, errors.New("ENOPROTOOPT")
 	}
 	return map[string]goWrite{}, nil
 }
