@@ -14,8 +14,42 @@ import (
 // This file describes, for every system Go runs TCP on, which socket
 // options carry each Config field, in which unit and within which
 // limits. It is built on every system, so that the tests running on
-// Linux check every system's conversions; each options_GOOS.go file
-// picks its own table and does the system calls.
+// Linux check every system's conversions and choices; platform_unix.go,
+// options_windows.go and options_other.go complete the running system's
+// table with its option numbers, and the system calls are in the
+// sockopt and options files of each system.
+
+// tableFor is the table of the system runtime.GOOS names, where the
+// table does not depend on what the running system accepts (Windows
+// tries its options: options_windows.go). release is what the system
+// reports of its release where its table depends on it (options_GOOS.go):
+// DragonFly's kern.osreldate, Oracle Solaris's uname version; empty where
+// it does not, or where it cannot be read.
+func tableFor(goos, release string) *sockopts {
+	switch goos {
+	case "linux", "android":
+		return linuxOptions
+	case "darwin", "ios":
+		return darwinOptions
+	case "freebsd":
+		return freebsdOptions
+	case "netbsd":
+		return netbsdOptions
+	case "dragonfly":
+		return dragonflyFor(release)
+	case "openbsd":
+		return openbsdOptions
+	case "illumos":
+		return illumosOptions
+	case "solaris":
+		return solarisFor(release)
+	case "aix":
+		return aixOptions
+	case "plan9":
+		return plan9Options
+	}
+	return noOptions(goos)
+}
 
 // A sockopt is one socket option as one kernel takes it. The zero
 // sockopt is an option the system does not have.
@@ -138,9 +172,9 @@ func (t *sockopts) inheritsAll(c Config) bool {
 		inherits(c.UserTimeout > 0, t.userTimeout)
 }
 
-// The option numbers. Each options_GOOS.go file completes its table
-// with the numbers golang.org/x/sys gives for the running system
-// (native); a table here holds a number only where x/sys has none or a
+// The option numbers. The running system's table is completed with the
+// numbers golang.org/x/sys gives for it (native; numbers in
+// options_GOOS.go); a table here holds a number only where x/sys has none or a
 // wrong one: Oracle Solaris 11.4's keep-alive options, FreeBSD's
 // TCP_MAXUNACKTIME. TestTablesMatchXSys checks those.
 const (
@@ -291,9 +325,10 @@ var dragonflyMillisOptions = &sockopts{
 	note:      dragonflyOptions.note,
 }
 
-// dragonflyFor picks the table for a kern.osreldate.
-func dragonflyFor(osreldate uint32) *sockopts {
-	if osreldate < 500702 {
+// dragonflyFor picks the table for a kern.osreldate, given in decimal
+// ("500702"); the seconds' table where it cannot be read.
+func dragonflyFor(osreldate string) *sockopts {
+	if v, err := strconv.ParseUint(osreldate, 10, 32); err == nil && v < 500702 {
 		return dragonflyMillisOptions
 	}
 	return dragonflyOptions

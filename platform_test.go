@@ -114,20 +114,37 @@ func TestTableLimits(t *testing.T) {
 	}
 }
 
+// TestTableForEverySystem: each GOOS gets its own table (android
+// Linux's, ios darwin's), one without options where Go has no TCP
+// options.
+func TestTableForEverySystem(t *testing.T) {
+	for goos, want := range map[string]string{
+		"linux": "linux", "android": "linux", "darwin": "darwin", "ios": "darwin", "freebsd": "freebsd",
+		"netbsd": "netbsd", "dragonfly": "dragonfly", "openbsd": "openbsd", "illumos": "illumos",
+		"solaris": "solaris", "aix": "aix", "plan9": "plan9", "js": "js", "wasip1": "wasip1",
+	} {
+		assert.Equal(t, want, tableFor(goos, "").os, "%s", goos)
+	}
+	assert.False(t, tableFor("js", "").keepAlive.exists())
+	assert.Same(t, linuxOptions, tableFor("android", ""))
+	assert.Same(t, darwinOptions, tableFor("ios", ""))
+}
+
 func TestTableChoice(t *testing.T) {
 	tests := []struct {
 		name string
 		got  *sockopts
 		want *sockopts
 	}{
-		{"dragonfly 5.6", dragonflyFor(500600), dragonflyMillisOptions},
-		{"dragonfly 5.7 before the change", dragonflyFor(500701), dragonflyMillisOptions},
-		{"dragonfly 5.7 development patch 2", dragonflyFor(500702), dragonflyOptions},
-		{"dragonfly 6.4", dragonflyFor(600400), dragonflyOptions},
-		{"solaris 11.4", solarisFor("11.4.0.15.0"), solarisOptions},
-		{"solaris 11.3", solarisFor("11.3"), solarisLegacyOptions},
-		{"solaris 12", solarisFor("12.0"), solarisOptions},
-		{"solaris unreadable", solarisFor(""), solarisLegacyOptions},
+		{"dragonfly 5.6", tableFor("dragonfly", "500600"), dragonflyMillisOptions},
+		{"dragonfly 5.7 before the change", tableFor("dragonfly", "500701"), dragonflyMillisOptions},
+		{"dragonfly 5.7 development patch 2", tableFor("dragonfly", "500702"), dragonflyOptions},
+		{"dragonfly 6.4", tableFor("dragonfly", "600400"), dragonflyOptions},
+		{"dragonfly unreadable", tableFor("dragonfly", ""), dragonflyOptions},
+		{"solaris 11.4", tableFor("solaris", "11.4.0.15.0"), solarisOptions},
+		{"solaris 11.3", tableFor("solaris", "11.3"), solarisLegacyOptions},
+		{"solaris 12", tableFor("solaris", "12.0"), solarisOptions},
+		{"solaris unreadable", tableFor("solaris", ""), solarisLegacyOptions},
 		{"windows 1709", windowsFor(true, true, true), windowsOptions},
 	}
 	for _, tt := range tests {
