@@ -21,10 +21,10 @@ import (
 
 // tableFor is the table of the system runtime.GOOS names, where the
 // table does not depend on what the running system accepts (Windows
-// tries its options: options_windows.go). release is what the system
-// reports of its release where its table depends on it (options_GOOS.go):
-// DragonFly's kern.osreldate, Oracle Solaris's uname version; empty where
-// it does not, or where it cannot be read.
+// tries its options: options_windows.go). release is what the
+// function release reads where the table depends on the release:
+// DragonFly's kern.osreldate, Oracle Solaris's uname version; it is
+// empty elsewhere, or where it cannot be read.
 func tableFor(goos, release string) *sockopts {
 	switch goos {
 	case "linux", "android":
@@ -173,10 +173,11 @@ func (t *sockopts) inheritsAll(c Config) bool {
 }
 
 // The option numbers. The running system's table is completed with the
-// numbers golang.org/x/sys gives for it (native; numbers in
-// options_GOOS.go); a table here holds a number only where x/sys has none or a
-// wrong one: Oracle Solaris 11.4's keep-alive options, FreeBSD's
-// TCP_MAXUNACKTIME. TestTablesMatchXSys checks those.
+// numbers golang.org/x/sys gives for it (native, called by
+// platform_unix.go with the numbers of the system's options file); a
+// table here holds a number only where x/sys has none or a wrong one:
+// Oracle Solaris 11.4's keep-alive options, FreeBSD's TCP_MAXUNACKTIME.
+// TestTablesMatchXSys checks those.
 const (
 	ipprotoTCP = 0x6 // the same on every system
 	maxInt32   = math.MaxInt32

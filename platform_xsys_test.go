@@ -18,7 +18,7 @@ import (
 
 // TestTablesMatchXSys checks the option numbers the tables write
 // themselves, where golang.org/x/sys has none or a wrong one (every other
-// number comes from x/sys, in options_GOOS.go), against the constants
+// number comes from x/sys, in the options file of each system), against the constants
 // that x/sys and Go's net define for those systems: the packages' files
 // as the go command selects them for each GOOS/GOARCH.
 func TestTablesMatchXSys(t *testing.T) {
@@ -35,7 +35,7 @@ func TestTablesMatchXSys(t *testing.T) {
 	assert.Equal(t, riscv["IPPROTO_TCP"], int64(ipprotoTCP))
 	for _, arch := range []string{"amd64", "arm64"} {
 		assert.NotContains(t, packageConsts(t, "golang.org/x/sys/unix", "freebsd", arch), "TCP_MAXUNACKTIME",
-			"x/sys now has TCP_MAXUNACKTIME for freebsd/%s: take it from there (options_freebsd.go)", arch)
+			"x/sys now has TCP_MAXUNACKTIME for freebsd/%s: take it from there (options_keepidle.go)", arch)
 	}
 
 	// Oracle Solaris 11.4: x/sys gives illumos's numbers, which Oracle
