@@ -2,6 +2,7 @@ package keepalive
 
 import (
 	"context"
+	"errors"
 	"net"
 	"syscall"
 )
@@ -117,7 +118,16 @@ func NewDialer(opts ...DialOption) *net.Dialer {
 //
 // Where the library cannot set options through a raw socket (js/wasm,
 // wasip1, plan9) the hook returns an error wrapping
-// errors.ErrUnsupported that names the system.
+// errors.ErrUnsupported that names the system. Called with a nil rc for
+// a TCP network, the hook returns an error and sets nothing.
 func Control(c Config) func(network, address string, rc syscall.RawConn) error {
-	return control(c)
+	hook := control(c)
+	return func(network, address string, rc syscall.RawConn) error {
+		if rc == nil && isTCPNetwork(network) {
+			return errNilRawConn
+		}
+		return hook(network, address, rc)
+	}
 }
+
+var errNilRawConn = errors.New("keepalive: Control hook called with a nil syscall.RawConn")

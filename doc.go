@@ -63,6 +63,14 @@
 // reader or a concurrent writer sees io.EOF or EPIPE instead. Within
 // picks a Config for a detection bound.
 //
+// # Middleboxes
+//
+// NAT gateways, load balancers and stateful firewalls forget a flow that
+// stays idle past their timeout, and drop or reset what comes next.
+// Config.Under adjusts a Config so that its probes keep such a flow
+// alive, without a longer detection bound; cmd/keepalive's
+// -find-idle-timeout measures a path's timeout.
+//
 // # Errors
 //
 // Bad input is refused before anything is set, with a *ConfigError that

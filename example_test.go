@@ -3,6 +3,7 @@ package keepalive_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,7 +20,7 @@ import (
 // An HTTP server whose accepted connections notice a dead client within
 // 45s, idle or busy, on every system.
 func ExampleListen() {
-	cfg := keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second}
+	cfg := keepalive.Within(45 * time.Second)
 	ln, err := keepalive.Listen(context.Background(), "tcp", "127.0.0.1:0", cfg)
 	if err != nil {
 		panic(err)
@@ -49,7 +50,7 @@ func ExampleConfigureListenConfig() {
 		fmt.Println("own hook:", network)
 		return nil
 	}}
-	keepalive.ConfigureListenConfig(lc, keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3})
+	keepalive.ConfigureListenConfig(lc, keepalive.Within(45*time.Second))
 	ln, err := lc.Listen(context.Background(), "tcp4", "127.0.0.1:0")
 	if err != nil {
 		panic(err)
@@ -118,23 +119,52 @@ func ExampleWrapListener() {
 }
 
 // A Listener built directly, to observe the connections the Config could
-// not be applied to in full.
+// not be applied to. Here the inner listener hands out an in-memory
+// connection, which has no TCP socket: Accept returns it unchanged and
+// OnError hears of it (of the first one only, for this kind).
 func ExampleListener() {
-	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	client, server := net.Pipe()
+	defer client.Close()
+	ln := &keepalive.Listener{
+		Listener: &pipeListener{conns: []net.Conn{server}},
+		Config:   keepalive.Config{Idle: 20 * time.Second},
+		OnError: func(conn net.Conn, err error) {
+			fmt.Println("OnError:", err)
+		},
+	}
+	conn, err := ln.Accept()
 	if err != nil {
 		panic(err)
 	}
-	ln := &keepalive.Listener{
-		Listener: inner,
-		Config:   keepalive.Config{Idle: 20 * time.Second},
-		OnError: func(conn net.Conn, err error) {
-			fmt.Fprintln(os.Stderr, "keep-alive weaker than asked, or not applied:", conn.RemoteAddr(), err)
-		},
-	}
-	defer ln.Close()
-	fmt.Println(ln.Addr().Network())
-	// Output: tcp
+	defer conn.Close()
+	fmt.Println("accepted:", conn == server)
+	_, err = ln.Accept()
+	fmt.Println(err)
+	// Output:
+	// OnError: set pipe pipe->pipe: keepalive: *net.pipe is neither a syscall.Conn nor has a NetConn method
+	// accepted: true
+	// no more connections
 }
+
+// A pipeListener accepts the connections it holds, then fails.
+type pipeListener struct{ conns []net.Conn }
+
+func (l *pipeListener) Accept() (net.Conn, error) {
+	if len(l.conns) == 0 {
+		return nil, errors.New("no more connections")
+	}
+	c := l.conns[0]
+	l.conns = l.conns[1:]
+	return c, nil
+}
+
+func (l *pipeListener) Close() error   { return nil }
+func (l *pipeListener) Addr() net.Addr { return pipeAddr{} }
+
+type pipeAddr struct{}
+
+func (pipeAddr) Network() string { return "pipe" }
+func (pipeAddr) String() string  { return "pipe" }
 
 // A connection that already exists, configured after the fact.
 func ExampleSet() {

@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/netns"
 )
 
 // loopbacks are the loopback addresses to listen on, IPv6 skipped
@@ -200,11 +201,12 @@ func TestIPv6Loopback(t *testing.T) {
 // administrator, a connection manager, a VPN client tearing down its
 // routes). The socket is this test's own, found by its local port.
 func TestIntegrationAborted(t *testing.T) {
+	netns.Track(t)
 	if os.Geteuid() != 0 {
-		t.Skip("skipping: needs root (CAP_NET_ADMIN) to destroy a socket")
+		netns.Skip(t, "needs root (CAP_NET_ADMIN) to destroy a socket")
 	}
 	if _, err := exec.LookPath("ss"); err != nil {
-		t.Skip("skipping: needs ss (iproute2)")
+		netns.Skip(t, "needs ss (iproute2)")
 	}
 	dialed, _ := pairOn(t, "127.0.0.1:0", nil, nil)
 	bounded(t, dialed)

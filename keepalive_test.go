@@ -15,12 +15,14 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/netns"
 )
 
 // TestMain fails the run if any test leaves a goroutine behind, the way a
-// listener wrapper or a hook could.
+// listener wrapper or a hook could, and prints which integration tests
+// ran and which skipped (netns.Summarised).
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(netns.Summarised{M: m})
 }
 
 // skipUnsupported skips a test of c where the running system lacks an

@@ -232,7 +232,7 @@ var errNilListener = errors.New("keepalive: nil Listener")
 
 // Accept waits for the next connection and applies Config to it.
 func (l *Listener) Accept() (net.Conn, error) {
-	if l == nil || l.Listener == nil {
+	if l == nil || isNilListener(l.Listener) {
 		return nil, &net.OpError{Op: "accept", Err: errNilListener}
 	}
 	if err := l.Config.Validate(); err != nil {
@@ -375,7 +375,7 @@ func (l *Listener) report(kind uint32, conn net.Conn, err error) {
 
 // Addr returns the inner listener's address, or nil without one.
 func (l *Listener) Addr() net.Addr {
-	if l == nil || l.Listener == nil {
+	if l == nil || isNilListener(l.Listener) {
 		return nil
 	}
 	return l.Listener.Addr()
@@ -383,11 +383,26 @@ func (l *Listener) Addr() net.Addr {
 
 // Close closes the inner listener.
 func (l *Listener) Close() error {
-	if l == nil || l.Listener == nil {
+	if l == nil || isNilListener(l.Listener) {
 		return &net.OpError{Op: "close", Err: errNilListener}
 	}
 	return l.Listener.Close()
 }
 
-// Unwrap returns the inner listener.
-func (l *Listener) Unwrap() net.Listener { return l.Listener }
+// isNilListener reports a nil inner listener, typed or not: Go's own
+// (*net.TCPListener)(nil) panics in Addr.
+func isNilListener(ln net.Listener) bool {
+	if ln == nil {
+		return true
+	}
+	v := reflect.ValueOf(ln)
+	return v.Kind() == reflect.Pointer && v.IsNil()
+}
+
+// Unwrap returns the inner listener, or nil for a nil Listener.
+func (l *Listener) Unwrap() net.Listener {
+	if l == nil {
+		return nil
+	}
+	return l.Listener
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/netns"
 )
 
 const costsEnv = "KEEPALIVE_COSTS"
@@ -91,12 +92,13 @@ var keepaliveOption = regexp.MustCompile(`setsockopt\(\d+, (?:SOL_SOCKET, SO_KEE
 // and "one per requested option" rest on. `bash scripts/bench` prints the
 // table.
 func TestIntegrationSyscalls(t *testing.T) {
+	netns.Track(t)
 	if _, err := exec.LookPath("strace"); err != nil {
-		t.Skip("skipping: needs strace (apt-get install strace)")
+		netns.Skip(t, "needs strace (apt-get install strace)")
 	}
 	exe, err := os.Executable()
 	require.NoError(t, err)
-	count := func(way string) (total int, perOption map[string]int) {
+	count := func(t *testing.T, way string) (total int, perOption map[string]int) {
 		t.Helper()
 		out := filepath.Join(t.TempDir(), "trace")
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -104,7 +106,7 @@ func TestIntegrationSyscalls(t *testing.T) {
 		cmd := exec.CommandContext(ctx, "strace", "-f", "-qq", "-e", "trace=setsockopt", "-o", out, exe, "-test.run=^$")
 		cmd.Env = append(os.Environ(), costsEnv+"="+way)
 		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Skipf("skipping: strace cannot trace here: %v: %s", err, b)
+			netns.Skip(t, fmt.Sprintf("strace cannot trace here: %v: %s", err, b))
 		}
 		trace, err := os.ReadFile(out)
 		require.NoError(t, err)
@@ -132,7 +134,7 @@ func TestIntegrationSyscalls(t *testing.T) {
 		{"accept: net.ListenConfig{KeepAliveConfig}", 4, 0, 0},
 	} {
 		t.Run(tt.way, func(t *testing.T) {
-			total, perOption := count(tt.way)
+			total, perOption := count(t, tt.way)
 			t.Logf("syscalls: %-42s %s keep-alive setsockopt per connection (%d in %d connections: %v)",
 				tt.way, strconv.FormatFloat(float64(total-tt.fixed)/connsPerRun, 'f', -1, 64), total, connsPerRun, perOption)
 			assert.Equal(t, tt.perConn*connsPerRun+tt.fixed, total)

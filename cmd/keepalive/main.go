@@ -8,12 +8,14 @@
 //	keepalive -connect host:port -hold 10m     ... then hold it idle and report how it ends
 //	keepalive -connect host:port -hold 10m -ping 30s   ... sending a byte every 30s
 //	keepalive -listen :7777                    accept, print each connection and how it ends
+//	keepalive -connect host:port -find-idle-timeout 10m   find how long the path keeps an idle flow
 //	keepalive -system                          the system's defaults, in time
 //
 // -config sets the keep-alive settings (idle=…,interval=…,count=…,
-// user-timeout=…); -json prints one JSON object per event. The exit code
-// is 2 for bad flags or an unreachable target, 1 if a held connection
-// died, 0 otherwise. Ctrl-C prints a summary.
+// user-timeout=…); -json prints one JSON object per event on stdout,
+// errors included. The exit code is 2 for bad flags or an unreachable
+// target, 1 if a held connection died, 0 otherwise. Ctrl-C prints a
+// summary.
 package main
 
 import (
@@ -33,18 +35,25 @@ import (
 )
 
 func main() {
+	os.Exit(command(os.Args[1:]))
+}
+
+// command is the command run with args, on the process's stdout and
+// stderr, until done or interrupted; it returns the exit code.
+func command(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	defer stop()
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := run(ctx, args, os.Stdout, os.Stderr)
 	switch {
 	case err == nil:
+		return 0
 	case errors.Is(err, errDied):
-		os.Exit(1)
-	case errors.Is(err, flag.ErrHelp):
-		os.Exit(2)
+		return 1
+	case errors.Is(err, flag.ErrHelp), isReported(err):
+		return 2
 	default:
 		fmt.Fprintln(os.Stderr, "keepalive:", err)
-		os.Exit(2)
+		return 2
 	}
 }
 
@@ -57,28 +66,28 @@ type options struct {
 	cfg                        keepalive.Config
 	connect, listen            string
 	hold, ping, every, timeout time.Duration
+	findIdle                   time.Duration
 	system                     bool
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("keepalive", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {} // parseError prints it for -h, one line on it otherwise
 	var o options
-	fs.TextVar(&o.cfg, "config", defaultConfig, "keep-alive settings: idle=…,interval=…,count=…,user-timeout=… (each may be \"system\")")
+	o.cfg = defaultConfig
+	fs.Var(configFlag{&o.cfg}, "config", "keep-alive settings: idle=…,interval=…,count=…,user-timeout=… (each may be \"system\")")
 	fs.StringVar(&o.connect, "connect", "", "dial `host:port` instead of a loopback listener")
 	fs.StringVar(&o.listen, "listen", "", "accept connections on `addr` and report each")
 	fs.DurationVar(&o.hold, "hold", 0, "with -connect: hold the connection this long and report how it ends (0: print and exit)")
 	fs.DurationVar(&o.ping, "ping", 0, "with -hold: send one byte this often (0: stay idle)")
 	fs.DurationVar(&o.every, "every", 10*time.Second, "with -hold: report that the connection is alive this often")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "how long to wait for -connect")
+	fs.DurationVar(&o.findIdle, "find-idle-timeout", 0, "with -connect: find the path's idle timeout, up to this long, against keepalive -listen")
 	fs.BoolVar(&o.system, "system", false, "print the system's keep-alive defaults and what they mean in time")
 	asJSON := fs.Bool("json", false, "print one JSON object per event")
 	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	// The text form is syntax only; the system's limits are checked here.
-	if err := o.cfg.Validate(); err != nil {
-		return fmt.Errorf("-config: %w", err)
+		return parseError(fs, err)
 	}
 	switch {
 	case fs.NArg() > 0:
@@ -89,13 +98,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("-hold and -ping must not be negative, -every must be positive")
 	case o.hold > 0 && o.connect == "":
 		return errors.New("-hold goes with -connect")
+	case o.findIdle != 0 && (o.connect == "" || o.hold > 0):
+		return errors.New("-find-idle-timeout goes with -connect, not -hold")
+	}
+	if err := systemAlone(fs); err != nil {
+		return err
 	}
 	r := &reporter{w: stdout, json: *asJSON}
+	defer r.failed(&err)
 	switch {
 	case o.system:
 		return system(r)
 	case o.listen != "":
 		return listen(ctx, r, o)
+	case o.findIdle != 0:
+		return findIdleTimeout(ctx, r, o)
 	case o.connect != "":
 		return connect(ctx, r, o)
 	}
@@ -117,8 +134,9 @@ func (r *reporter) event(kind string, f fields, text string) {
 	now := time.Now()
 	if r.json {
 		f["time"], f["event"] = now.Format(time.RFC3339Nano), kind
-		b, _ := json.Marshal(f)
-		fmt.Fprintf(r.w, "%s\n", b)
+		enc := json.NewEncoder(r.w)
+		enc.SetEscapeHTML(false) // "->" in errors, not "-\u003e"
+		enc.Encode(f)
 		return
 	}
 	fmt.Fprintf(r.w, "%s %-9s %s\n", now.Format("15:04:05.000"), kind, text)
@@ -126,7 +144,7 @@ func (r *reporter) event(kind string, f fields, text string) {
 
 func (r *reporter) config(cfg keepalive.Config) {
 	r.event("config", fields{"config": cfg.String(), "timeout": cfg.Timeout().String()},
-		fmt.Sprintf("%v: a dead idle peer is noticed after %v", cfg, cfg.Timeout()))
+		fmt.Sprintf("%v: a dead idle peer is noticed %v after the last packet received from it", cfg, cfg.Timeout()))
 	if err := cfg.Coherent(); err != nil {
 		r.event("warning", fields{"warning": err.Error()}, err.Error())
 	}
@@ -254,15 +272,17 @@ func hold(ctx context.Context, r *reporter, o options, conn net.Conn) error {
 			mu.Lock()
 			quiet := time.Since(lastHeard)
 			mu.Unlock()
-			r.event("alive", fields{"held": time.Since(start).String(), "quiet": quiet.String()},
-				fmt.Sprintf("still open after %v (no data received for %v)", time.Since(start).Round(time.Second), quiet.Round(time.Second)))
+			f, packet := lastPacket(conn)
+			f["held"], f["quiet"] = time.Since(start).String(), quiet.String()
+			r.event("alive", f, fmt.Sprintf("still open after %v (no data received for %v%s)", time.Since(start).Round(time.Second), quiet.Round(time.Second), packet))
 		case err := <-died:
 			mu.Lock()
 			quiet := time.Since(lastHeard)
 			mu.Unlock()
 			how := describe(err)
-			r.event("died", fields{"how": how, "peer_gone": keepalive.IsPeerGone(err), "error": err.Error(), "held": time.Since(start).String(), "quiet": quiet.String()},
-				fmt.Sprintf("%s after %v, no data received for %v (%v)", how, time.Since(start).Round(time.Millisecond), quiet.Round(time.Millisecond), err))
+			f, packet := lastPacket(conn)
+			f["how"], f["peer_gone"], f["error"], f["held"], f["quiet"] = how, keepalive.IsPeerGone(err), err.Error(), time.Since(start).String(), quiet.String()
+			r.event("died", f, fmt.Sprintf("%s after %v, no data received for %v%s (%v)", how, time.Since(start).Round(time.Millisecond), quiet.Round(time.Millisecond), packet, err))
 			summary("died: " + how)
 			return errDied
 		case <-deadline.C:
@@ -331,14 +351,15 @@ func listen(ctx context.Context, r *reporter, o options) error {
 		go func() {
 			defer wg.Done()
 			start := time.Now()
-			_, err := io.Copy(io.Discard, conn)
+			err := serveConn(r, conn)
 			if err == nil {
 				err = io.EOF
 			}
 			if ctx.Err() == nil {
 				how := describe(err)
-				r.event("closed", fields{"remote": conn.RemoteAddr().String(), "how": how, "peer_gone": keepalive.IsPeerGone(err), "error": err.Error(), "held": time.Since(start).String()},
-					fmt.Sprintf("%v: %s after %v", conn.RemoteAddr(), how, time.Since(start).Round(time.Millisecond)))
+				f, packet := lastPacket(conn)
+				f["remote"], f["how"], f["peer_gone"], f["error"], f["held"] = conn.RemoteAddr().String(), how, keepalive.IsPeerGone(err), err.Error(), time.Since(start).String()
+				r.event("closed", f, fmt.Sprintf("%v: %s after %v%s", conn.RemoteAddr(), how, time.Since(start).Round(time.Millisecond), packet))
 			}
 			mu.Lock()
 			delete(open, conn)

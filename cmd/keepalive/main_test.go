@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -15,7 +16,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tcpkeepalive/keepalive/internal/netns"
 )
+
+// TestMain prints which integration tests ran and which skipped.
+func TestMain(m *testing.M) {
+	os.Exit(netns.Summarised{M: m}.Run())
+}
 
 func needLinux(t *testing.T) {
 	t.Helper()
@@ -60,7 +68,7 @@ func TestLoopbackDemo(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, run(context.Background(), []string{"-config", "idle=37s,interval=7s,count=4,user-timeout=12345ms"}, &out, &out))
 	s := out.String()
-	assert.Contains(t, s, "a dead idle peer is noticed after 44s")
+	assert.Contains(t, s, "a dead idle peer is noticed 44s after the last packet received from it")
 	assert.Contains(t, s, "warning   keepalive: UserTimeout 12.345s overrides Count 4")
 	assert.Equal(t, 2, strings.Count(s, "keep-alive on idle=37s,interval=7s,count=4,user-timeout=12.345s"), s)
 	assert.Contains(t, s, "dialed")

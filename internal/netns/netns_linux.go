@@ -48,8 +48,9 @@ func Available() string {
 // New builds a Network, or skips the test with the reason it cannot.
 func New(t testing.TB) *Network {
 	t.Helper()
+	Track(t)
 	if why := Available(); why != "" {
-		t.Skip("skipping: " + why)
+		Skip(t, why)
 	}
 	sweepOnce.Do(sweep)
 	id := fmt.Sprintf("ka%d-%d", os.Getpid(), seq.Add(1))

@@ -1,0 +1,323 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"time"
+)
+
+// -connect -find-idle-timeout MAX finds the idle timeout of a path: how
+// long a NAT gateway, load balancer or firewall on it keeps a flow that
+// carries no packet. It opens one connection per idle time to try, all
+// at once, each with keep-alive off on both ends (probes would keep the
+// flow alive), and after its idle time sends a message that the far side,
+// keepalive -listen, echoes. The first idle time after which the message
+// does not come back (dropped silently, or the connection reset) is the
+// answer, once the next longer one confirms it; so the search takes
+// about as long as the answer, at most MAX.
+
+// The far side's -listen tells probing connections from others by their
+// first line, findHello and the longest idle time in seconds, and
+// answers it with findOK.
+const (
+	findHello = "keepalive find-idle-timeout "
+	findOK    = "ok\n"
+)
+
+// idleSchedule is the idle times to try, up to max: every second up to
+// a minute, then steps of at most 5%, and max itself.
+func idleSchedule(max time.Duration) []time.Duration {
+	var ts []time.Duration
+	for t := time.Second; t < max; {
+		ts = append(ts, t)
+		step := time.Second
+		if t >= time.Minute {
+			step = (t / 20).Truncate(time.Second)
+		}
+		t += step
+	}
+	return append(ts, max)
+}
+
+// A probe is one connection of the search.
+type probe struct {
+	idle  time.Duration
+	conn  net.Conn
+	rtt   time.Duration // of the hello exchange
+	quiet time.Time     // when the flow went quiet: the far side's answer came
+}
+
+// A verdict is what one probe found after its idle time.
+type verdict struct {
+	i    int
+	kept bool
+	how  string // if not kept, how the flow was lost, in an operator's words
+	err  error
+}
+
+func findIdleTimeout(ctx context.Context, r *reporter, o options) error {
+	if o.findIdle < time.Second || o.findIdle%time.Second != 0 {
+		return errors.New("-find-idle-timeout must be whole seconds, at least 1s")
+	}
+	schedule := idleSchedule(o.findIdle)
+	r.event("find", fields{"target": o.connect, "max": o.findIdle.String(), "connections": len(schedule)},
+		fmt.Sprintf("idling %d connections to %s for 1s to %v; the first one forgotten answers", len(schedule), o.connect, o.findIdle))
+
+	started := time.Now()
+	probes := make([]probe, len(schedule))
+	// Dial a few at a time: a burst of handshakes is not what is
+	// measured. The first failure stops the rest.
+	dctx, stopDialing := context.WithCancel(ctx)
+	var dialErr error
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i, idle := range schedule {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			p, err := openProbe(dctx, o, idle)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if dialErr == nil {
+					dialErr = err
+					stopDialing()
+				}
+				return
+			}
+			probes[i] = p
+		}()
+	}
+	wg.Wait()
+	stopDialing()
+	if dialErr == nil && ctx.Err() != nil {
+		dialErr = ctx.Err()
+	}
+	if dialErr != nil {
+		for _, p := range probes {
+			if p.conn != nil {
+				p.conn.Close()
+			}
+		}
+		return dialErr
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	verdicts := make(chan verdict, len(probes))
+	for i, p := range probes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			verdicts <- p.check(ctx, i)
+		}()
+	}
+	// Closing the connections wakes checks waiting for an echo.
+	defer func() {
+		cancel()
+		for _, p := range probes {
+			p.conn.Close()
+		}
+		wg.Wait()
+	}()
+
+	found := make([]*verdict, len(probes))
+	every := time.NewTicker(o.every)
+	defer every.Stop()
+	kept := time.Duration(0) // the longest idle time kept before the answer
+	for {
+		select {
+		case v := <-verdicts:
+			found[v.i] = &v
+			p := probes[v.i]
+			if v.kept {
+				r.event("kept", fields{"idle_s": p.idle.Seconds()}, fmt.Sprintf("idle %v: the flow still carried data", p.idle))
+			} else {
+				r.event("forgotten", fields{"idle_s": p.idle.Seconds(), "how": v.how, "error": errString(v.err)},
+					fmt.Sprintf("idle %v: %s (%v)", p.idle, v.how, v.err))
+			}
+			done, forgotten, k := decide(found)
+			if k >= 0 {
+				kept = probes[k].idle
+			}
+			switch {
+			case done && forgotten >= 0:
+				return r.answer(o, probes[forgotten].idle, kept, found[forgotten].how, time.Since(started))
+			case done:
+				return r.answer(o, 0, kept, "", time.Since(started))
+			}
+		case <-every.C:
+			next := time.Duration(0)
+			for i, f := range found {
+				if f == nil {
+					next = probes[i].idle
+					break
+				}
+			}
+			r.event("waiting", fields{"elapsed": time.Since(started).Round(time.Second).String(), "kept_s": kept.Seconds(), "next_s": next.Seconds()},
+				fmt.Sprintf("%v: flows idle %v kept so far; next check at idle %v", time.Since(started).Round(time.Second), kept, next))
+		case <-ctx.Done():
+			r.event("interrupted", fields{"kept_s": kept.Seconds()}, fmt.Sprintf("interrupted: flows idle %v were kept", kept))
+			return nil
+		}
+	}
+}
+
+// decide reads the verdicts found so far, indexed like the idle times,
+// shortest first. The answer is the first idle time forgotten, confirmed
+// by the next one (a lone failure between two kept idle times is a lost
+// message, not the middlebox), or by being the last; it is done once
+// every shorter verdict is in. forgotten is the answer's index, -1 when
+// every flow was kept; kept is the index of the longest idle time kept
+// before it, -1 if none.
+func decide(found []*verdict) (done bool, forgotten, kept int) {
+	kept = -1
+	for i, f := range found {
+		switch {
+		case f == nil:
+			return false, -1, kept
+		case f.kept:
+			kept = i
+		case i+1 == len(found):
+			return true, i, kept
+		case found[i+1] == nil:
+			return false, -1, kept
+		case !found[i+1].kept:
+			return true, i, kept
+		}
+	}
+	return true, -1, kept
+}
+
+// answer reports the result: the shortest idle time after which the
+// path forgot a flow (0: none up to MAX), the longest it kept, and the
+// Config whose probes keep flows through it.
+func (r *reporter) answer(o options, forgotten, kept time.Duration, how string, took time.Duration) error {
+	if forgotten == 0 {
+		r.event("idle-timeout", fields{"idle_timeout_s": nil, "kept_s": kept.Seconds(), "took": took.Round(time.Second).String(), "config": o.cfg.String()},
+			fmt.Sprintf("no idle timeout up to %v: flows idle that long still carried data (took %v)", kept, took.Round(time.Second)))
+		return nil
+	}
+	// Under takes the longest idle time kept: the timeout is above it,
+	// and at or below the one forgotten.
+	under := o.cfg.Under(max(kept, time.Second))
+	r.event("idle-timeout", fields{"idle_timeout_s": forgotten.Seconds(), "kept_s": kept.Seconds(), "how": how, "took": took.Round(time.Second).String(),
+		"config": o.cfg.String(), "under": under.String()},
+		fmt.Sprintf("the path forgets flows idle %v (%s; idle %v was kept; took %v): -config %v Under(%v) is %v", forgotten, how, kept, took.Round(time.Second), o.cfg, kept, under))
+	return nil
+}
+
+// openProbe dials one probing connection with keep-alive off, and asks
+// the far side to echo with keep-alive off too.
+func openProbe(ctx context.Context, o options, idle time.Duration) (probe, error) {
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	conn, err := (&net.Dialer{KeepAlive: -1}).DialContext(ctx, "tcp", o.connect)
+	if err != nil {
+		return probe{}, err
+	}
+	start := time.Now()
+	conn.SetDeadline(start.Add(o.timeout))
+	if _, err := fmt.Fprintf(conn, "%s%d\n", findHello, int(o.findIdle/time.Second)); err != nil {
+		conn.Close()
+		return probe{}, err
+	}
+	buf := make([]byte, len(findOK))
+	if _, err := io.ReadFull(conn, buf); err != nil || string(buf) != findOK {
+		conn.Close()
+		return probe{}, fmt.Errorf("%s did not answer as keepalive -listen does (a version with -find-idle-timeout): %v", o.connect, err)
+	}
+	conn.SetDeadline(time.Time{})
+	now := time.Now()
+	return probe{idle: idle, conn: conn, rtt: now.Sub(start), quiet: now}, nil
+}
+
+// check waits p.idle, then sends a message and waits for its echo.
+// A silent drop shows as no echo: the message is retransmitted into
+// nothing. The wait covers three retransmissions (200ms, 400ms, 800ms
+// at least) on top of a few round trips.
+func (p probe) check(ctx context.Context, i int) verdict {
+	t := time.NewTimer(time.Until(p.quiet.Add(p.idle)))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		return verdict{i: i, how: "interrupted", err: ctx.Err()}
+	}
+	const msg = "ping\n"
+	p.conn.SetDeadline(time.Now().Add(3*time.Second + 4*p.rtt))
+	_, err := io.WriteString(p.conn, msg)
+	if err == nil {
+		buf := make([]byte, len(msg))
+		_, err = io.ReadFull(p.conn, buf)
+	}
+	switch {
+	case err == nil:
+		return verdict{i: i, kept: true}
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return verdict{i: i, how: "dropped silently: no echo in time", err: err}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return verdict{i: i, how: "closed (EOF)", err: err}
+	}
+	return verdict{i: i, how: describe(err), err: err}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// serveConn is what -listen does with a connection: a probe of
+// -find-idle-timeout gets keep-alive off (its probes would keep the flow
+// alive) and an echo until a while after the longest idle time it
+// announced (a probe whose flow was forgotten never hears from its
+// client again); anything else is read and discarded. It returns nil at
+// EOF.
+func serveConn(r *reporter, conn net.Conn) error {
+	br := bufio.NewReader(conn)
+	for i := range len(findHello) {
+		b, err := br.ReadByte()
+		if err != nil {
+			return ignoreEOF(err)
+		}
+		if b != findHello[i] {
+			_, err := io.Copy(io.Discard, br)
+			return err
+		}
+	}
+	var secs int
+	if _, err := fmt.Fscanf(br, "%d\n", &secs); err != nil || secs < 1 {
+		_, err := io.Copy(io.Discard, br)
+		return err
+	}
+	conn.SetDeadline(time.Now().Add(2*time.Duration(secs)*time.Second + time.Minute))
+	if tc, ok := conn.(*net.TCPConn); ok {
+		if err := tc.SetKeepAlive(false); err != nil {
+			return err
+		}
+	}
+	r.event("probe", fields{"remote": conn.RemoteAddr().String()},
+		fmt.Sprintf("%v: a -find-idle-timeout probe: keep-alive off, echoing", conn.RemoteAddr()))
+	if _, err := io.WriteString(conn, findOK); err != nil {
+		return err
+	}
+	_, err := io.Copy(conn, br)
+	return err
+}
+
+func ignoreEOF(err error) error {
+	if errors.Is(err, io.EOF) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestIdleSchedule(t *testing.T) {
+	for _, max := range []time.Duration{time.Second, 20 * time.Second, 10 * time.Minute, 2 * time.Hour} {
+		ts := idleSchedule(max)
+		assert.Equal(t, time.Second, ts[0])
+		assert.Equal(t, max, ts[len(ts)-1])
+		for i := 1; i < len(ts); i++ {
+			step := ts[i] - ts[i-1]
+			assert.Positive(t, step)
+			assert.Zero(t, ts[i]%time.Second, "whole seconds")
+			if ts[i] <= time.Minute {
+				assert.Equal(t, time.Second, step, "1s resolution below a minute")
+			} else {
+				assert.LessOrEqual(t, float64(step), 0.05*float64(ts[i]), "at most 5%% above a minute: %v after %v", ts[i], ts[i-1])
+			}
+		}
+		t.Logf("MAX %v: %d connections", max, len(ts))
+	}
+	assert.Len(t, idleSchedule(10*time.Minute), 111, "MAX=10m idles 111 connections at once")
+}
+
+// startListen runs -listen on loopback and returns its address.
+func startListen(t *testing.T, out *syncBuffer) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-listen", "127.0.0.1:0"}, out, out) }()
+	t.Cleanup(func() {
+		cancel()
+		assert.NoError(t, <-done)
+	})
+	var addr string
+	require.Eventually(t, func() bool {
+		_, rest, ok := strings.Cut(out.String(), "listening on ")
+		addr = strings.TrimSpace(strings.SplitN(rest, "\n", 2)[0])
+		return ok
+	}, 5*time.Second, 10*time.Millisecond)
+	return addr
+}
+
+// TestFindIdleTimeoutLoopback: loopback has no middlebox: every flow is
+// kept up to MAX, and the answer is null.
+func TestFindIdleTimeoutLoopback(t *testing.T) {
+	needLinux(t)
+	var server syncBuffer
+	addr := startListen(t, &server)
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-json", "-connect", addr, "-find-idle-timeout", "3s", "-every", "1s"}, &out, &out))
+	evs := events(t, out.String())
+	last := evs[len(evs)-1]
+	assert.Equal(t, "idle-timeout", last["event"])
+	assert.Contains(t, last, "idle_timeout_s")
+	assert.Nil(t, last["idle_timeout_s"])
+	assert.Equal(t, float64(3), last["kept_s"])
+	var kept int
+	for _, ev := range evs {
+		if ev["event"] == "kept" {
+			kept++
+		}
+	}
+	assert.Equal(t, 3, kept)
+	assert.Equal(t, 3, strings.Count(server.String(), "a -find-idle-timeout probe: keep-alive off, echoing"), server.String())
+}
+
+// TestListenProbeProtocol: -listen echoes only connections that open
+// with the probe's hello, and turns keep-alive off on them; others are
+// read and discarded as before.
+func TestListenProbeProtocol(t *testing.T) {
+	needLinux(t)
+	var server syncBuffer
+	addr := startListen(t, &server)
+	t.Run("probe", func(t *testing.T) {
+		c, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		_, err = c.Write([]byte(findHello + "5\nping\n"))
+		require.NoError(t, err)
+		buf := make([]byte, len(findOK)+len("ping\n"))
+		_, err = io.ReadFull(c, buf)
+		require.NoError(t, err)
+		assert.Equal(t, findOK+"ping\n", string(buf))
+	})
+	t.Run("other", func(t *testing.T) {
+		c, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(300 * time.Millisecond))
+		_, err = c.Write([]byte("keepalive something else\n"))
+		require.NoError(t, err)
+		n, err := c.Read(make([]byte, 64))
+		assert.Zero(t, n)
+		assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "nothing comes back")
+	})
+}
+
+func TestFindIdleTimeoutBadInput(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"without connect", []string{"-find-idle-timeout", "10s"}, "-find-idle-timeout goes with -connect"},
+		{"with hold", []string{"-connect", "a:1", "-hold", "1s", "-find-idle-timeout", "10s"}, "not -hold"},
+		{"fractions", []string{"-connect", "a:1", "-find-idle-timeout", "1500ms"}, "whole seconds"},
+		{"not keepalive -listen", []string{"-connect", peer(t, func(c net.Conn) { io.Copy(io.Discard, c) }), "-find-idle-timeout", "2s", "-timeout", "500ms"}, "did not answer as keepalive -listen does"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := run(context.Background(), tt.args, &out, &out)
+			require.Error(t, err)
+			assert.Contains(t, err.Error()+out.String(), tt.want)
+		})
+	}
+}
+
+func TestDecide(t *testing.T) {
+	const k, f = "kept", "forgotten"
+	for _, tt := range []struct {
+		name      string
+		verdicts  []string // "" not in yet
+		done      bool
+		forgotten int
+		kept      int
+	}{
+		{"all kept", []string{k, k, k}, true, -1, 2},
+		{"waiting for the first", []string{"", k, k}, false, -1, -1},
+		{"the last kept before a shorter one is in", []string{k, "", k}, false, -1, 0},
+		{"forgotten, confirmed", []string{k, k, f, f, ""}, true, 2, 1},
+		{"forgotten, not yet confirmed", []string{k, k, f, "", ""}, false, -1, 1},
+		{"a lone failure is a lost message", []string{k, f, k, f, f}, true, 3, 2},
+		{"the last one forgotten needs no confirmation", []string{k, k, f}, true, 2, 1},
+		{"the first one forgotten", []string{f, f}, true, 0, -1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			found := make([]*verdict, len(tt.verdicts))
+			for i, v := range tt.verdicts {
+				if v != "" {
+					found[i] = &verdict{i: i, kept: v == k}
+				}
+			}
+			done, forgotten, kept := decide(found)
+			assert.Equal(t, tt.done, done)
+			assert.Equal(t, tt.forgotten, forgotten)
+			assert.Equal(t, tt.kept, kept)
+		})
+	}
+}

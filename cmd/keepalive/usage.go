@@ -1,0 +1,64 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+
+	"github.com/tcpkeepalive/keepalive"
+)
+
+// parseError finishes what fs.Parse printed: the whole usage for -h, one
+// line pointing at it after the precise error of a bad flag.
+func parseError(fs *flag.FlagSet, err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(fs.Output(), "Usage of %s:\n", fs.Name())
+		fs.PrintDefaults()
+		return err
+	}
+	fmt.Fprintf(fs.Output(), "run '%s -h' for the flags\n", fs.Name())
+	return reported{err}
+}
+
+// systemAlone: -system prints the kernel's defaults, which no other flag
+// changes, so another flag given with it (but -json) is a mistake to
+// say, not to ignore.
+func systemAlone(fs *flag.FlagSet) error {
+	if fs.Lookup("system").Value.String() != "true" {
+		return nil
+	}
+	var other string
+	fs.Visit(func(f *flag.Flag) {
+		if other == "" && f.Name != "system" && f.Name != "json" {
+			other = f.Name
+		}
+	})
+	if other != "" {
+		return fmt.Errorf("-system prints the system's defaults, which -%s does not change: give it alone (or with -json)", other)
+	}
+	return nil
+}
+
+// configFlag is -config: the text form, then the running system's
+// limits, which the text form leaves to Validate, so that a value the
+// kernel would refuse is a bad flag like any other.
+type configFlag struct{ c *keepalive.Config }
+
+func (f configFlag) String() string {
+	if f.c == nil {
+		return ""
+	}
+	return f.c.String()
+}
+
+func (f configFlag) Set(s string) error {
+	var c keepalive.Config
+	if err := c.UnmarshalText([]byte(s)); err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	*f.c = c
+	return nil
+}

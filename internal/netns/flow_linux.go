@@ -1,0 +1,187 @@
+package netns
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"github.com/tcpkeepalive/keepalive"
+)
+
+// A Flow is one end of a connection that goes quiet and then talks
+// again, to see whether a Middlebox kept it: the listening end echoes
+// whatever it reads; the dialing end exchanges a greeting, stays quiet
+// for Quiet, writes a message and waits up to Wait for its echo.
+//
+// It prints "ready" once listening, "exchanged" after the greeting, and
+// the dialing end "result {json}" (a FlowResult) when done.
+type Flow struct {
+	Dial   string // address to dial, or
+	Listen string // address to listen on (one connection is accepted)
+
+	// How the socket is configured:
+	//   "keepalive": NewDialer(WithKeepalive) or Listen
+	//   "configure": ConfigureListenConfig(&net.ListenConfig{}), listening only
+	//   "wrap":      WrapListener(net.Listen(...)), listening only
+	//   "off":       net.Dialer / net.ListenConfig with keep-alive off
+	How    string
+	Config string // keepalive.Config in its text form
+
+	Quiet time.Duration
+	Wait  time.Duration
+}
+
+// FlowResult is what the dialing end of a Flow reports.
+type FlowResult struct {
+	Echoed  bool          // the message came back
+	Err     string        // else the error's text
+	Errno   string        // its syscall.Errno's name ("ECONNRESET"), "EOF", or "deadline" when nothing came in Wait
+	Elapsed time.Duration // from the write to the echo or the error
+}
+
+// FlowEnv is the variable that tells a re-executed test binary which
+// Flow to play; RunFlow reads it.
+const FlowEnv = "KEEPALIVE_NETNS_FLOW"
+
+// RunFlow plays the Flow described by FlowEnv, if it is set, and exits;
+// a test binary's init calls it.
+func RunFlow() {
+	spec := os.Getenv(FlowEnv)
+	if spec == "" {
+		return
+	}
+	var f Flow
+	if err := json.Unmarshal([]byte(spec), &f); err != nil {
+		fmt.Fprintln(os.Stderr, "flow:", err)
+		os.Exit(2)
+	}
+	if err := f.run(); err != nil {
+		fmt.Fprintln(os.Stderr, "flow:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// StartFlow runs the test binary again in namespace ns as the Flow f.
+func (n *Network) StartFlow(ns string, f Flow) *Process {
+	n.t.Helper()
+	spec, err := json.Marshal(f)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	return n.Run(ns, FlowEnv+"="+string(spec))
+}
+
+// ParseFlowResult reads the text after "result".
+func ParseFlowResult(s string) (FlowResult, error) {
+	var r FlowResult
+	err := json.Unmarshal([]byte(s), &r)
+	return r, err
+}
+
+func (f Flow) run() error {
+	var cfg keepalive.Config
+	if err := cfg.UnmarshalText([]byte(f.Config)); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if f.Listen != "" {
+		return f.echo(ctx, cfg)
+	}
+	var d *net.Dialer
+	switch f.How {
+	case "keepalive":
+		d = keepalive.NewDialer(keepalive.WithKeepalive(cfg))
+	case "off":
+		d = &net.Dialer{KeepAlive: -1}
+	default:
+		return fmt.Errorf("cannot dial the %q way", f.How)
+	}
+	conn, err := d.DialContext(ctx, "tcp", f.Dial)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if err := exchange(conn, "hello\n"); err != nil {
+		return err
+	}
+	fmt.Println("exchanged")
+	time.Sleep(f.Quiet)
+	start := time.Now()
+	conn.SetReadDeadline(start.Add(f.Wait))
+	var res FlowResult
+	if err := exchange(conn, "ping\n"); err != nil {
+		res.Err, res.Errno = err.Error(), errnoName(err)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			res.Errno = "deadline"
+		}
+	} else {
+		res.Echoed = true
+	}
+	res.Elapsed = time.Since(start)
+	out, err := json.Marshal(res)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("result %s\n", out)
+	return nil
+}
+
+// exchange writes msg and reads its echo.
+func exchange(conn net.Conn, msg string) error {
+	if _, err := io.WriteString(conn, msg); err != nil {
+		return err
+	}
+	buf := make([]byte, len(msg))
+	if _, err := io.ReadFull(conn, buf); err != nil {
+		return err
+	}
+	if string(buf) != msg {
+		return fmt.Errorf("echo %q, want %q", buf, msg)
+	}
+	return nil
+}
+
+// echo accepts one connection and echoes it until it ends.
+func (f Flow) echo(ctx context.Context, cfg keepalive.Config) error {
+	var ln net.Listener
+	var err error
+	switch f.How {
+	case "keepalive":
+		ln, err = keepalive.Listen(ctx, "tcp", f.Listen, cfg)
+	case "configure":
+		var lc net.ListenConfig
+		keepalive.ConfigureListenConfig(&lc, cfg)
+		ln, err = lc.Listen(ctx, "tcp", f.Listen)
+	case "wrap":
+		// Go's own ListenConfig, Multipath TCP by default since 1.24.
+		ln, err = net.Listen("tcp", f.Listen)
+		if err == nil {
+			ln = &keepalive.Listener{Listener: ln, Config: cfg, OnError: func(_ net.Conn, err error) {
+				fmt.Fprintln(os.Stderr, "flow: accepted connection:", err)
+			}}
+		}
+	case "off":
+		ln, err = (&net.ListenConfig{KeepAlive: -1}).Listen(ctx, "tcp", f.Listen)
+	default:
+		return fmt.Errorf("cannot listen the %q way", f.How)
+	}
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	fmt.Println("ready")
+	conn, err := ln.Accept()
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	io.Copy(conn, conn)
+	return nil
+}
