@@ -236,5 +236,5 @@ func ExampleConfig_LogValue() {
 		return a
 	}}))
 	log.Info("dialing", "keepalive", keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second})
-	// Output: level=INFO msg=dialing keepalive.idle=30s keepalive.interval=5s keepalive.count=3 keepalive.user_timeout=45s
+	// Output: level=INFO msg=dialing keepalive.idle=30s keepalive.interval=5s keepalive.count=3 keepalive.user-timeout=45s
 }

@@ -163,14 +163,14 @@ func TestBadInputChangesNothing(t *testing.T) {
 		field string
 		limit string
 	}{
-		{"negative idle", keepalive.Config{Idle: -time.Second}, "Idle", "negative"},
+		{"negative idle", keepalive.Config{Idle: -time.Second}, "Idle", "invalid Idle -1s: negative; use 0 for Go's default or keepalive.System for the system's"},
 		{"negative interval", keepalive.Config{Interval: -2}, "Interval", "negative"},
 		{"negative count", keepalive.Config{Count: -9}, "Count", "negative"},
-		{"negative user timeout", keepalive.Config{UserTimeout: -time.Millisecond}, "UserTimeout", "negative"},
-		{"count above 127", keepalive.Config{Count: 128}, "Count", "outside 1..127 on linux"},
-		{"idle above 32767s", keepalive.Config{Idle: 32767*time.Second + 1}, "Idle", "above the limit of 9h6m7s on linux"},
-		{"interval above 32767s", keepalive.Config{Interval: 32768 * time.Second}, "Interval", "above the limit of 9h6m7s on linux"},
-		{"user timeout above 2^31-1 ms", keepalive.Config{UserTimeout: (1<<31)*time.Millisecond + 1}, "UserTimeout", "above the limit of 596h31m23.647s on linux"},
+		{"negative user timeout", keepalive.Config{UserTimeout: -time.Millisecond}, "UserTimeout", "invalid UserTimeout -1ms: negative; use 0 or keepalive.System to leave the system's setting (by default none)"},
+		{"count above 127", keepalive.Config{Count: 128}, "Count", "outside 1–127, the range of TCP_KEEPCNT on linux"},
+		{"idle above 32767s", keepalive.Config{Idle: 32767*time.Second + 1}, "Idle", "above 32767 s, the limit of TCP_KEEPIDLE on linux"},
+		{"interval above 32767s", keepalive.Config{Interval: 32768 * time.Second}, "Interval", "above 32767 s, the limit of TCP_KEEPINTVL on linux"},
+		{"user timeout above 2^31-1 ms", keepalive.Config{UserTimeout: (1<<31)*time.Millisecond + 1}, "UserTimeout", "above 2147483647 ms (2³¹−1), the limit of TCP_USER_TIMEOUT on linux"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			checkErr := func(err error) {

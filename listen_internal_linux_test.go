@@ -23,7 +23,7 @@ func TestListenFor(t *testing.T) {
 		table   *sockopts
 		wrapped bool
 	}{
-		{"linux", linuxNative, false},
+		{"linux", platform(), false},
 		{"darwin", darwinOptions, true},
 		{"illumos", illumosOptions, false}, // inherits every option (tcp_init_values)
 		{"windows", windowsOptions, true},

@@ -1,20 +1,17 @@
 package keepalive
 
 import (
-	"sync"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
 
-// DragonFly changed the unit of its keep-alive timers in 5.8; the
-// running release (kern.osreldate, __DragonFly_version) picks the table.
-var platform = sync.OnceValue(func() *sockopts {
-	t := dragonflyOptions
-	if v, err := unix.SysctlUint32("kern.osreldate"); err == nil {
-		t = dragonflyFor(v)
+// release is kern.osreldate (__DragonFly_version): DragonFly changed the
+// unit of its keep-alive timers in 5.8 (dragonflyFor).
+func release() string {
+	v, err := unix.SysctlUint32("kern.osreldate")
+	if err != nil {
+		return ""
 	}
-	return t.native(optionNumbers{
-		solSocket: unix.SOL_SOCKET, soKeepAlive: unix.SO_KEEPALIVE, ipprotoTCP: unix.IPPROTO_TCP,
-		idle: unix.TCP_KEEPIDLE, interval: unix.TCP_KEEPINTVL, count: unix.TCP_KEEPCNT,
-	})
-})
+	return strconv.FormatUint(uint64(v), 10)
+}

@@ -1,9 +1,4 @@
 package keepalive
 
-import "golang.org/x/sys/unix"
-
-var openbsdNative = openbsdOptions.native(optionNumbers{
-	solSocket: unix.SOL_SOCKET, soKeepAlive: unix.SO_KEEPALIVE, ipprotoTCP: unix.IPPROTO_TCP,
-})
-
-func platform() *sockopts { return openbsdNative }
+// numbers: OpenBSD has no per-socket keep-alive timers.
+var numbers = optionNumbers{}

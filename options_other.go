@@ -6,29 +6,14 @@ import (
 	"fmt"
 	"net"
 	"runtime"
+	"sync"
 	"syscall"
-	"time"
 )
 
-// js/wasm and wasip1 have no TCP socket options; plan9 has only the
-// keep-alive period that a connection's ctl file takes, which Go's own
-// (*net.TCPConn).SetKeepAliveConfig writes.
-func platform() *sockopts { return otherOptions }
-
-var otherOptions = func() *sockopts {
-	if runtime.GOOS == "plan9" {
-		return plan9Options
-	}
-	return noOptions(runtime.GOOS)
-}()
-
-func retransmitLimits() (int, time.Duration, error) {
-	return 0, 0, unsupported("reading the system's retransmission limits")
-}
-
-func systemDefaults() (Config, error) {
-	return Config{}, unsupported("reading the system's keep-alive defaults")
-}
+// platform: js/wasm and wasip1 have no TCP socket options; plan9 has
+// only the keep-alive period that a connection's ctl file takes, which
+// Go's own (*net.TCPConn).SetKeepAliveConfig writes.
+var platform = sync.OnceValue(func() *sockopts { return tableFor(runtime.GOOS, "") })
 
 func setConn(sc syscall.Conn, c Config, _ bool) error {
 	tc, ok := sc.(*net.TCPConn)

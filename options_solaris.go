@@ -2,25 +2,21 @@
 
 package keepalive
 
-import (
-	"sync"
+import "golang.org/x/sys/unix"
 
-	"golang.org/x/sys/unix"
-)
-
-// Oracle Solaris numbers its keep-alive options as illumos does not; the
-// running version picks the table, as Go's net does
+// release is uname's version ("11.4.0.15.0"): Oracle Solaris numbers its
+// keep-alive options as illumos does not from 11.4, and the version
+// picks the table (solarisFor), as Go's net does
 // (internal/syscall/unix.SupportTCPKeepAliveIdleIntvlCNT).
-var platform = sync.OnceValue(func() *sockopts {
-	t := solarisLegacyOptions
+func release() string {
 	var u unix.Utsname
-	if err := unix.Uname(&u); err == nil {
-		t = solarisFor(unix.ByteSliceToString(u.Version[:]))
+	if err := unix.Uname(&u); err != nil {
+		return ""
 	}
-	// x/sys gives illumos's keep-alive numbers for Oracle Solaris too:
-	// the 11.4 table has its own, and only the rest comes from x/sys.
-	return t.native(optionNumbers{
-		solSocket: unix.SOL_SOCKET, soKeepAlive: unix.SO_KEEPALIVE, ipprotoTCP: unix.IPPROTO_TCP,
-		idle: unix.TCP_KEEPALIVE_THRESHOLD, userTimeout: unix.TCP_ABORT_THRESHOLD,
-	})
-})
+	return unix.ByteSliceToString(u.Version[:])
+}
+
+// numbers: x/sys gives illumos's keep-alive numbers for Oracle Solaris
+// too, so the 11.4 table has its own; before 11.4 the idle time is
+// TCP_KEEPALIVE_THRESHOLD. The user timeout is TCP_ABORT_THRESHOLD.
+var numbers = optionNumbers{idle: unix.TCP_KEEPALIVE_THRESHOLD, userTimeout: unix.TCP_ABORT_THRESHOLD}

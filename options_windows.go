@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os"
 	"sync"
-	"time"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -37,8 +36,21 @@ func detectWindows() *sockopts {
 	return windowsFor(has(windows.TCP_KEEPIDLE) && has(windows.TCP_KEEPINTVL), has(windows.TCP_KEEPCNT), has(windows.TCP_MAXRT))
 }
 
-// soType is SO_TYPE (winsock2.h), which golang.org/x/sys/windows lacks.
-const soType = 0x1008
+// soTypeOpt is SO_TYPE (winsock2.h: 0x1008), which golang.org/x/sys/windows
+// lacks; it and sockStream are what checkTCP compares.
+var soTypeOpt = sockopt{name: "SO_TYPE", level: windows.SOL_SOCKET, num: 0x1008}
+
+const sockStream = windows.SOCK_STREAM
+
+// isInet reports whether the socket's address is of an Internet family.
+func isInet(fd uintptr) (bool, error) {
+	sa, err := windows.Getsockname(windows.Handle(fd))
+	switch sa.(type) {
+	case *windows.SockaddrInet4, *windows.SockaddrInet6:
+		return true, nil
+	}
+	return false, err
+}
 
 func setsockoptInt(fd uintptr, o sockopt, v int) error {
 	return windows.SetsockoptInt(windows.Handle(fd), o.level, o.num, v)
@@ -64,31 +76,3 @@ func isRefusal(err error) bool { return err == windows.WSAENOPROTOOPT }
 // refuser names what refused an option: the running Windows, which
 // lacks it.
 func refuser(uintptr) string { return "windows" }
-
-// checkTCP rejects sockets that are not TCP streams, before anything is
-// set on them.
-func checkTCP(fd uintptr) error {
-	typ, err := windows.GetsockoptInt(windows.Handle(fd), windows.SOL_SOCKET, soType)
-	if err != nil {
-		return os.NewSyscallError("getsockopt SO_TYPE", err)
-	}
-	sa, err := windows.Getsockname(windows.Handle(fd))
-	if err != nil {
-		return os.NewSyscallError("getsockname", err)
-	}
-	switch sa.(type) {
-	case *windows.SockaddrInet4, *windows.SockaddrInet6:
-		if typ == windows.SOCK_STREAM {
-			return nil
-		}
-	}
-	return errNotTCP
-}
-
-func retransmitLimits() (int, time.Duration, error) {
-	return 0, 0, unsupported("reading the system's retransmission limits")
-}
-
-func systemDefaults() (Config, error) {
-	return Config{}, unsupported("reading the system's keep-alive defaults")
-}

@@ -14,8 +14,42 @@ import (
 // This file describes, for every system Go runs TCP on, which socket
 // options carry each Config field, in which unit and within which
 // limits. It is built on every system, so that the tests running on
-// Linux check every system's conversions; each options_GOOS.go file
-// picks its own table and does the system calls.
+// Linux check every system's conversions and choices; platform_unix.go,
+// options_windows.go and options_other.go complete the running system's
+// table with its option numbers, and the system calls are in the
+// sockopt and options files of each system.
+
+// tableFor is the table of the system runtime.GOOS names, where the
+// table does not depend on what the running system accepts (Windows
+// tries its options: options_windows.go). release is what the
+// function release reads where the table depends on the release:
+// DragonFly's kern.osreldate, Oracle Solaris's uname version; it is
+// empty elsewhere, or where it cannot be read.
+func tableFor(goos, release string) *sockopts {
+	switch goos {
+	case "linux", "android":
+		return linuxOptions
+	case "darwin", "ios":
+		return darwinOptions
+	case "freebsd":
+		return freebsdOptions
+	case "netbsd":
+		return netbsdOptions
+	case "dragonfly":
+		return dragonflyFor(release)
+	case "openbsd":
+		return openbsdOptions
+	case "illumos":
+		return illumosOptions
+	case "solaris":
+		return solarisFor(release)
+	case "aix":
+		return aixOptions
+	case "plan9":
+		return plan9Options
+	}
+	return noOptions(goos)
+}
 
 // A sockopt is one socket option as one kernel takes it. The zero
 // sockopt is an option the system does not have.
@@ -65,15 +99,37 @@ func (o sockopt) duration(v int64) time.Duration {
 	return time.Duration(v) * o.unit
 }
 
-// limit describes the range of o in the terms of a Config field.
+// limit describes the range of o as the README's tables give it: in
+// the kernel's unit, with the option's name, for example "above 32767 s,
+// the limit of TCP_KEEPIDLE on linux" or "outside 1–127, the range of
+// TCP_KEEPCNT on linux".
 func (o sockopt) limit(os string) string {
-	if o.unit == 0 {
-		return "outside " + strconv.FormatInt(o.min, 10) + ".." + strconv.FormatInt(o.max, 10) + " on " + os
+	if o.min <= 1 && o.unit != 0 {
+		return "above " + quantity(o.max, o.unit) + ", the limit of " + o.name + " on " + os
 	}
-	if o.min <= 1 {
-		return "above the limit of " + o.duration(o.max).String() + " on " + os
+	return "outside " + strconv.FormatInt(o.min, 10) + "–" + quantity(o.max, o.unit) + ", the range of " + o.name + " on " + os
+}
+
+// quantity writes v steps of unit (0 for a count) as the README does,
+// naming the powers of two less one.
+func quantity(v int64, unit time.Duration) string {
+	s := strconv.FormatInt(v, 10)
+	switch unit {
+	case 0:
+	case time.Second:
+		s += " s"
+	case time.Millisecond:
+		s += " ms"
+	default:
+		s += " ticks of " + strconv.FormatInt(unit.Milliseconds(), 10) + " ms" // NetBSD's slow ticks
 	}
-	return "outside " + o.duration(o.min).String() + ".." + o.duration(o.max).String() + " on " + os
+	switch v {
+	case maxInt32:
+		s += " (2³¹−1)"
+	case maxUint32:
+		s += " (2³²−1)"
+	}
+	return s
 }
 
 // sockopts is one system's table.
@@ -116,11 +172,12 @@ func (t *sockopts) inheritsAll(c Config) bool {
 		inherits(c.UserTimeout > 0, t.userTimeout)
 }
 
-// The option numbers. Each options_GOOS.go file completes its table
-// with the numbers golang.org/x/sys gives for the running system
-// (native); a table here holds a number only where x/sys has none or a
-// wrong one: Oracle Solaris 11.4's keep-alive options, FreeBSD's
-// TCP_MAXUNACKTIME. TestTablesMatchXSys checks those.
+// The option numbers. The running system's table is completed with the
+// numbers golang.org/x/sys gives for it (native, called by
+// platform_unix.go with the numbers of the system's options file); a
+// table here holds a number only where x/sys has none or a wrong one:
+// Oracle Solaris 11.4's keep-alive options, FreeBSD's TCP_MAXUNACKTIME.
+// TestTablesMatchXSys checks those.
 const (
 	ipprotoTCP = 0x6 // the same on every system
 	maxInt32   = math.MaxInt32
@@ -269,9 +326,10 @@ var dragonflyMillisOptions = &sockopts{
 	note:      dragonflyOptions.note,
 }
 
-// dragonflyFor picks the table for a kern.osreldate.
-func dragonflyFor(osreldate uint32) *sockopts {
-	if osreldate < 500702 {
+// dragonflyFor picks the table for a kern.osreldate, given in decimal
+// ("500702"); the seconds' table where it cannot be read.
+func dragonflyFor(osreldate string) *sockopts {
+	if v, err := strconv.ParseUint(osreldate, 10, 32); err == nil && v < 500702 {
 		return dragonflyMillisOptions
 	}
 	return dragonflyOptions

@@ -60,32 +60,32 @@ func TestTableLimits(t *testing.T) {
 		unsup bool // wraps errors.ErrUnsupported
 	}{
 		{"linux count 127", linuxOptions, Config{Count: 127}, "", "", false},
-		{"linux count 128", linuxOptions, Config{Count: 128}, "Count", "outside 1..127 on linux", false},
+		{"linux count 128", linuxOptions, Config{Count: 128}, "Count", "outside 1–127, the range of TCP_KEEPCNT on linux", false},
 		{"darwin idle at UINT32_MAX/1000 s", darwinOptions, Config{Idle: 4294967 * time.Second}, "", "", false},
-		{"darwin idle above", darwinOptions, Config{Idle: 4294968 * time.Second}, "Idle", "above the limit of 1193h2m47s on darwin", false},
+		{"darwin idle above", darwinOptions, Config{Idle: 4294968 * time.Second}, "Idle", "above 4294967 s, the limit of TCP_KEEPALIVE on darwin", false},
 		{"darwin user timeout", darwinOptions, Config{UserTimeout: 30 * time.Second}, "", "", false},
 		{"freebsd user timeout", freebsdOptions, Config{UserTimeout: 30 * time.Second}, "", "", false},
 		{"netbsd user timeout", netbsdOptions, Config{UserTimeout: time.Second}, "UserTimeout", "netbsd has no user timeout", true},
 		{"netbsd idle at INT_MAX/500 ticks", netbsdOptions, Config{Idle: 4294967 * 500 * time.Millisecond}, "", "", false},
-		{"netbsd idle above", netbsdOptions, Config{Idle: 4294968 * 500 * time.Millisecond}, "Idle", "above the limit of 596h31m23.5s on netbsd", false},
+		{"netbsd idle above", netbsdOptions, Config{Idle: 4294968 * 500 * time.Millisecond}, "Idle", "above 4294967 ticks of 500 ms, the limit of TCP_KEEPIDLE on netbsd", false},
 		{"dragonfly before 5.8 idle at INT_MAX ms", dragonflyMillisOptions, Config{Idle: maxInt32 * time.Millisecond}, "", "", false},
-		{"dragonfly before 5.8 idle above", dragonflyMillisOptions, Config{Idle: (maxInt32 + 1) * time.Millisecond}, "Idle", "above the limit of 596h31m23.647s on dragonfly", false},
+		{"dragonfly before 5.8 idle above", dragonflyMillisOptions, Config{Idle: (maxInt32 + 1) * time.Millisecond}, "Idle", "above 2147483647 ms (2³¹−1), the limit of TCP_KEEPIDLE on dragonfly", false},
 		{"openbsd default config", openbsdOptions, Config{}, "", "", false},
 		{"openbsd idle", openbsdOptions, Config{Idle: 10 * time.Second}, "Idle", "system-wide", true},
 		{"openbsd count", openbsdOptions, Config{Count: 3}, "Count", "system-wide", true},
 		{"illumos idle 1s (tcp_tunables.c, OS-4686)", illumosOptions, Config{Idle: time.Second}, "", "", false},
-		{"illumos idle above 10 days", illumosOptions, Config{Idle: 864001 * time.Second}, "Idle", "above the limit of 240h0m0s on illumos", false},
+		{"illumos idle above 10 days", illumosOptions, Config{Idle: 864001 * time.Second}, "Idle", "above 864000 s, the limit of TCP_KEEPIDLE on illumos", false},
 		{"illumos interval*count at the abort bound", illumosOptions, Config{Interval: 60 * time.Second, Count: 71582}, "", "", false},
-		{"illumos interval*count above the abort bound", illumosOptions, Config{Interval: 60 * time.Second, Count: 71583}, "Count", "Interval*Count above 1193h2m47.295s on illumos", false},
+		{"illumos interval*count above the abort bound", illumosOptions, Config{Interval: 60 * time.Second, Count: 71583}, "Count", "Interval*Count above 4294967295 ms (2³²−1), the kernel's keep-alive abort bound on illumos", false},
 		{"illumos count above the abort bound at Go's interval", illumosOptions, Config{Count: 286332}, "Count", "abort bound", false},
 		{"illumos count with the system's interval", illumosOptions, Config{Interval: System, Count: maxInt32}, "", "", false},
 		{"illumos interval 60s", illumosOptions, Config{Interval: 60 * time.Second}, "", "", false},
-		{"illumos interval 61s", illumosOptions, Config{Interval: 61 * time.Second}, "Interval", "above the limit of 1m0s on illumos", false},
-		{"solaris interval below 10s", solarisOptions, Config{Interval: 5 * time.Second}, "Interval", "outside 10s..240h0m0s on solaris", false},
+		{"illumos interval 61s", illumosOptions, Config{Interval: 61 * time.Second}, "Interval", "above 60 s, the limit of TCP_KEEPINTVL on illumos", false},
+		{"solaris interval below 10s", solarisOptions, Config{Interval: 5 * time.Second}, "Interval", "outside 10–864000 s, the range of TCP_KEEPINTVL on solaris", false},
 		{"solaris before 11.4 interval", solarisLegacyOptions, Config{Interval: 10 * time.Second}, "Interval", "before 11.4", true},
-		{"solaris before 11.4 idle below 10s", solarisLegacyOptions, Config{Idle: 9999 * time.Millisecond}, "Idle", "outside 10s..240h0m0s on solaris", false},
+		{"solaris before 11.4 idle below 10s", solarisLegacyOptions, Config{Idle: 9999 * time.Millisecond}, "Idle", "outside 10000–864000000 ms, the range of TCP_KEEPALIVE_THRESHOLD on solaris", false},
 		{"windows count 255", windowsOptions, Config{Count: 255}, "", "", false},
-		{"windows count 256", windowsOptions, Config{Count: 256}, "Count", "outside 1..255 on windows", false},
+		{"windows count 256", windowsOptions, Config{Count: 256}, "Count", "outside 1–255, the range of TCP_KEEPCNT on windows", false},
 		{"windows before 1703 count", windowsFor(false, false, true), Config{Count: 5}, "Count", "fixes the probe count at 10", true},
 		{"windows 1703 count", windowsFor(false, true, true), Config{Count: 5}, "", "", false},
 		{"windows refusing TCP_MAXRT (Wine)", windowsFor(false, false, false), Config{UserTimeout: time.Second}, "UserTimeout", "refuses TCP_MAXRT", true},
@@ -114,20 +114,37 @@ func TestTableLimits(t *testing.T) {
 	}
 }
 
+// TestTableForEverySystem: each GOOS gets its own table (android
+// Linux's, ios darwin's), one without options where Go has no TCP
+// options.
+func TestTableForEverySystem(t *testing.T) {
+	for goos, want := range map[string]string{
+		"linux": "linux", "android": "linux", "darwin": "darwin", "ios": "darwin", "freebsd": "freebsd",
+		"netbsd": "netbsd", "dragonfly": "dragonfly", "openbsd": "openbsd", "illumos": "illumos",
+		"solaris": "solaris", "aix": "aix", "plan9": "plan9", "js": "js", "wasip1": "wasip1",
+	} {
+		assert.Equal(t, want, tableFor(goos, "").os, "%s", goos)
+	}
+	assert.False(t, tableFor("js", "").keepAlive.exists())
+	assert.Same(t, linuxOptions, tableFor("android", ""))
+	assert.Same(t, darwinOptions, tableFor("ios", ""))
+}
+
 func TestTableChoice(t *testing.T) {
 	tests := []struct {
 		name string
 		got  *sockopts
 		want *sockopts
 	}{
-		{"dragonfly 5.6", dragonflyFor(500600), dragonflyMillisOptions},
-		{"dragonfly 5.7 before the change", dragonflyFor(500701), dragonflyMillisOptions},
-		{"dragonfly 5.7 development patch 2", dragonflyFor(500702), dragonflyOptions},
-		{"dragonfly 6.4", dragonflyFor(600400), dragonflyOptions},
-		{"solaris 11.4", solarisFor("11.4.0.15.0"), solarisOptions},
-		{"solaris 11.3", solarisFor("11.3"), solarisLegacyOptions},
-		{"solaris 12", solarisFor("12.0"), solarisOptions},
-		{"solaris unreadable", solarisFor(""), solarisLegacyOptions},
+		{"dragonfly 5.6", tableFor("dragonfly", "500600"), dragonflyMillisOptions},
+		{"dragonfly 5.7 before the change", tableFor("dragonfly", "500701"), dragonflyMillisOptions},
+		{"dragonfly 5.7 development patch 2", tableFor("dragonfly", "500702"), dragonflyOptions},
+		{"dragonfly 6.4", tableFor("dragonfly", "600400"), dragonflyOptions},
+		{"dragonfly unreadable", tableFor("dragonfly", ""), dragonflyOptions},
+		{"solaris 11.4", tableFor("solaris", "11.4.0.15.0"), solarisOptions},
+		{"solaris 11.3", tableFor("solaris", "11.3"), solarisLegacyOptions},
+		{"solaris 12", tableFor("solaris", "12.0"), solarisOptions},
+		{"solaris unreadable", tableFor("solaris", ""), solarisLegacyOptions},
 		{"windows 1709", windowsFor(true, true, true), windowsOptions},
 	}
 	for _, tt := range tests {
@@ -176,53 +193,6 @@ func TestKeepaliveVals(t *testing.T) {
 			assert.Equal(t, tt.want, keepaliveVals(legacy, tt.c.resolvedFor(legacy, Config{})))
 		})
 	}
-}
-
-// TestGoConfigFor checks that what the library hands Go's own keep-alive
-// makes Go write the kernel's value: Go writes ceil(d/goUnit).
-func TestGoConfigFor(t *testing.T) {
-	tables := []*sockopts{
-		linuxOptions, darwinOptions, freebsdOptions, netbsdOptions, dragonflyOptions, dragonflyMillisOptions,
-		openbsdOptions, illumosOptions, solarisOptions, solarisLegacyOptions, aixOptions,
-		windowsOptions, windowsFor(false, false, true), windowsFor(false, true, true), plan9Options, noOptions("js"),
-	}
-	configs := []Config{
-		{},
-		{Idle: 10 * time.Second, Interval: 10 * time.Second, Count: 3},
-		{Idle: 12345 * time.Millisecond, Interval: 1500 * time.Millisecond, Count: 5},
-		{Idle: System, Interval: System, Count: System},
-	}
-	goWrites := func(d, unit time.Duration) int64 { return int64(roundUp(d, unit) / unit) }
-	for _, table := range tables {
-		for _, c := range configs {
-			if c.validate(table) != nil {
-				continue
-			}
-			t.Run(table.os+"/"+c.String(), func(t *testing.T) {
-				r := c.resolvedFor(table, Config{})
-				g := goConfigFor(table, c)
-				assert.True(t, g.Enable)
-				check := func(name string, o sockopt, want, given time.Duration) {
-					if want == System || !o.exists() || o.goUnit == 0 {
-						assert.Equal(t, time.Duration(System), given, "%s left alone", name)
-						return
-					}
-					assert.Equal(t, o.value(want), goWrites(given, o.goUnit), "%s as the kernel reads it", name)
-				}
-				check("idle", table.idle, r.Idle, g.Idle)
-				check("interval", table.interval, r.Interval, g.Interval)
-				if r.Count == System || !table.count.exists() {
-					assert.Equal(t, System, g.Count)
-				} else {
-					assert.Equal(t, r.Count, g.Count)
-				}
-			})
-		}
-	}
-	// The scaling itself, spelled out.
-	assert.Equal(t, 30*time.Second, goConfigFor(netbsdOptions, Config{Idle: 15 * time.Second}).Idle, "NetBSD: 30 slow ticks are 15s")
-	assert.Equal(t, 15000*time.Second, goConfigFor(dragonflyMillisOptions, Config{Idle: 15 * time.Second}).Idle, "DragonFly before 5.8: 15000 ms")
-	assert.Equal(t, 15*time.Second, goConfigFor(darwinOptions, Config{Idle: 15 * time.Second}).Idle)
 }
 
 // TestResolvedWithoutOption: where a system lacks an option, a zero

@@ -4,6 +4,8 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -16,35 +18,55 @@ import (
 
 // TestTablesMatchXSys checks the option numbers the tables write
 // themselves, where golang.org/x/sys has none or a wrong one (every other
-// number comes from x/sys, in options_GOOS.go), against x/sys's source
-// for those systems, read from the module cache.
+// number comes from x/sys, in the options file of each system), against the constants
+// that x/sys and Go's net define for those systems: the packages' files
+// as the go command selects them for each GOOS/GOARCH.
 func TestTablesMatchXSys(t *testing.T) {
-	goTool, err := exec.LookPath("go")
-	if err != nil {
+	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("needs the go command to find golang.org/x/sys's source; CI has it")
 	}
-	out, err := exec.Command(goTool, "list", "-m", "-f", "{{.Dir}}", "golang.org/x/sys").Output()
-	require.NoError(t, err, "locating golang.org/x/sys")
-	dir := strings.TrimSpace(string(out))
-	require.NotEmpty(t, dir, "golang.org/x/sys must be downloaded (go mod download)")
 
 	// FreeBSD's TCP_MAXUNACKTIME (sys/netinet/tcp.h: 68): x/sys has it
 	// for riscv64 only, with the number the table holds.
-	riscv := readConsts(t, filepath.Join(dir, "unix/zerrors_freebsd_riscv64.go"))
+	riscv := packageConsts(t, "golang.org/x/sys/unix", "freebsd", "riscv64")
+	require.Contains(t, riscv, "TCP_MAXUNACKTIME")
 	assert.Equal(t, riscv["TCP_MAXUNACKTIME"], int64(freebsdOptions.userTimeout.num))
 	assert.Equal(t, ipprotoTCP, freebsdOptions.userTimeout.level)
-	_, onAMD64 := readConsts(t, filepath.Join(dir, "unix/zerrors_freebsd_amd64.go"))["TCP_MAXUNACKTIME"]
-	assert.False(t, onAMD64, "x/sys now has TCP_MAXUNACKTIME for freebsd/amd64: take it from there (options_freebsd.go)")
+	assert.Equal(t, riscv["IPPROTO_TCP"], int64(ipprotoTCP))
+	for _, arch := range []string{"amd64", "arm64"} {
+		assert.NotContains(t, packageConsts(t, "golang.org/x/sys/unix", "freebsd", arch), "TCP_MAXUNACKTIME",
+			"x/sys now has TCP_MAXUNACKTIME for freebsd/%s: take it from there (options_keepidle.go)", arch)
+	}
 
 	// Oracle Solaris 11.4: x/sys gives illumos's numbers, which Oracle
-	// Solaris 11.4 uses for other options; the table has its own (Go's
-	// net/tcpsockopt_solaris.go: 0x1D, 0x1E, 0x1F).
-	sol := readConsts(t, filepath.Join(dir, "unix/zerrors_solaris_amd64.go"))
+	// Solaris 11.4 uses for other options; the table has Go's
+	// (net/tcpsockopt_solaris.go: sysTCP_KEEPIDLE and the others).
+	sol := packageConsts(t, "golang.org/x/sys/unix", "solaris", "amd64")
+	goNet := packageConsts(t, "net", "solaris", "amd64")
 	for _, o := range []sockopt{solarisOptions.idle, solarisOptions.interval, solarisOptions.count} {
+		require.Contains(t, sol, o.name)
 		assert.NotEqual(t, sol[o.name], int64(o.num), "%s: illumos's number", o.name)
+		require.Contains(t, goNet, "sys"+o.name)
+		assert.Equal(t, goNet["sys"+o.name], int64(o.num), "%s: Go's number", o.name)
 		assert.Equal(t, ipprotoTCP, o.level)
 	}
-	assert.Equal(t, []int{0x1D, 0x1E, 0x1F}, []int{solarisOptions.idle.num, solarisOptions.interval.num, solarisOptions.count.num})
+}
+
+// packageConsts returns the integer constants that a package's files
+// define for goos/goarch, as the go command selects the files.
+func packageConsts(t *testing.T, pkg, goos, goarch string) map[string]int64 {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-f", "{{.Dir}}{{range .GoFiles}} {{.}}{{end}}", pkg)
+	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0")
+	out, err := cmd.Output()
+	require.NoError(t, err, "go list %s for %s/%s", pkg, goos, goarch)
+	fields := strings.Fields(string(out))
+	require.Greater(t, len(fields), 1, "go list %s for %s/%s: no files", pkg, goos, goarch)
+	consts := map[string]int64{}
+	for _, name := range fields[1:] {
+		maps.Copy(consts, readConsts(t, filepath.Join(fields[0], name)))
+	}
+	return consts
 }
 
 // TestNativeNumbers: native fills the numbers a table lacks and keeps
