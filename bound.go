@@ -128,10 +128,10 @@ func (c Config) Coherent() error {
 // died, so a dead peer is noticed up to that much later than d. Listen
 // and ConfigureListenConfig use plain TCP unless asked otherwise, and
 // State.Timeout reports the bound a connection really holds.
-func Within(d time.Duration) Config { return within(platform(), d) }
+func Within(d time.Duration) Config { return withinFor(platform(), d) }
 
-// within is Within for the system of table t.
-func within(t *sockopts, d time.Duration) Config {
+// withinFor is Within for the system of table t.
+func withinFor(t *sockopts, d time.Duration) Config {
 	if !t.idle.exists() {
 		return Config{Idle: System, Interval: System, Count: System}
 	}

@@ -108,7 +108,7 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 //
 // A Config whose UserTimeout overrides Count is valid (gRPC-style
 // configurations rely on it); Coherent reports it.
-func (c Config) Validate() error { return c.validate(platform()) }
+func (c Config) Validate() error { return c.validateFor(platform()) }
 
 // negativeError is the error for a negative field other than System,
 // saying what zero means for that field.
@@ -138,7 +138,8 @@ func (c Config) checkSigns() error {
 	return errors.Join(errs...)
 }
 
-func (c Config) validate(t *sockopts) error {
+// validateFor is Validate for the system of table t.
+func (c Config) validateFor(t *sockopts) error {
 	errs := []error{c.checkSigns()}
 	lacks := func(field, value string) {
 		why := t.note

@@ -169,7 +169,7 @@ func TestGoConfigFor(t *testing.T) {
 	}
 	for _, sys := range systems {
 		for _, c := range configs {
-			if c.validate(sys.table) != nil {
+			if c.validateFor(sys.table) != nil {
 				continue
 			}
 			t.Run(sys.name+"/"+c.stringFor(sys.table), func(t *testing.T) {

@@ -41,7 +41,7 @@ func listenFor(t *sockopts, ctx context.Context, network, address string, c Conf
 		var lc net.ListenConfig
 		return lc.Listen(ctx, network, address)
 	}
-	if err := c.validate(t); err != nil {
+	if err := c.validateFor(t); err != nil {
 		return nil, &net.OpError{Op: "listen", Net: network, Err: err}
 	}
 	lc := &net.ListenConfig{}
@@ -113,7 +113,7 @@ func ConfigureListenConfig(lc *net.ListenConfig, c Config) {
 // UserTimeout fails Listen there unless accepted sockets inherit it.
 func configureListenConfig(t *sockopts, lc *net.ListenConfig, c Config) {
 	prev := userControl(lc.Control)
-	verr := c.validate(t)
+	verr := c.validateFor(t)
 	var hook controlFunc
 	if t.inheritsAll(c) {
 		lc.KeepAlive = -1

@@ -50,21 +50,21 @@ func TestTimeoutOverflow(t *testing.T) {
 		interval: sockopt{name: "interval", unit: time.Nanosecond, min: 1, max: math.MaxInt64},
 		count:    sockopt{name: "count", min: 1, max: math.MaxInt32},
 	}
-	err := Config{Idle: time.Hour, Interval: 1 << 40, Count: 1 << 30}.validate(huge)
+	err := Config{Idle: time.Hour, Interval: 1 << 40, Count: 1 << 30}.validateFor(huge)
 	var ce *ConfigError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "Timeout", ce.Field)
 	assert.Contains(t, err.Error(), "overflows")
-	assert.NoError(t, Config{Idle: time.Hour, Interval: time.Hour, Count: 1000}.validate(huge))
+	assert.NoError(t, Config{Idle: time.Hour, Interval: time.Hour, Count: 1000}.validateFor(huge))
 	// System fields are the system's, which the kernel keeps within its
 	// own limits: they never make a Config invalid.
-	assert.NoError(t, Config{Idle: System, Interval: System, Count: System}.validate(huge))
-	assert.NoError(t, Config{Idle: time.Hour, Interval: 1 << 40, Count: System}.validate(huge))
-	assert.NoError(t, Config{Idle: 32767 * time.Second, Interval: 32767 * time.Second, Count: 127}.validate(linuxOptions))
+	assert.NoError(t, Config{Idle: System, Interval: System, Count: System}.validateFor(huge))
+	assert.NoError(t, Config{Idle: time.Hour, Interval: 1 << 40, Count: System}.validateFor(huge))
+	assert.NoError(t, Config{Idle: 32767 * time.Second, Interval: 32767 * time.Second, Count: 127}.validateFor(linuxOptions))
 }
 
 func TestNoUserTimeoutPlatform(t *testing.T) {
-	err := Config{UserTimeout: time.Second}.validate(plan9Options)
+	err := Config{UserTimeout: time.Second}.validateFor(plan9Options)
 	assert.ErrorIs(t, err, errors.ErrUnsupported)
 	assert.Contains(t, err.Error(), "plan9 has no user timeout")
 }

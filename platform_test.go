@@ -100,7 +100,7 @@ func TestTableLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.c.validate(tt.table)
+			err := tt.c.validateFor(tt.table)
 			if tt.field == "" {
 				assert.NoError(t, err)
 				return
@@ -189,7 +189,7 @@ func TestKeepaliveVals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			require.NoError(t, tt.c.validate(legacy))
+			require.NoError(t, tt.c.validateFor(legacy))
 			assert.Equal(t, tt.want, keepaliveVals(legacy, tt.c.resolvedFor(legacy, Config{})))
 		})
 	}
@@ -235,7 +235,7 @@ func TestSystemAndZeroValidEverywhere(t *testing.T) {
 					return 0
 				}
 				c := Config{Idle: time.Duration(pick(0)), Interval: time.Duration(pick(1)), Count: pick(2), UserTimeout: time.Duration(pick(3))}
-				assert.NoError(t, c.validate(tt.table), "%#v", c)
+				assert.NoError(t, c.validateFor(tt.table), "%#v", c)
 			}
 		})
 	}
@@ -259,8 +259,8 @@ func TestWithinEverywhere(t *testing.T) {
 			minInterval, _ := tab.interval.secondsRange()
 			fastest := minIdle + minInterval*time.Duration(max(1, tab.fixedCount))
 			for _, d := range ds {
-				c := within(tab, d)
-				require.NoError(t, c.validate(tab), "d=%v: %#v", d, c)
+				c := withinFor(tab, d)
+				require.NoError(t, c.validateFor(tab), "d=%v: %#v", d, c)
 				if !tab.idle.exists() {
 					require.Equal(t, Config{Idle: System, Interval: System, Count: System}, c)
 					continue
@@ -316,9 +316,9 @@ func TestWithinOnOtherSystems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := within(tt.table, tt.d)
+			got := withinFor(tt.table, tt.d)
 			assert.Equal(t, tt.want, got)
-			assert.NoError(t, got.validate(tt.table))
+			assert.NoError(t, got.validateFor(tt.table))
 		})
 	}
 }

@@ -55,12 +55,12 @@ const underSlack = time.Second
 // firewalls), not in proxies that count idle time between application
 // bytes (HTTP load balancers such as AWS ALB and Classic ELB).
 func (c Config) Under(idleTimeout time.Duration) Config {
-	return c.under(platform(), idleTimeout)
+	return c.underFor(platform(), idleTimeout)
 }
 
-// under is Under for the system of table t.
-func (c Config) under(t *sockopts, idleTimeout time.Duration) Config {
-	if idleTimeout <= 0 || c.validate(t) != nil {
+// underFor is Under for the system of table t.
+func (c Config) underFor(t *sockopts, idleTimeout time.Duration) Config {
+	if idleTimeout <= 0 || c.validateFor(t) != nil {
 		return c
 	}
 	// System fields, and those the system lacks, are the system's.

@@ -48,7 +48,7 @@ func TestUnder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := tt.c.under(tt.table, tt.idle)
+			got := tt.c.underFor(tt.table, tt.idle)
 			assert.Equal(t, tt.want, got, "got %v", got)
 		})
 	}
@@ -61,15 +61,15 @@ func TestUnderPromises(t *testing.T) {
 	s := time.Second
 	var configs []Config
 	for _, d := range []time.Duration{3 * s, 10 * s, 30 * s, 2 * time.Minute, 10 * time.Minute, time.Hour} {
-		configs = append(configs, within(linuxOptions, d))
+		configs = append(configs, withinFor(linuxOptions, d))
 	}
 	configs = append(configs, Config{}, Config{UserTimeout: 20 * s}, Config{Idle: 2 * time.Hour, Interval: 75 * s, Count: 9},
 		Config{Idle: 30 * s, Interval: 5 * s, Count: 3, UserTimeout: 45 * s}, Config{Idle: s, Interval: 30 * s, Count: 1},
 		Config{Idle: 300 * s, Interval: 1 * s, Count: 1, UserTimeout: 100 * time.Millisecond})
 	for _, c := range configs {
 		for _, idle := range []time.Duration{MinUnder, 4 * s, 5 * s, 7 * s, 30 * s, 60 * s, 240 * s, 350 * s, 600 * s, 1200 * s, 6000 * s} {
-			u := c.under(linuxOptions, idle)
-			require.NoError(t, u.validate(linuxOptions), "%v.Under(%v) = %v", c, idle, u)
+			u := c.underFor(linuxOptions, idle)
+			require.NoError(t, u.validateFor(linuxOptions), "%v.Under(%v) = %v", c, idle, u)
 			r, ru := c.resolvedFor(linuxOptions, Config{}), u.resolvedFor(linuxOptions, Config{})
 			assert.LessOrEqual(t, ru.bound(), r.bound(), "%v.Under(%v) = %v: bound above c's", c, idle, u)
 			// Fired 1/8 late, a retry after a lost probe still comes 1s
@@ -89,5 +89,5 @@ func TestUnderPromises(t *testing.T) {
 }
 
 func TestUnderUnsupported(t *testing.T) {
-	assert.ErrorIs(t, Config{}.under(openbsdOptions, time.Minute).validate(openbsdOptions), errors.ErrUnsupported)
+	assert.ErrorIs(t, Config{}.underFor(openbsdOptions, time.Minute).validateFor(openbsdOptions), errors.ErrUnsupported)
 }
