@@ -87,22 +87,7 @@ type Result struct {
 
 // RunEnd plays the End described by EndEnv, if it is set, and exits; a
 // test binary's TestMain calls it first.
-func RunEnd() {
-	spec := os.Getenv(EndEnv)
-	if spec == "" {
-		return
-	}
-	var e End
-	if err := json.Unmarshal([]byte(spec), &e); err != nil {
-		fmt.Fprintln(os.Stderr, "end:", err)
-		os.Exit(2)
-	}
-	if err := e.run(); err != nil {
-		fmt.Fprintln(os.Stderr, "end:", err)
-		os.Exit(1)
-	}
-	os.Exit(0)
-}
+func RunEnd() { play[End](EndEnv, "end") }
 
 const greeting = "hello\n"
 
@@ -425,8 +410,4 @@ func errnoName(err error) string {
 }
 
 // ParseResult reads the text after "result".
-func ParseResult(s string) (Result, error) {
-	var r Result
-	err := json.Unmarshal([]byte(s), &r)
-	return r, err
-}
+func ParseResult(s string) (Result, error) { return parse[Result](s) }

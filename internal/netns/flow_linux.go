@@ -50,39 +50,16 @@ const FlowEnv = "KEEPALIVE_NETNS_FLOW"
 
 // RunFlow plays the Flow described by FlowEnv, if it is set, and exits;
 // a test binary's init calls it.
-func RunFlow() {
-	spec := os.Getenv(FlowEnv)
-	if spec == "" {
-		return
-	}
-	var f Flow
-	if err := json.Unmarshal([]byte(spec), &f); err != nil {
-		fmt.Fprintln(os.Stderr, "flow:", err)
-		os.Exit(2)
-	}
-	if err := f.run(); err != nil {
-		fmt.Fprintln(os.Stderr, "flow:", err)
-		os.Exit(1)
-	}
-	os.Exit(0)
-}
+func RunFlow() { play[Flow](FlowEnv, "flow") }
 
 // StartFlow runs the test binary again in namespace ns as the Flow f.
 func (n *Network) StartFlow(ns string, f Flow) *Process {
 	n.t.Helper()
-	spec, err := json.Marshal(f)
-	if err != nil {
-		n.t.Fatal(err)
-	}
-	return n.Run(ns, FlowEnv+"="+string(spec))
+	return start(n, ns, FlowEnv, f)
 }
 
 // ParseFlowResult reads the text after "result".
-func ParseFlowResult(s string) (FlowResult, error) {
-	var r FlowResult
-	err := json.Unmarshal([]byte(s), &r)
-	return r, err
-}
+func ParseFlowResult(s string) (FlowResult, error) { return parse[FlowResult](s) }
 
 func (f Flow) run() error {
 	var cfg keepalive.Config

@@ -3,7 +3,6 @@ package netns
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -146,11 +145,7 @@ const EndEnv = "KEEPALIVE_NETNS_END"
 // process is killed when the test ends.
 func (n *Network) Start(ns string, e End) *Process {
 	n.t.Helper()
-	spec, err := json.Marshal(e)
-	if err != nil {
-		n.t.Fatal(err)
-	}
-	return n.Run(ns, EndEnv+"="+string(spec))
+	return start(n, ns, EndEnv, e)
 }
 
 // Run runs the test binary again in namespace ns, with env added to its
