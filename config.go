@@ -32,7 +32,7 @@ const (
 // can set them: a zero field the system has no option for leaves the
 // system's value (the timers on AIX and OpenBSD, interval and count on
 // Oracle Solaris before 11.4, the count on Windows before 10 1703; the
-// README's Systems section lists them).
+// table in docs/systems.md lists them).
 //
 // # User timeout and keep-alive
 //
@@ -54,7 +54,7 @@ type Config struct {
 	// keep-alive probe (TCP_KEEPIDLE). Zero means 15s; System leaves the
 	// system's value (2h on Linux). Rounded up to the kernel's unit
 	// (whole seconds on Linux); at most 32767s on Linux. Other systems'
-	// units and limits are in the README.
+	// units and limits are in docs/systems.md.
 	Idle time.Duration
 
 	// Interval is the time between unanswered probes (TCP_KEEPINTVL).

@@ -45,7 +45,7 @@
 // field and the system; only a zero field, Go's default, is left to the
 // system where the system cannot set it, so that Config{} works
 // everywhere. Get reads the values back wherever getsockopt can. The
-// README's table gives each system's options, units, limits and sources.
+// docs/systems.md gives each system's options, units, limits and sources.
 //
 // Listen and ConfigureListenConfig set the options once on the
 // listening socket where accepted sockets are known to inherit all of

@@ -54,7 +54,7 @@ func tableFor(goos, release string) *sockopts {
 // A sockopt is one socket option as one kernel takes it. The zero
 // sockopt is an option the system does not have.
 type sockopt struct {
-	name       string // as errors and the README name it, e.g. "TCP_KEEPIDLE"
+	name       string // as errors and docs/systems.md name it, e.g. "TCP_KEEPIDLE"
 	level, num int
 
 	// unit is what one step of the value means: time.Second for an
@@ -99,7 +99,7 @@ func (o sockopt) duration(v int64) time.Duration {
 	return time.Duration(v) * o.unit
 }
 
-// limit describes the range of o as the README's tables give it: in
+// limit describes the range of o as docs/systems.md gives it: in
 // the kernel's unit, with the option's name, for example "above 32767 s,
 // the limit of TCP_KEEPIDLE on linux" or "outside 1–127, the range of
 // TCP_KEEPCNT on linux".
@@ -110,7 +110,7 @@ func (o sockopt) limit(os string) string {
 	return "outside " + strconv.FormatInt(o.min, 10) + "–" + quantity(o.max, o.unit) + ", the range of " + o.name + " on " + os
 }
 
-// quantity writes v steps of unit (0 for a count) as the README does,
+// quantity writes v steps of unit (0 for a count) as docs/systems.md does,
 // naming the powers of two less one.
 func quantity(v int64, unit time.Duration) string {
 	s := strconv.FormatInt(v, 10)

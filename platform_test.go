@@ -196,7 +196,7 @@ func TestKeepaliveVals(t *testing.T) {
 }
 
 // TestResolvedWithoutOption: where a system lacks an option, a zero
-// field is the system's value, as the README documents.
+// field is the system's value, as docs/systems.md documents.
 func TestResolvedWithoutOption(t *testing.T) {
 	r := Config{}.resolvedFor(openbsdOptions, Config{})
 	assert.Equal(t, Config{Idle: System, Interval: System, Count: System}, r)

@@ -16,7 +16,7 @@ import (
 	"github.com/tcpkeepalive/keepalive/internal/netns"
 )
 
-// TestTranscript prints README's transcript of the command, when asked:
+// TestTranscript prints the transcript in docs/command.md of the command, when asked:
 // KEEPALIVE_TRANSCRIPT=text (or =json) go test -run TestTranscript -v ./cmd/keepalive
 // (root). keepalive -listen runs in the peer namespace, keepalive -connect
 // -hold in the client's, and the path is cut three seconds in, after
@@ -26,7 +26,7 @@ import (
 func TestTranscript(t *testing.T) {
 	form := os.Getenv("KEEPALIVE_TRANSCRIPT")
 	if form != "text" && form != "json" {
-		t.Skip("skipping: prints README's transcript with KEEPALIVE_TRANSCRIPT=text or =json")
+		t.Skip("skipping: prints docs/command.md's transcript with KEEPALIVE_TRANSCRIPT=text or =json")
 	}
 	n := netns.New(t)
 	addr := netns.PeerAddr + ":7777"
