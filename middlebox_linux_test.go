@@ -124,7 +124,7 @@ func TestIntegrationMiddlebox(t *testing.T) {
 		{name: "Under/dialer", client: netns.Flow{How: "keepalive", Config: ours}, server: off, quiet: quiet, check: echoed},
 		{name: "Under/dialer, resetting middlebox", reset: true, client: netns.Flow{How: "keepalive", Config: ours}, server: off, quiet: quiet, check: echoed},
 		{name: "Under/Listen", client: off, server: netns.Flow{How: "keepalive", Config: ours}, quiet: quiet, check: echoed},
-		{name: "Under/ConfigureListenConfig", client: off, server: netns.Flow{How: "configure", Config: ours}, quiet: quiet, check: echoed},
+		{name: "Under/ConfigureListenConfig", client: off, server: netns.Flow{How: "listenconfig", Config: ours}, quiet: quiet, check: echoed},
 		{name: "Under/WrapListener", client: off, server: netns.Flow{How: "wrap", Config: ours}, quiet: quiet, check: echoed},
 	})
 }

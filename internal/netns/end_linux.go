@@ -30,13 +30,7 @@ type End struct {
 	Dial   string // address to dial, or
 	Listen string // address to listen on (one connection is accepted)
 
-	// How the socket is configured:
-	//   "keepalive":    NewDialer(WithKeepalive) or keepalive.Listen
-	//   "listenconfig": ConfigureListenConfig on a new net.ListenConfig,
-	//                   listening only
-	//   "wrap":         WrapListener(net.Listen(...)), listening only
-	//   "go":           net.Dialer / net.ListenConfig with KeepAliveConfig
-	How    string
+	How    string // how the socket is configured: see how_linux.go
 	Config string // keepalive.Config in its text form
 
 	// Multipath asks for Multipath TCP explicitly
@@ -96,7 +90,6 @@ func (e End) run() error {
 	if err := cfg.UnmarshalText([]byte(e.Config)); err != nil {
 		return err
 	}
-	goCfg := net.KeepAliveConfig{Enable: true, Idle: cfg.Idle, Interval: cfg.Interval, Count: cfg.Count}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 
@@ -104,17 +97,9 @@ func (e End) run() error {
 	var err error
 	var reported []string // what WrapListener's OnError was told
 	if e.Dial != "" {
-		var d *net.Dialer
-		switch e.How {
-		case "keepalive":
-			d = keepalive.NewDialer(keepalive.WithKeepalive(cfg))
-		case "go":
-			d = &net.Dialer{KeepAliveConfig: goCfg}
-		default:
-			return fmt.Errorf("cannot dial the %q way", e.How)
-		}
-		if e.Multipath {
-			d.SetMultipathTCP(true)
+		d, err := dialer(e.How, cfg, e.Multipath)
+		if err != nil {
+			return err
 		}
 		if e.Mode == "connect" {
 			return e.connect(ctx, d)
@@ -129,38 +114,10 @@ func (e End) run() error {
 			return err
 		}
 	} else {
-		var ln net.Listener
-		switch e.How {
-		case "keepalive":
-			if e.Multipath {
-				return errors.New("keepalive.Listen is plain TCP on Linux; Multipath is for \"listenconfig\"")
-			}
-			ln, err = keepalive.Listen(ctx, "tcp", e.Listen, cfg)
-		case "listenconfig":
-			lc := &net.ListenConfig{}
-			if e.Multipath {
-				lc.SetMultipathTCP(true)
-			}
-			keepalive.ConfigureListenConfig(lc, cfg)
-			ln, err = lc.Listen(ctx, "tcp", e.Listen)
-		case "wrap":
-			// Go's own ListenConfig, Multipath TCP by default since 1.24.
-			ln, err = net.Listen("tcp", e.Listen)
-			if err == nil {
-				ln = &keepalive.Listener{Listener: ln, Config: cfg, OnError: func(_ net.Conn, err error) {
-					fmt.Fprintln(os.Stderr, "end: accepted connection:", err)
-					reported = append(reported, err.Error()) // Accept's goroutine, before the exchange
-				}}
-			}
-		case "go":
-			lc := &net.ListenConfig{KeepAliveConfig: goCfg}
-			if e.Multipath {
-				lc.SetMultipathTCP(true)
-			}
-			ln, err = lc.Listen(ctx, "tcp", e.Listen)
-		default:
-			return fmt.Errorf("cannot listen the %q way", e.How)
-		}
+		ln, err := listen(ctx, e.How, e.Listen, cfg, e.Multipath, func(_ net.Conn, err error) {
+			fmt.Fprintln(os.Stderr, "end: accepted connection:", err)
+			reported = append(reported, err.Error()) // Accept's goroutine, before the exchange
+		})
 		if err != nil {
 			return err
 		}

@@ -24,12 +24,7 @@ type Flow struct {
 	Dial   string // address to dial, or
 	Listen string // address to listen on (one connection is accepted)
 
-	// How the socket is configured:
-	//   "keepalive": NewDialer(WithKeepalive) or Listen
-	//   "configure": ConfigureListenConfig(&net.ListenConfig{}), listening only
-	//   "wrap":      WrapListener(net.Listen(...)), listening only
-	//   "off":       net.Dialer / net.ListenConfig with keep-alive off
-	How    string
+	How    string // how the socket is configured: see how_linux.go
 	Config string // keepalive.Config in its text form
 
 	Quiet time.Duration
@@ -71,14 +66,9 @@ func (f Flow) run() error {
 	if f.Listen != "" {
 		return f.echo(ctx, cfg)
 	}
-	var d *net.Dialer
-	switch f.How {
-	case "keepalive":
-		d = keepalive.NewDialer(keepalive.WithKeepalive(cfg))
-	case "off":
-		d = &net.Dialer{KeepAlive: -1}
-	default:
-		return fmt.Errorf("cannot dial the %q way", f.How)
+	d, err := dialer(f.How, cfg, false)
+	if err != nil {
+		return err
 	}
 	conn, err := d.DialContext(ctx, "tcp", f.Dial)
 	if err != nil {
@@ -127,28 +117,9 @@ func exchange(conn net.Conn, msg string) error {
 
 // echo accepts one connection and echoes it until it ends.
 func (f Flow) echo(ctx context.Context, cfg keepalive.Config) error {
-	var ln net.Listener
-	var err error
-	switch f.How {
-	case "keepalive":
-		ln, err = keepalive.Listen(ctx, "tcp", f.Listen, cfg)
-	case "configure":
-		var lc net.ListenConfig
-		keepalive.ConfigureListenConfig(&lc, cfg)
-		ln, err = lc.Listen(ctx, "tcp", f.Listen)
-	case "wrap":
-		// Go's own ListenConfig, Multipath TCP by default since 1.24.
-		ln, err = net.Listen("tcp", f.Listen)
-		if err == nil {
-			ln = &keepalive.Listener{Listener: ln, Config: cfg, OnError: func(_ net.Conn, err error) {
-				fmt.Fprintln(os.Stderr, "flow: accepted connection:", err)
-			}}
-		}
-	case "off":
-		ln, err = (&net.ListenConfig{KeepAlive: -1}).Listen(ctx, "tcp", f.Listen)
-	default:
-		return fmt.Errorf("cannot listen the %q way", f.How)
-	}
+	ln, err := listen(ctx, f.How, f.Listen, cfg, false, func(_ net.Conn, err error) {
+		fmt.Fprintln(os.Stderr, "flow: accepted connection:", err)
+	})
 	if err != nil {
 		return err
 	}
