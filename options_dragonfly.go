@@ -6,9 +6,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// release is kern.osreldate (__DragonFly_version): DragonFly changed the
-// unit of its keep-alive timers in 5.8 (dragonflyFor).
-func release() string {
+// DragonFly changed the unit of its keep-alive timers in 5.8: its table
+// depends on kern.osreldate (__DragonFly_version; dragonflyFor).
+func init() { release = osreldate }
+
+func osreldate() string {
 	v, err := unix.SysctlUint32("kern.osreldate")
 	if err != nil {
 		return ""

@@ -40,3 +40,15 @@ func control(Config) func(network, address string, rc syscall.RawConn) error {
 func setUserTimeout(syscall.RawConn, Config) error {
 	return unsupported("setting a user timeout")
 }
+
+// setAccepted is setConn: no Multipath TCP, nothing to skip here.
+func setAccepted(sc syscall.Conn, c Config, generic, _ bool, _ uint8) (bool, error) {
+	return false, setConn(sc, c, generic)
+}
+
+func heldOptions(syscall.Conn, Config) uint8 { return 0 }
+
+// setRaw: no socket options through a raw socket here.
+func setRaw(syscall.RawConn, Config, bool) error {
+	return unsupported("setting keep-alive from a Control hook")
+}

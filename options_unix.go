@@ -3,26 +3,29 @@
 package keepalive
 
 import (
+	"os"
 	"runtime"
 
 	"golang.org/x/sys/unix"
 )
 
-// What the Unix-like systems other than Linux share.
+// What the Unix-like systems other than Linux share. Their tables
+// (platform.go) hold their option numbers, which TestTablesMatchXSys
+// checks against golang.org/x/sys's; only the DragonFly and Oracle
+// Solaris tables depend on the release (release, in
+// options_dragonfly.go and options_solaris.go).
+var numbers = optionNumbers{}
 
-// soTypeOpt and sockStream are what checkTCP compares.
-var soTypeOpt = sockopt{name: "SO_TYPE", level: unix.SOL_SOCKET, num: unix.SO_TYPE}
-
-const sockStream = unix.SOCK_STREAM
-
-// isInet reports whether the socket's address is of an Internet family.
-func isInet(fd uintptr) (bool, error) {
+// isTCPProtocol reports whether a stream socket is TCP: here, whether
+// its address is of an Internet family (SCTP, the other such protocol,
+// refuses the TCP options).
+func isTCPProtocol(fd uintptr) (bool, error) {
 	sa, err := unix.Getsockname(int(fd))
 	switch sa.(type) {
 	case *unix.SockaddrInet4, *unix.SockaddrInet6:
 		return true, nil
 	}
-	return false, err
+	return false, os.NewSyscallError("getsockname", err)
 }
 
 // refuser names what refused an option: here the kernel itself, which

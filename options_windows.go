@@ -42,14 +42,15 @@ var soTypeOpt = sockopt{name: "SO_TYPE", level: windows.SOL_SOCKET, num: 0x1008}
 
 const sockStream = windows.SOCK_STREAM
 
-// isInet reports whether the socket's address is of an Internet family.
-func isInet(fd uintptr) (bool, error) {
+// isTCPProtocol reports whether a stream socket is TCP: here, whether
+// its address is of an Internet family.
+func isTCPProtocol(fd uintptr) (bool, error) {
 	sa, err := windows.Getsockname(windows.Handle(fd))
 	switch sa.(type) {
 	case *windows.SockaddrInet4, *windows.SockaddrInet6:
 		return true, nil
 	}
-	return false, err
+	return false, os.NewSyscallError("getsockname", err)
 }
 
 func setsockoptInt(fd uintptr, o sockopt, v int) error {

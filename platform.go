@@ -12,12 +12,12 @@ import (
 )
 
 // This file describes, for every system Go runs TCP on, which socket
-// options carry each Config field, in which unit and within which
-// limits. It is built on every system, so that the tests running on
-// Linux check every system's conversions and choices; platform_unix.go,
-// options_windows.go and options_other.go complete the running system's
-// table with its option numbers, and the system calls are in the
-// sockopt and options files of each system.
+// options carry each Config field, with which number, in which unit and
+// within which limits. It is built on every system, so that the tests
+// running on Linux check every system's conversions and choices;
+// sockopt_unix.go, options_windows.go and options_other.go pick the
+// running system's table, and the system calls are in the sockopt and
+// options files of each system.
 
 // tableFor is the table of the system runtime.GOOS names, where the
 // table does not depend on what the running system accepts (Windows
@@ -172,12 +172,14 @@ func (t *sockopts) inheritsAll(c Config) bool {
 		inherits(c.UserTimeout > 0, t.userTimeout)
 }
 
-// The option numbers. The running system's table is completed with the
-// numbers golang.org/x/sys gives for it (native, called by
-// platform_unix.go with the numbers of the system's options file); a
-// table here holds a number only where x/sys has none or a wrong one:
-// Oracle Solaris 11.4's keep-alive options, FreeBSD's TCP_MAXUNACKTIME.
-// TestTablesMatchXSys checks those.
+// The option numbers. Every table but Linux's and Windows' holds its
+// system's numbers; TestTablesMatchXSys checks each against
+// golang.org/x/sys's constant of the same name for that system, except
+// where x/sys has none or a wrong one (FreeBSD's TCP_MAXUNACKTIME, Oracle
+// Solaris 11.4's keep-alive options), which it checks against their
+// sources. Linux's numbers come from x/sys for the running architecture
+// (options_linux.go), Windows' from x/sys/windows (options_windows.go),
+// and SOL_SOCKET and SO_KEEPALIVE from x/sys everywhere (native).
 const (
 	ipprotoTCP = 0x6 // the same on every system
 	maxInt32   = math.MaxInt32
@@ -239,10 +241,10 @@ var linuxOptions = &sockopts{
 var darwinOptions = &sockopts{
 	os:          "darwin",
 	keepAlive:   keepAliveOpt,
-	idle:        sockopt{name: "TCP_KEEPALIVE", unit: time.Second, min: 1, max: maxUint32 / 1000, goUnit: time.Second},
-	interval:    sockopt{name: "TCP_KEEPINTVL", unit: time.Second, min: 1, max: maxUint32 / 1000, inherited: true, goUnit: time.Second},
-	count:       sockopt{name: "TCP_KEEPCNT", min: 1, max: maxInt32, inherited: true, goUnit: 1},
-	userTimeout: sockopt{name: "TCP_RXT_CONNDROPTIME", unit: time.Second, max: maxUint32 / 1000},
+	idle:        sockopt{name: "TCP_KEEPALIVE", level: ipprotoTCP, num: 0x10, unit: time.Second, min: 1, max: maxUint32 / 1000, goUnit: time.Second},
+	interval:    sockopt{name: "TCP_KEEPINTVL", level: ipprotoTCP, num: 0x101, unit: time.Second, min: 1, max: maxUint32 / 1000, inherited: true, goUnit: time.Second},
+	count:       sockopt{name: "TCP_KEEPCNT", level: ipprotoTCP, num: 0x102, min: 1, max: maxInt32, inherited: true, goUnit: 1},
+	userTimeout: sockopt{name: "TCP_RXT_CONNDROPTIME", level: ipprotoTCP, num: 0x80, unit: time.Second, max: maxUint32 / 1000},
 	readBack:    true,
 }
 
@@ -264,9 +266,9 @@ var darwinOptions = &sockopts{
 var freebsdOptions = &sockopts{
 	os:          "freebsd",
 	keepAlive:   keepAliveOpt,
-	idle:        sockopt{name: "TCP_KEEPIDLE", unit: time.Second, min: 1, max: maxUint32 / 1000, inherited: true, goUnit: time.Second},
-	interval:    sockopt{name: "TCP_KEEPINTVL", unit: time.Second, min: 1, max: maxUint32 / 1000, inherited: true, goUnit: time.Second},
-	count:       sockopt{name: "TCP_KEEPCNT", min: 1, max: maxInt32, inherited: true, goUnit: 1},
+	idle:        sockopt{name: "TCP_KEEPIDLE", level: ipprotoTCP, num: 0x100, unit: time.Second, min: 1, max: maxUint32 / 1000, inherited: true, goUnit: time.Second},
+	interval:    sockopt{name: "TCP_KEEPINTVL", level: ipprotoTCP, num: 0x200, unit: time.Second, min: 1, max: maxUint32 / 1000, inherited: true, goUnit: time.Second},
+	count:       sockopt{name: "TCP_KEEPCNT", level: ipprotoTCP, num: 0x400, min: 1, max: maxInt32, inherited: true, goUnit: 1},
 	userTimeout: sockopt{name: "TCP_MAXUNACKTIME", level: ipprotoTCP, num: 0x44, unit: time.Second, max: maxUint32 / 1000},
 	readBack:    true,
 }
@@ -289,9 +291,9 @@ var freebsdOptions = &sockopts{
 var netbsdOptions = &sockopts{
 	os:        "netbsd",
 	keepAlive: keepAliveOpt,
-	idle:      sockopt{name: "TCP_KEEPIDLE", unit: 500 * time.Millisecond, min: 1, max: maxInt32 / 500, goUnit: time.Second},
-	interval:  sockopt{name: "TCP_KEEPINTVL", unit: 500 * time.Millisecond, min: 1, max: maxInt32 / 500, goUnit: time.Second},
-	count:     sockopt{name: "TCP_KEEPCNT", min: 1, max: maxInt32, goUnit: 1},
+	idle:      sockopt{name: "TCP_KEEPIDLE", level: ipprotoTCP, num: 3, unit: 500 * time.Millisecond, min: 1, max: maxInt32 / 500, goUnit: time.Second},
+	interval:  sockopt{name: "TCP_KEEPINTVL", level: ipprotoTCP, num: 5, unit: 500 * time.Millisecond, min: 1, max: maxInt32 / 500, goUnit: time.Second},
+	count:     sockopt{name: "TCP_KEEPCNT", level: ipprotoTCP, num: 6, min: 1, max: maxInt32, goUnit: 1},
 	readBack:  true,
 	note:      "netbsd has no per-socket user timeout",
 }
@@ -309,9 +311,9 @@ var netbsdOptions = &sockopts{
 var dragonflyOptions = &sockopts{
 	os:        "dragonfly",
 	keepAlive: keepAliveOpt,
-	idle:      sockopt{name: "TCP_KEEPIDLE", unit: time.Second, min: 1, max: maxInt32 / 1000, inherited: true, goUnit: time.Second},
-	interval:  sockopt{name: "TCP_KEEPINTVL", unit: time.Second, min: 1, max: maxInt32 / 1000, inherited: true, goUnit: time.Second},
-	count:     sockopt{name: "TCP_KEEPCNT", min: 1, max: maxInt32, inherited: true, goUnit: 1},
+	idle:      sockopt{name: "TCP_KEEPIDLE", level: ipprotoTCP, num: 0x100, unit: time.Second, min: 1, max: maxInt32 / 1000, inherited: true, goUnit: time.Second},
+	interval:  sockopt{name: "TCP_KEEPINTVL", level: ipprotoTCP, num: 0x200, unit: time.Second, min: 1, max: maxInt32 / 1000, inherited: true, goUnit: time.Second},
+	count:     sockopt{name: "TCP_KEEPCNT", level: ipprotoTCP, num: 0x400, min: 1, max: maxInt32, inherited: true, goUnit: 1},
 	readBack:  true,
 	note:      "dragonfly has no per-socket user timeout",
 }
@@ -319,8 +321,8 @@ var dragonflyOptions = &sockopts{
 var dragonflyMillisOptions = &sockopts{
 	os:        "dragonfly",
 	keepAlive: dragonflyOptions.keepAlive,
-	idle:      sockopt{name: "TCP_KEEPIDLE", unit: time.Millisecond, min: 1, max: maxInt32, inherited: true, goUnit: time.Second},
-	interval:  sockopt{name: "TCP_KEEPINTVL", unit: time.Millisecond, min: 1, max: maxInt32, inherited: true, goUnit: time.Second},
+	idle:      sockopt{name: "TCP_KEEPIDLE", level: ipprotoTCP, num: 0x100, unit: time.Millisecond, min: 1, max: maxInt32, inherited: true, goUnit: time.Second},
+	interval:  sockopt{name: "TCP_KEEPINTVL", level: ipprotoTCP, num: 0x200, unit: time.Millisecond, min: 1, max: maxInt32, inherited: true, goUnit: time.Second},
 	count:     dragonflyOptions.count,
 	readBack:  true,
 	note:      dragonflyOptions.note,
@@ -364,10 +366,10 @@ var openbsdOptions = &sockopts{
 var illumosOptions = &sockopts{
 	os:          "illumos",
 	keepAlive:   keepAliveOpt,
-	idle:        sockopt{name: "TCP_KEEPIDLE", unit: time.Second, min: 1, max: 864000, inherited: true, goUnit: time.Second},
-	interval:    sockopt{name: "TCP_KEEPINTVL", unit: time.Second, min: 1, max: 60, inherited: true, goUnit: time.Second},
-	count:       sockopt{name: "TCP_KEEPCNT", min: 1, max: maxInt32, inherited: true, goUnit: 1},
-	userTimeout: sockopt{name: "TCP_ABORT_THRESHOLD", unit: time.Millisecond, max: maxInt32, inherited: true},
+	idle:        sockopt{name: "TCP_KEEPIDLE", level: ipprotoTCP, num: 0x22, unit: time.Second, min: 1, max: 864000, inherited: true, goUnit: time.Second},
+	interval:    sockopt{name: "TCP_KEEPINTVL", level: ipprotoTCP, num: 0x24, unit: time.Second, min: 1, max: 60, inherited: true, goUnit: time.Second},
+	count:       sockopt{name: "TCP_KEEPCNT", level: ipprotoTCP, num: 0x23, min: 1, max: maxInt32, inherited: true, goUnit: 1},
+	userTimeout: sockopt{name: "TCP_ABORT_THRESHOLD", level: ipprotoTCP, num: 0x11, unit: time.Millisecond, max: maxInt32, inherited: true},
 	maxProbing:  maxUint32 * time.Millisecond,
 	readBack:    true,
 }
@@ -383,7 +385,7 @@ var solarisOptions = &sockopts{
 	idle:        sockopt{name: "TCP_KEEPIDLE", level: ipprotoTCP, num: 0x1D, unit: time.Second, min: 10, max: 864000, goUnit: time.Second},
 	interval:    sockopt{name: "TCP_KEEPINTVL", level: ipprotoTCP, num: 0x1E, unit: time.Second, min: 10, max: 864000, goUnit: time.Second},
 	count:       sockopt{name: "TCP_KEEPCNT", level: ipprotoTCP, num: 0x1F, min: 1, max: maxInt32, goUnit: 1},
-	userTimeout: sockopt{name: "TCP_ABORT_THRESHOLD", unit: time.Millisecond, max: maxInt32},
+	userTimeout: sockopt{name: "TCP_ABORT_THRESHOLD", level: ipprotoTCP, num: 0x11, unit: time.Millisecond, max: maxInt32},
 	readBack:    true,
 }
 
@@ -396,7 +398,7 @@ var solarisOptions = &sockopts{
 var solarisLegacyOptions = &sockopts{
 	os:          "solaris",
 	keepAlive:   solarisOptions.keepAlive,
-	idle:        sockopt{name: "TCP_KEEPALIVE_THRESHOLD", unit: time.Millisecond, min: 10000, max: 864000000, goUnit: time.Millisecond},
+	idle:        sockopt{name: "TCP_KEEPALIVE_THRESHOLD", level: ipprotoTCP, num: 0x16, unit: time.Millisecond, min: 10000, max: 864000000, goUnit: time.Millisecond},
 	userTimeout: solarisOptions.userTimeout,
 	readBack:    true,
 	note:        "Oracle Solaris before 11.4 has no TCP_KEEPINTVL or TCP_KEEPCNT",
@@ -423,7 +425,7 @@ func solarisFor(version string) *sockopts {
 var aixOptions = &sockopts{
 	os:        "aix",
 	keepAlive: keepAliveOpt,
-	count:     sockopt{name: "TCP_KEEPCNT", min: 1, max: maxInt32, goUnit: 1},
+	count:     sockopt{name: "TCP_KEEPCNT", level: ipprotoTCP, num: 0x13, min: 1, max: maxInt32, goUnit: 1},
 	readBack:  true,
 	note:      "the unit of aix's TCP_KEEPIDLE and TCP_KEEPINTVL is not settled",
 }

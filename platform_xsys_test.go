@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -35,7 +36,7 @@ func TestTablesMatchXSys(t *testing.T) {
 	assert.Equal(t, riscv["IPPROTO_TCP"], int64(ipprotoTCP))
 	for _, arch := range []string{"amd64", "arm64"} {
 		assert.NotContains(t, packageConsts(t, "golang.org/x/sys/unix", "freebsd", arch), "TCP_MAXUNACKTIME",
-			"x/sys now has TCP_MAXUNACKTIME for freebsd/%s: take it from there (options_keepidle.go)", arch)
+			"x/sys now has TCP_MAXUNACKTIME for freebsd/%s: the table's number must match it", arch)
 	}
 
 	// Oracle Solaris 11.4: x/sys gives illumos's numbers, which Oracle
@@ -75,13 +76,59 @@ func TestNativeNumbers(t *testing.T) {
 	n := optionNumbers{solSocket: 0xffff, soKeepAlive: 8, ipprotoTCP: 6, idle: 0x22, interval: 0x24, count: 0x23, userTimeout: 0x11}
 	sol := solarisOptions.native(n)
 	assert.Equal(t, 0x1D, sol.idle.num, "the table's own number stays")
-	assert.Equal(t, 0x11, sol.userTimeout.num)
 	assert.Equal(t, [2]int{0xffff, 8}, [2]int{sol.keepAlive.level, sol.keepAlive.num})
-	assert.Zero(t, solarisOptions.userTimeout.num, "native must not change the shared table")
+	linux := linuxOptions.native(n)
+	assert.Equal(t, 0x11, linux.userTimeout.num)
+	assert.Zero(t, linuxOptions.userTimeout.num, "native must not change the shared table")
 	legacy := windowsFor(false, false, true).native(n)
 	assert.Zero(t, legacy.idle.num, "SIO_KEEPALIVE_VALS is no socket option")
 	assert.Equal(t, 0x11, legacy.userTimeout.num)
 	assert.Zero(t, openbsdOptions.native(n).count.num, "an option the system lacks stays absent")
+}
+
+// TestTableNumbers checks the numbers every table holds (all but
+// Linux's and Windows', which take theirs from golang.org/x/sys at build
+// time) against the constants x/sys defines, under the option's own name,
+// for each architecture of the system that Go and x/sys support.
+func TestTableNumbers(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("needs the go command to find golang.org/x/sys's source; CI has it")
+	}
+	// The numbers TestTablesMatchXSys checks against their sources.
+	own := map[*sockopts][]sockopt{
+		freebsdOptions: {freebsdOptions.userTimeout},
+		solarisOptions: {solarisOptions.idle, solarisOptions.interval, solarisOptions.count},
+	}
+	for _, tc := range []struct {
+		name   string
+		tables []*sockopts
+		arches []string
+	}{
+		{"darwin", []*sockopts{darwinOptions}, []string{"amd64", "arm64"}},
+		{"freebsd", []*sockopts{freebsdOptions}, []string{"386", "amd64", "arm", "arm64", "riscv64"}},
+		{"netbsd", []*sockopts{netbsdOptions}, []string{"386", "amd64", "arm", "arm64"}},
+		{"dragonfly", []*sockopts{dragonflyOptions, dragonflyMillisOptions}, []string{"amd64"}},
+		{"openbsd", []*sockopts{openbsdOptions}, []string{"amd64"}},
+		{"illumos", []*sockopts{illumosOptions}, []string{"amd64"}},
+		{"solaris", []*sockopts{solarisOptions, solarisLegacyOptions}, []string{"amd64"}},
+		{"aix", []*sockopts{aixOptions}, []string{"ppc64"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, arch := range tc.arches {
+				consts := packageConsts(t, "golang.org/x/sys/unix", tc.name, arch)
+				for _, table := range tc.tables {
+					for _, o := range []sockopt{table.idle, table.interval, table.count, table.userTimeout} {
+						if !o.exists() || slices.Contains(own[table], o) {
+							continue
+						}
+						require.Contains(t, consts, o.name, "%s/%s", tc.name, arch)
+						assert.Equal(t, consts[o.name], int64(o.num), "%s/%s %s", tc.name, arch, o.name)
+						assert.Equal(t, consts["IPPROTO_TCP"], int64(o.level), "%s/%s %s", tc.name, arch, o.name)
+					}
+				}
+			}
+		})
+	}
 }
 
 // readConsts returns the integer constants a Go file defines, following

@@ -2,7 +2,38 @@
 
 package keepalive
 
-import "golang.org/x/sys/unix"
+import (
+	"runtime"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// platform is the running system's table (tableFor), completed with the
+// numbers golang.org/x/sys gives for SOL_SOCKET and SO_KEEPALIVE (they
+// differ on Linux's mips and sparc) and, on Linux, for the TCP options
+// (numbers, options_linux.go; the other systems' tables hold their own),
+// chosen once.
+var platform = sync.OnceValue(func() *sockopts {
+	n := numbers
+	n.solSocket, n.soKeepAlive, n.ipprotoTCP = unix.SOL_SOCKET, unix.SO_KEEPALIVE, unix.IPPROTO_TCP
+	rel := ""
+	if release != nil {
+		rel = release()
+	}
+	return tableFor(runtime.GOOS, rel).native(n)
+})
+
+// release reads what picks the system's table where the table depends on
+// the release (tableFor): DragonFly's kern.osreldate
+// (options_dragonfly.go), Oracle Solaris's uname version
+// (options_solaris.go). It is nil elsewhere.
+var release func() string
+
+// soTypeOpt and sockStream are what checkTCP compares.
+var soTypeOpt = sockopt{name: "SO_TYPE", level: unix.SOL_SOCKET, num: unix.SO_TYPE}
+
+const sockStream = unix.SOCK_STREAM
 
 func setsockoptInt(fd uintptr, o sockopt, v int) error {
 	return unix.SetsockoptInt(int(fd), o.level, o.num, v)

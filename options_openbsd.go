@@ -1,4 +1,0 @@
-package keepalive
-
-// numbers: OpenBSD has no per-socket keep-alive timers.
-var numbers = optionNumbers{}
