@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,9 +26,19 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/sockettest"
 )
 
-var cfg = keepalive.Config{Idle: 37 * time.Second, Interval: 7 * time.Second, Count: 4, UserTimeout: 12345 * time.Millisecond}
+// What the tests ask for, and what the kernel holds for a socket, read
+// with getsockopt by the test itself (internal/sockettest, shared with
+// internal/integration's tests).
+var (
+	cfg        = sockettest.Config
+	ours       = sockettest.Ours
+	readKernel = sockettest.ReadKernel
+)
+
+type kernel = sockettest.Kernel
 
 // goDefaults is what Go's own keep-alive leaves on a socket.
 var goDefaults = kernel{Protocol: unix.IPPROTO_TCP, KeepAlive: true, Idle: 15 * time.Second, Interval: 15 * time.Second, Count: 9, UserTimeout: 0}
@@ -724,4 +736,22 @@ func TestSystemDefaults(t *testing.T) {
 	assert.Equal(t, sysctl(t, "tcp_retries2"), d.Retries)
 	assert.Positive(t, d.BusyTimeout)
 	assert.Contains(t, d.String(), "a dead idle peer is noticed after "+d.Config.Timeout().String())
+}
+
+// fdCount is how many descriptors this process holds.
+func fdCount(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	require.NoError(t, err)
+	return len(entries)
+}
+
+// sysctl reads one of the namespace's net.ipv4 settings.
+func sysctl(t *testing.T, name string) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/sys/net/ipv4/" + name)
+	require.NoError(t, err)
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	require.NoError(t, err)
+	return n
 }

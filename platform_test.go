@@ -2,8 +2,18 @@ package keepalive
 
 import (
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"maps"
 	"math"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -418,4 +428,442 @@ func TestListenConfigFor(t *testing.T) {
 	configureListenConfig(netbsdOptions, lc, noUT)
 	assert.Equal(t, 74*time.Second, lc.KeepAliveConfig.Idle)
 	assert.Equal(t, 22*time.Second, lc.KeepAliveConfig.Interval)
+}
+
+// TestTablesMatchXSys checks the option numbers the tables write
+// themselves, where golang.org/x/sys has none or a wrong one (every other
+// number comes from x/sys, in the options file of each system), against the constants
+// that x/sys and Go's net define for those systems: the packages' files
+// as the go command selects them for each GOOS/GOARCH.
+func TestTablesMatchXSys(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("needs the go command to find golang.org/x/sys's source; CI has it")
+	}
+
+	// FreeBSD's TCP_MAXUNACKTIME (sys/netinet/tcp.h: 68): x/sys has it
+	// for riscv64 only, with the number the table holds.
+	riscv := packageConsts(t, "golang.org/x/sys/unix", "freebsd", "riscv64")
+	require.Contains(t, riscv, "TCP_MAXUNACKTIME")
+	assert.Equal(t, riscv["TCP_MAXUNACKTIME"], int64(freebsdOptions.userTimeout.num))
+	assert.Equal(t, ipprotoTCP, freebsdOptions.userTimeout.level)
+	assert.Equal(t, riscv["IPPROTO_TCP"], int64(ipprotoTCP))
+	for _, arch := range []string{"amd64", "arm64"} {
+		assert.NotContains(t, packageConsts(t, "golang.org/x/sys/unix", "freebsd", arch), "TCP_MAXUNACKTIME",
+			"x/sys now has TCP_MAXUNACKTIME for freebsd/%s: the table's number must match it", arch)
+	}
+
+	// Oracle Solaris 11.4: x/sys gives illumos's numbers, which Oracle
+	// Solaris 11.4 uses for other options; the table has Go's
+	// (net/tcpsockopt_solaris.go: sysTCP_KEEPIDLE and the others).
+	sol := packageConsts(t, "golang.org/x/sys/unix", "solaris", "amd64")
+	goNet := packageConsts(t, "net", "solaris", "amd64")
+	for _, o := range []sockopt{solarisOptions.idle, solarisOptions.interval, solarisOptions.count} {
+		require.Contains(t, sol, o.name)
+		assert.NotEqual(t, sol[o.name], int64(o.num), "%s: illumos's number", o.name)
+		require.Contains(t, goNet, "sys"+o.name)
+		assert.Equal(t, goNet["sys"+o.name], int64(o.num), "%s: Go's number", o.name)
+		assert.Equal(t, ipprotoTCP, o.level)
+	}
+}
+
+// packageConsts returns the integer constants that a package's files
+// define for goos/goarch, as the go command selects the files.
+func packageConsts(t *testing.T, pkg, goos, goarch string) map[string]int64 {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-f", "{{.Dir}}{{range .GoFiles}} {{.}}{{end}}", pkg)
+	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0")
+	out, err := cmd.Output()
+	require.NoError(t, err, "go list %s for %s/%s", pkg, goos, goarch)
+	fields := strings.Fields(string(out))
+	require.Greater(t, len(fields), 1, "go list %s for %s/%s: no files", pkg, goos, goarch)
+	consts := map[string]int64{}
+	for _, name := range fields[1:] {
+		maps.Copy(consts, readConsts(t, filepath.Join(fields[0], name)))
+	}
+	return consts
+}
+
+// TestNativeNumbers: native fills the numbers a table lacks and keeps
+// the ones it has.
+func TestNativeNumbers(t *testing.T) {
+	n := optionNumbers{solSocket: 0xffff, soKeepAlive: 8, ipprotoTCP: 6, idle: 0x22, interval: 0x24, count: 0x23, userTimeout: 0x11}
+	sol := solarisOptions.native(n)
+	assert.Equal(t, 0x1D, sol.idle.num, "the table's own number stays")
+	assert.Equal(t, [2]int{0xffff, 8}, [2]int{sol.keepAlive.level, sol.keepAlive.num})
+	linux := linuxOptions.native(n)
+	assert.Equal(t, 0x11, linux.userTimeout.num)
+	assert.Zero(t, linuxOptions.userTimeout.num, "native must not change the shared table")
+	legacy := windowsFor(false, false, true).native(n)
+	assert.Zero(t, legacy.idle.num, "SIO_KEEPALIVE_VALS is no socket option")
+	assert.Equal(t, 0x11, legacy.userTimeout.num)
+	assert.Zero(t, openbsdOptions.native(n).count.num, "an option the system lacks stays absent")
+}
+
+// TestTableNumbers checks the numbers every table holds (all but
+// Linux's and Windows', which take theirs from golang.org/x/sys at build
+// time) against the constants x/sys defines, under the option's own name,
+// for each architecture of the system that Go and x/sys support.
+func TestTableNumbers(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("needs the go command to find golang.org/x/sys's source; CI has it")
+	}
+	// The numbers TestTablesMatchXSys checks against their sources.
+	own := map[*sockopts][]sockopt{
+		freebsdOptions: {freebsdOptions.userTimeout},
+		solarisOptions: {solarisOptions.idle, solarisOptions.interval, solarisOptions.count},
+	}
+	for _, tc := range []struct {
+		name   string
+		tables []*sockopts
+		arches []string
+	}{
+		{"darwin", []*sockopts{darwinOptions}, []string{"amd64", "arm64"}},
+		{"freebsd", []*sockopts{freebsdOptions}, []string{"386", "amd64", "arm", "arm64", "riscv64"}},
+		{"netbsd", []*sockopts{netbsdOptions}, []string{"386", "amd64", "arm", "arm64"}},
+		{"dragonfly", []*sockopts{dragonflyOptions, dragonflyMillisOptions}, []string{"amd64"}},
+		{"openbsd", []*sockopts{openbsdOptions}, []string{"amd64"}},
+		{"illumos", []*sockopts{illumosOptions}, []string{"amd64"}},
+		{"solaris", []*sockopts{solarisOptions, solarisLegacyOptions}, []string{"amd64"}},
+		{"aix", []*sockopts{aixOptions}, []string{"ppc64"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, arch := range tc.arches {
+				consts := packageConsts(t, "golang.org/x/sys/unix", tc.name, arch)
+				for _, table := range tc.tables {
+					for _, o := range []sockopt{table.idle, table.interval, table.count, table.userTimeout} {
+						if !o.exists() || slices.Contains(own[table], o) {
+							continue
+						}
+						require.Contains(t, consts, o.name, "%s/%s", tc.name, arch)
+						assert.Equal(t, consts[o.name], int64(o.num), "%s/%s %s", tc.name, arch, o.name)
+						assert.Equal(t, consts["IPPROTO_TCP"], int64(o.level), "%s/%s %s", tc.name, arch, o.name)
+					}
+				}
+			}
+		})
+	}
+}
+
+// readConsts returns the integer constants a Go file defines, following
+// one name to another within the file (windows: TCP_KEEPIDLE =
+// TCP_KEEPALIVE).
+func readConsts(t *testing.T, path string) map[string]int64 {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+	require.NoError(t, err)
+	exprs := map[string]ast.Expr{}
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range gd.Specs {
+			vs := spec.(*ast.ValueSpec)
+			for i, name := range vs.Names {
+				if i < len(vs.Values) {
+					exprs[name.Name] = vs.Values[i]
+				}
+			}
+		}
+	}
+	consts := map[string]int64{}
+	var eval func(e ast.Expr, depth int) (int64, bool)
+	eval = func(e ast.Expr, depth int) (int64, bool) {
+		switch e := e.(type) {
+		case *ast.BasicLit:
+			v, err := strconv.ParseInt(e.Value, 0, 64)
+			return v, err == nil
+		case *ast.Ident:
+			if next, ok := exprs[e.Name]; ok && depth < 4 {
+				return eval(next, depth+1)
+			}
+		}
+		return 0, false
+	}
+	for name, e := range exprs {
+		if v, ok := eval(e, 0); ok {
+			consts[name] = v
+		}
+	}
+	return consts
+}
+
+func TestUnder(t *testing.T) {
+	s := time.Second
+	tests := []struct {
+		name  string
+		table *sockopts
+		c     Config
+		idle  time.Duration
+		want  Config
+	}{
+		{"Within(30s) (as it is today) already probes often enough for an AWS NLB", linuxOptions,
+			Config{Idle: 20 * s, Interval: 2 * s, Count: 3, UserTimeout: 26 * s}, 350 * s, Config{Idle: 20 * s, Interval: 2 * s, Count: 3, UserTimeout: 26 * s}},
+		{"Go's default already fits 60s", linuxOptions, Config{}, 60 * s, Config{}},
+		{"Go's default under 20s: Idle and Interval shrink, Count fills the bound", linuxOptions, Config{}, 20 * s,
+			Config{Idle: 14 * s, Interval: 2 * s, Count: 68}},
+		{"Within(10m) (as it is today) under an AWS NLB keeps the bound and a coherent user timeout", linuxOptions,
+			Config{Idle: 401 * s, Interval: 44 * s, Count: 3, UserTimeout: 533 * s}, 350 * s,
+			Config{Idle: 272 * s, Interval: 38 * s, Count: 6, UserTimeout: 500 * s}},
+		{"Within(10s) (as it is today) under the test NAT's 5s", linuxOptions,
+			Config{Idle: 5 * s, Interval: s, Count: 3, UserTimeout: 8 * s}, 5 * s,
+			Config{Idle: 2 * s, Interval: s, Count: 6, UserTimeout: 8 * s}},
+		{"a user timeout below the bound is kept, Count follows it", linuxOptions, Config{UserTimeout: 20 * s}, 10 * s,
+			Config{Idle: 7 * s, Interval: s, Count: 13, UserTimeout: 20 * s}},
+		{"Count stops at the system's limit", linuxOptions, Config{Idle: 2 * time.Hour, Interval: 75 * s, Count: 9}, 350 * s,
+			Config{Idle: 272 * s, Interval: 38 * s, Count: 127}},
+		{"exactly MinUnder: 1s and 1s fit", linuxOptions, Config{Idle: 10 * s, Interval: 10 * s, Count: 2}, MinUnder,
+			Config{Idle: s, Interval: s, Count: 29}},
+		{"below MinUnder: the fastest the kernel runs", linuxOptions, Config{Idle: 10 * s, Interval: 10 * s, Count: 2}, 2 * s,
+			Config{Idle: s, Interval: s, Count: 29}},
+		{"illumos: 1s minimum", illumosOptions, Config{Idle: 10 * time.Minute, Interval: 10 * s, Count: 3}, 5 * s,
+			Config{Idle: 2 * s, Interval: s, Count: 628}},
+		{"solaris 11.4: Idle and Interval no shorter than their 10s minimum", solarisOptions, Config{Idle: 10 * time.Minute, Interval: 10 * s, Count: 3}, 5 * s,
+			Config{Idle: 10 * s, Interval: 10 * s, Count: 62}},
+		{"netbsd: no user timeout", netbsdOptions, Config{Idle: 10 * time.Minute, Interval: 10 * s, Count: 3}, 350 * s,
+			Config{Idle: 300 * s, Interval: 10 * s, Count: 33}},
+		{"no middlebox", linuxOptions, Config{Idle: 2 * time.Hour}, 0, Config{Idle: 2 * time.Hour}},
+		{"invalid Config unchanged", linuxOptions, Config{Idle: -2}, 5 * s, Config{Idle: -2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.c.underFor(tt.table, tt.idle)
+			assert.Equal(t, tt.want, got, "got %v", got)
+		})
+	}
+}
+
+// TestUnderPromises checks, for many Configs and idle timeouts, what
+// Under promises: a valid Config, probes within the budget, a bound no
+// longer than c's, and a user timeout that agrees with Count.
+func TestUnderPromises(t *testing.T) {
+	s := time.Second
+	var configs []Config
+	for _, d := range []time.Duration{3 * s, 10 * s, 30 * s, 2 * time.Minute, 10 * time.Minute, time.Hour} {
+		configs = append(configs, withinFor(linuxOptions, d))
+	}
+	configs = append(configs, Config{}, Config{UserTimeout: 20 * s}, Config{Idle: 2 * time.Hour, Interval: 75 * s, Count: 9},
+		Config{Idle: 30 * s, Interval: 5 * s, Count: 3, UserTimeout: 45 * s}, Config{Idle: s, Interval: 30 * s, Count: 1},
+		Config{Idle: 300 * s, Interval: 1 * s, Count: 1, UserTimeout: 100 * time.Millisecond})
+	for _, c := range configs {
+		for _, idle := range []time.Duration{MinUnder, 4 * s, 5 * s, 7 * s, 30 * s, 60 * s, 240 * s, 350 * s, 600 * s, 1200 * s, 6000 * s} {
+			u := c.underFor(linuxOptions, idle)
+			require.NoError(t, u.validateFor(linuxOptions), "%v.Under(%v) = %v", c, idle, u)
+			r, ru := c.resolvedFor(linuxOptions, Config{}), u.resolvedFor(linuxOptions, Config{})
+			assert.LessOrEqual(t, ru.bound(), r.bound(), "%v.Under(%v) = %v: bound above c's", c, idle, u)
+			// Fired 1/8 late, a retry after a lost probe still comes 1s
+			// before the middlebox forgets.
+			assert.LessOrEqual(t, (ru.Idle+ru.Interval)*9/8, idle-underSlack, "%v.Under(%v) = %v", c, idle, u)
+			if r.UserTimeout > 0 {
+				assert.LessOrEqual(t, ru.UserTimeout, r.UserTimeout, "%v.Under(%v) = %v", c, idle, u)
+			}
+			if r.probes() == r.Count || u != c {
+				assert.Equal(t, ru.probes(), ru.Count, "%v.Under(%v) = %v: incoherent", c, idle, u)
+			}
+			if r.Idle+r.Interval <= (idle-underSlack)*8/9 {
+				assert.Equal(t, c, u, "a Config that fits is returned as it is")
+			}
+		}
+	}
+}
+
+func TestUnderUnsupported(t *testing.T) {
+	assert.ErrorIs(t, Config{}.underFor(openbsdOptions, time.Minute).validateFor(openbsdOptions), errors.ErrUnsupported)
+}
+
+// A goWrite is one value Go's own keep-alive writes into the kernel.
+type goWrite struct {
+	option string
+	value  int64
+}
+
+// A goModel is what (*net.TCPConn).SetKeepAliveConfig of Go 1.26 writes
+// on one system, for the fields "idle", "interval", "count" and, on
+// Oracle Solaris before 11.4, "abort". It is written from Go's source
+// (src/net/tcpsockopt_*.go and tcpsock_*.go) without the library's
+// tables: zero is Go's default (15s, 15s, 9), negative leaves the
+// setting alone, and Go rounds up to the unit it believes the kernel
+// takes.
+type goModel func(net.KeepAliveConfig) (map[string]goWrite, error)
+
+func goDefaults(c net.KeepAliveConfig) net.KeepAliveConfig {
+	if c.Idle == 0 {
+		c.Idle = 15 * time.Second
+	}
+	if c.Interval == 0 {
+		c.Interval = 15 * time.Second
+	}
+	if c.Count == 0 {
+		c.Count = 9
+	}
+	return c
+}
+
+// ceilIn is net's roundDurationUp (tcpsock.go).
+func ceilIn(d, unit time.Duration) int64 { return int64((d + unit - 1) / unit) }
+
+// goSeconds: tcpsockopt_unix.go (aix, dragonfly, freebsd, illumos, linux,
+// netbsd), tcpsockopt_darwin.go (idle is TCP_KEEPALIVE), Oracle Solaris
+// 11.4 in tcpsockopt_solaris.go, and Windows from 10 1709 in
+// tcpsockopt_windows.go: whole seconds, rounded up; the count as given.
+func goSeconds(idleOption string) goModel {
+	return func(c net.KeepAliveConfig) (map[string]goWrite, error) {
+		c = goDefaults(c)
+		w := map[string]goWrite{}
+		if c.Idle > 0 {
+			w["idle"] = goWrite{idleOption, ceilIn(c.Idle, time.Second)}
+		}
+		if c.Interval > 0 {
+			w["interval"] = goWrite{"TCP_KEEPINTVL", ceilIn(c.Interval, time.Second)}
+		}
+		if c.Count > 0 {
+			w["count"] = goWrite{"TCP_KEEPCNT", int64(c.Count)}
+		}
+		return w, nil
+	}
+}
+
+// goSolarisLegacy: setKeepAliveIdleAndIntervalAndCount in
+// tcpsockopt_solaris.go, Oracle Solaris before 11.4.
+func goSolarisLegacy(c net.KeepAliveConfig) (map[string]goWrite, error) {
+	w := map[string]goWrite{}
+	idle := c.Idle
+	if idle == 0 {
+		idle = 15 * time.Second
+	}
+	if idle > 0 {
+		w["idle"] = goWrite{"TCP_KEEPALIVE_THRESHOLD", ceilIn(idle, time.Millisecond)}
+	}
+	d := goDefaults(net.KeepAliveConfig{Interval: c.Interval, Count: c.Count})
+	abort := ceilIn(d.Interval, time.Millisecond) * int64(d.Count)
+	if abort < 0 {
+		return nil, errors.New("ENOPROTOOPT")
+	}
+	if c.Interval < 0 && c.Count < 0 {
+		abort = -1
+	}
+	if abort > 0 {
+		w["abort"] = goWrite{"TCP_KEEPALIVE_ABORT_THRESHOLD", abort}
+	}
+	return w, nil
+}
+
+// goWindowsLegacy: setKeepAliveIdleAndInterval in tcpsockopt_windows.go
+// (before 10 1709), SIO_KEEPALIVE_VALS in milliseconds, and
+// setKeepAliveCount, which writes TCP_KEEPCNT whatever the version.
+func goWindowsLegacy(c net.KeepAliveConfig) (map[string]goWrite, error) {
+	w := map[string]goWrite{}
+	idle, interval := c.Idle, c.Interval
+	switch {
+	case idle < 0 && interval >= 0:
+		return nil, errors.New("WSAENOPROTOOPT")
+	case idle >= 0 && interval < 0:
+		interval = time.Second
+	}
+	if idle >= 0 {
+		d := goDefaults(net.KeepAliveConfig{Idle: idle, Interval: interval})
+		w["idle"] = goWrite{"SIO_KEEPALIVE_VALS", ceilIn(d.Idle, time.Millisecond)}
+		w["interval"] = goWrite{"SIO_KEEPALIVE_VALS", ceilIn(d.Interval, time.Millisecond)}
+	}
+	if n := goDefaults(net.KeepAliveConfig{Count: c.Count}).Count; n > 0 {
+		w["count"] = goWrite{"TCP_KEEPCNT", int64(n)}
+	}
+	return w, nil
+}
+
+// goRefuses: tcpsockopt_openbsd.go refuses every non-negative value;
+// tcpsockopt_plan9.go writes the idle time in milliseconds, rounded
+// down, into the ctl file, and refuses the rest.
+func goRefuses(c net.KeepAliveConfig) (map[string]goWrite, error) {
+	if c.Idle >= 0 || c.Interval >= 0 || c.Count >= 0 {
+		return nil, errors.New("ENOPROTOOPT")
+	}
+	return map[string]goWrite{}, nil
+}
+
+func goPlan9(c net.KeepAliveConfig) (map[string]goWrite, error) {
+	if c.Interval >= 0 || c.Count >= 0 {
+		return nil, errors.New("EPLAN9")
+	}
+	w := map[string]goWrite{}
+	if c.Idle >= 0 {
+		w["idle"] = goWrite{"ctl keepalive", int64(c.Idle / time.Millisecond)}
+	}
+	return w, nil
+}
+
+// TestGoConfigFor: what the library hands Go's own keep-alive (where it
+// leaves the setting to Go: Listen's listener, options_other.go) makes
+// Go write, on each system as Go's source has it, the value each table
+// means the kernel to hold, read in the kernel's own unit; what the
+// Config leaves to the system, Go leaves alone. (js and wasip1 are not
+// here: the library never calls Go there, having no options.)
+func TestGoConfigFor(t *testing.T) {
+	systems := []struct {
+		name  string
+		table *sockopts
+		goes  goModel
+	}{
+		{"linux", linuxOptions, goSeconds("TCP_KEEPIDLE")},
+		{"darwin", darwinOptions, goSeconds("TCP_KEEPALIVE")},
+		{"freebsd", freebsdOptions, goSeconds("TCP_KEEPIDLE")},
+		{"netbsd", netbsdOptions, goSeconds("TCP_KEEPIDLE")},
+		{"dragonfly", dragonflyOptions, goSeconds("TCP_KEEPIDLE")},
+		{"dragonfly before 5.8", dragonflyMillisOptions, goSeconds("TCP_KEEPIDLE")},
+		{"openbsd", openbsdOptions, goRefuses},
+		{"illumos", illumosOptions, goSeconds("TCP_KEEPIDLE")},
+		{"solaris", solarisOptions, goSeconds("TCP_KEEPIDLE")},
+		{"solaris before 11.4", solarisLegacyOptions, goSolarisLegacy},
+		{"aix", aixOptions, goSeconds("TCP_KEEPIDLE")},
+		{"windows", windowsOptions, goSeconds("TCP_KEEPIDLE")},
+		{"windows before 1709", windowsFor(false, true, true), goWindowsLegacy},
+		{"windows before 1703", windowsFor(false, false, true), goWindowsLegacy},
+		{"plan9", plan9Options, goPlan9},
+	}
+	configs := []Config{
+		{},
+		{Idle: 10 * time.Second, Interval: 10 * time.Second, Count: 3},
+		{Idle: 12345 * time.Millisecond, Interval: 1500 * time.Millisecond, Count: 5},
+		{Idle: 20 * time.Second, Interval: System, Count: 4},
+		{Idle: System, Interval: 20 * time.Second, Count: System},
+		{Idle: System, Interval: System, Count: System},
+	}
+	for _, sys := range systems {
+		for _, c := range configs {
+			if c.validateFor(sys.table) != nil {
+				continue
+			}
+			t.Run(sys.name+"/"+c.stringFor(sys.table), func(t *testing.T) {
+				r := c.resolvedFor(sys.table, Config{})
+				if sys.table.ioctl && (r.Idle == System) != (r.Interval == System) {
+					// SIO_KEEPALIVE_VALS sets both: a System one is
+					// written as Windows' default, as setFD does.
+					v := keepaliveVals(sys.table, r)
+					r.Idle, r.Interval = sys.table.idle.duration(int64(v.Time)), sys.table.interval.duration(int64(v.Interval))
+				}
+				writes, err := sys.goes(goConfigFor(sys.table, c))
+				require.NoError(t, err, "Go refuses what the library hands it")
+				for _, f := range []struct {
+					field string
+					o     sockopt
+					want  time.Duration // as the kernel is meant to hold it
+				}{
+					{"idle", sys.table.idle, r.Idle},
+					{"interval", sys.table.interval, r.Interval},
+					{"count", sys.table.count, time.Duration(r.Count)},
+				} {
+					w, written := writes[f.field]
+					delete(writes, f.field)
+					if f.want == System || !f.o.exists() {
+						assert.False(t, written, "%s: Go writes %v where the Config leaves the system's", f.field, w)
+						continue
+					}
+					require.True(t, written, "%s: Go leaves what the Config sets", f.field)
+					assert.Equal(t, f.o.name, w.option, "%s", f.field)
+					assert.Equal(t, f.want, f.o.duration(w.value), "%s: the kernel reads Go's %d in its unit", f.field, w.value)
+				}
+				assert.Empty(t, writes, "Go writes options the library leaves to the system")
+			})
+		}
+	}
 }

@@ -1,6 +1,6 @@
 //go:build linux && race
 
-package keepalive_test
+package integration_test
 
 // raceEnabled: the race detector makes sync.Pool drop items at random,
 // so allocation counts mean nothing under it.

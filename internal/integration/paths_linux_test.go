@@ -1,20 +1,18 @@
-package keepalive_test
+package integration_test
 
-// More dead-peer cases in network namespaces, with the harness and the
-// tolerances of integration_linux_test.go: Multipath TCP, an idle
+// Dead peers on the other paths a user takes, in network namespaces,
+// with the harness and the tolerances of deadpeer_linux_test.go: an idle
 // accepted connection, a connect to a vanished host, IPv6, and a router
 // that answers for the vanished peer with ICMP errors. Each failed call
 // is checked as a user sees it: a *net.OpError, and what IsPeerGone
 // says of it.
 
 import (
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sys/unix"
 
 	"github.com/tcpkeepalive/keepalive"
 	"github.com/tcpkeepalive/keepalive/internal/netns"
@@ -43,90 +41,6 @@ func failedWith(t *testing.T, res netns.Result, op, errno string, peerGone bool)
 	assert.True(t, first.OpError, "not a *net.OpError: %+v", first)
 	assert.Equal(t, peerGone, first.PeerGone, "IsPeerGone(%s)", first.Err)
 	return first
-}
-
-// closeTimeout is net.mptcp.close_timeout in the Multipath TCP tests'
-// namespaces: how long the kernel keeps a Multipath TCP connection that
-// lost its last subflow (60s by default), lowered to keep CI quick.
-const closeTimeout = 5 * time.Second
-
-// multipath checks that Multipath TCP is on in the client's and the
-// peer's namespaces and sets their close_timeout.
-func multipath(t *testing.T) func(n *netns.Network) {
-	return func(n *netns.Network) {
-		t.Helper()
-		for _, ns := range []string{n.Client, n.Peer} {
-			require.Equal(t, "1", n.ReadSysctl(ns, "net.mptcp.enabled"), "Multipath TCP is off in namespace %s", ns)
-			n.Sysctl(ns, "net.mptcp.close_timeout", strconv.Itoa(int(closeTimeout/time.Second)))
-		}
-	}
-}
-
-// TestIntegrationMultipathDeadPeer: both ends Multipath TCP, an idle
-// client with keep-alive. The subflow's probes go unanswered and it
-// aborts at Config.Timeout(); the Multipath TCP socket lives on, waiting
-// for another subflow, for net.mptcp.close_timeout; only then does Read
-// fail, with ENOTCONN.
-func TestIntegrationMultipathDeadPeer(t *testing.T) {
-	t.Parallel()
-	c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 2}
-	for _, tc := range []struct {
-		name    string
-		peer    netns.End
-		measure string
-	}{
-		{"client/WrapListener(net.Listen)", netns.End{How: "wrap"}, "client"},
-		{"client/ConfigureListenConfig+SetMultipathTCP", netns.End{How: "listenconfig", Multipath: true}, "client"},
-		{"server/WrapListener(net.Listen)", netns.End{How: "wrap"}, "peer"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			peer := tc.peer
-			peer.Config, peer.Mode = c.String(), "idle"
-			res, _ := scenario{
-				client:  netns.End{How: "keepalive", Config: c.String(), Mode: "idle", Multipath: true},
-				peer:    peer,
-				measure: tc.measure,
-				wait:    c.Timeout() + closeTimeout + 10*time.Second,
-				setup:   multipath(t),
-			}.run(t)
-			require.Equal(t, unix.IPPROTO_MPTCP, res.Protocol, "the measured socket is not Multipath TCP")
-			assert.Equal(t, "on "+c.String(), res.State)
-			first := failedWith(t, res, "read", "ENOTCONN", true)
-			// State.Timeout() reads the socket's own namespace's
-			// close_timeout: the End runs in it.
-			assert.Equal(t, c.Timeout()+closeTimeout, res.Timeout, "State.Timeout()")
-			assertAbout(t, res.Timeout, first.Elapsed)
-			t.Logf("State.Timeout() = %v, measured %v", res.Timeout, first.Elapsed)
-			if tc.measure == "peer" {
-				// WrapListener tells OnError of a connection with a
-				// weaker bound than its Config's.
-				require.Len(t, res.Reported, 1)
-				assert.Contains(t, res.Reported[0], "Multipath")
-				t.Logf("OnError: %s", res.Reported[0])
-			}
-		})
-	}
-}
-
-// TestIntegrationMultipathBusy: a Multipath TCP socket refuses
-// TCP_USER_TIMEOUT, and keep-alive never fires while data is
-// unacknowledged, so a busy Multipath TCP connection retransmits for
-// about 15 minutes (tcp_retries2) before close_timeout even starts.
-// Nothing may be reported within 20s, twice the idle bound.
-func TestIntegrationMultipathBusy(t *testing.T) {
-	t.Parallel()
-	c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 2}
-	n := netns.New(t)
-	multipath(t)(n)
-	peer := n.Start(n.Peer, netns.End{How: "wrap", Config: c.String(), Mode: "idle", Listen: "0.0.0.0:" + peerPort})
-	peer.Expect("ready", 10*time.Second)
-	client := n.Start(n.Client, netns.End{How: "keepalive", Config: c.String(), Mode: "busy", Multipath: true, Dial: peerAddr})
-	require.Equal(t, strconv.Itoa(unix.IPPROTO_MPTCP), client.Expect("exchanged", 10*time.Second), "the client's socket is not Multipath TCP")
-	peer.Expect("exchanged", 10*time.Second)
-	n.Cut()
-	line, err := client.Wait("result", 20*time.Second)
-	require.ErrorIs(t, err, netns.ErrNoLine, "a busy Multipath TCP connection failed within 20s: %s", line)
 }
 
 // TestIntegrationIdleServerSeesDeadClient: an idle accepted connection,

@@ -1,4 +1,4 @@
-package keepalive_test
+package integration_test
 
 // The cost of the library against Go's own net.KeepAliveConfig. Timings
 // come from benchmarks only; `bash scripts/bench` prints them with the

@@ -1,9 +1,7 @@
-package keepalive_test
+package sockettest
 
 import (
 	"os"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -12,9 +10,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// kernel is what the kernel holds for a socket, read with getsockopt by
+// Kernel is what the kernel holds for a socket, read with getsockopt by
 // the test itself, never through the library.
-type kernel struct {
+type Kernel struct {
 	Protocol    int // SO_PROTOCOL: 6 TCP, 262 Multipath TCP
 	KeepAlive   bool
 	Idle        time.Duration
@@ -23,14 +21,15 @@ type kernel struct {
 	UserTimeout time.Duration // -1: the socket has no such option
 }
 
-// ours is what the tests ask for: values no default produces.
-var ours = kernel{Protocol: unix.IPPROTO_TCP, KeepAlive: true, Idle: 37 * time.Second, Interval: 7 * time.Second, Count: 4, UserTimeout: 12345 * time.Millisecond}
+// Ours is Config as the kernel holds it.
+var Ours = Kernel{Protocol: unix.IPPROTO_TCP, KeepAlive: true, Idle: 37 * time.Second, Interval: 7 * time.Second, Count: 4, UserTimeout: 12345 * time.Millisecond}
 
-func readKernel(t *testing.T, c syscall.Conn) kernel {
+// ReadKernel reads, with getsockopt, what the kernel holds for c.
+func ReadKernel(t *testing.T, c syscall.Conn) Kernel {
 	t.Helper()
 	rc, err := c.SyscallConn()
 	require.NoError(t, err)
-	var k kernel
+	var k Kernel
 	var errs []error
 	var sock int
 	get := func(level, opt int) int {
@@ -58,22 +57,4 @@ func readKernel(t *testing.T, c syscall.Conn) kernel {
 	}))
 	require.Empty(t, errs)
 	return k
-}
-
-// fdCount is how many descriptors this process holds.
-func fdCount(t *testing.T) int {
-	t.Helper()
-	entries, err := os.ReadDir("/proc/self/fd")
-	require.NoError(t, err)
-	return len(entries)
-}
-
-// sysctl reads one of the namespace's net.ipv4 settings.
-func sysctl(t *testing.T, name string) int {
-	t.Helper()
-	b, err := os.ReadFile("/proc/sys/net/ipv4/" + name)
-	require.NoError(t, err)
-	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	require.NoError(t, err)
-	return n
 }

@@ -1,10 +1,10 @@
-package keepalive_test
+package integration_test
 
 // Keep-alive through a middlebox, end to end: the router of the test
 // network is a NAT gateway and stateful firewall (nftables, conntrack)
 // that forgets a TCP flow idle for 5s. Root and nft only; CI runs them.
 //
-//	sudo go test -count=1 -v -run 'TestIntegrationMiddlebox|TestIntegrationProbeLateness' .
+//	sudo go test -count=1 -v -run 'TestIntegrationMiddlebox|TestIntegrationProbeLateness' ./internal/integration
 
 import (
 	"net"

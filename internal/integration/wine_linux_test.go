@@ -1,4 +1,4 @@
-package keepalive_test
+package integration_test
 
 import (
 	"bufio"

@@ -1,5 +1,5 @@
 //go:build linux && !race
 
-package keepalive_test
+package integration_test
 
 const raceEnabled = false

@@ -1,11 +1,11 @@
-package keepalive_test
+package integration_test
 
 // Dead-peer detection, end to end, in network namespaces: client — router
 // — peer, each end its own process. The router's blackhole routes make the
 // peer vanish like a pulled cable or a crashed host. These tests need root
 // and skip without it; CI runs them. Run them alone with
 //
-//	sudo go test -count=1 -v -run TestIntegration .
+//	sudo go test -count=1 -v -run TestIntegration ./internal/integration
 //
 // Tolerances come from the kernel's timers, not from what happened to
 // pass: keep-alive and retransmission timers never fire early and fire

@@ -1,10 +1,10 @@
-package keepalive_test
+package integration_test
 
 // IsPeerGone on errors produced by real loopback sockets, over IPv4 and
 // IPv6, as a caller gets them (*net.OpError wrapping an os.SyscallError
 // wrapping the errno). The errors only a network path produces
 // (ETIMEDOUT, ENOTCONN of Multipath TCP, the ICMP errors) are in
-// integration_more_linux_test.go. The library on [::1] is here too.
+// paths_linux_test.go. The library on [::1] is here too.
 
 import (
 	"context"
