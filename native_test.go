@@ -17,12 +17,12 @@ import (
 
 // These tests run on the systems whose kernels the library configures
 // natively outside Linux, on real loopback sockets, and read the values
-// back with each system's own getsockopt (native_GOOS_test.go), not
-// through the library. Only Linux runs in this project's CI, which
+// back with each system's own getsockopt (native_unix_test.go,
+// native_windows_test.go), not through the library. Only Linux runs in this project's CI, which
 // builds these for windows, darwin and freebsd (go test -c) and vets
 // them for the rest, so that they are ready for a runner of each system.
 
-// native is what a socket holds, as native_GOOS_test.go reads it.
+// native is what a socket holds, as readNative reads it.
 type native struct {
 	KeepAlive   bool
 	Idle        time.Duration
