@@ -3,6 +3,7 @@ package keepalive
 import (
 	"errors"
 	"math"
+	"net"
 	"strconv"
 	"time"
 )
@@ -270,4 +271,48 @@ func (c Config) withSystem() Config {
 		}
 	}
 	return c.resolved(sys)
+}
+
+// goConfig is c as Go's own keep-alive must be given it for the kernel
+// to get what c asks.
+func goConfig(c Config) net.KeepAliveConfig { return goConfigFor(platform(), c) }
+
+// goConfigFor is c for Go's keep-alive on the system of table t: System
+// (-1) leaves alone what c leaves to the system and what Go does not set
+// or t lacks, and durations are scaled where Go writes another unit than
+// the kernel reads (NetBSD's slow ticks, DragonFly's milliseconds before
+// 5.8), so that Go writes the value the kernel needs.
+func goConfigFor(t *sockopts, c Config) net.KeepAliveConfig {
+	r := c.resolvedFor(t, Config{})
+	if t.ioctl && (r.Idle == System) != (r.Interval == System) {
+		// Go's SIO_KEEPALIVE_VALS refuses a System idle with an interval
+		// (WSAENOPROTOOPT) and writes 1s for a System interval: hand it
+		// both, as setFD writes them.
+		v := keepaliveVals(t, r)
+		r.Idle, r.Interval = time.Duration(v.Time)*time.Millisecond, time.Duration(v.Interval)*time.Millisecond
+	}
+	scaled := func(o sockopt, d time.Duration) time.Duration {
+		if d == System || !o.exists() || o.goUnit == 0 {
+			return System
+		}
+		return time.Duration(o.value(d)) * o.goUnit
+	}
+	count := r.Count
+	if !t.count.exists() || t.count.goUnit == 0 {
+		count = System
+	}
+	return net.KeepAliveConfig{Enable: true, Idle: scaled(t.idle, r.Idle), Interval: scaled(t.interval, r.Interval), Count: count}
+}
+
+// keepaliveVals is r (resolved) as SIO_KEEPALIVE_VALS takes it. The
+// ioctl sets idle and interval together and Windows cannot report
+// either, so a field left System is written as Windows' default.
+func keepaliveVals(t *sockopts, r Config) tcpKeepalive {
+	if r.Idle == System {
+		r.Idle = windowsDefaultIdle
+	}
+	if r.Interval == System {
+		r.Interval = windowsDefaultInterval
+	}
+	return tcpKeepalive{OnOff: 1, Time: uint32(t.idle.value(r.Idle)), Interval: uint32(t.interval.value(r.Interval))}
 }

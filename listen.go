@@ -157,3 +157,14 @@ func explicitMultipath(lc *net.ListenConfig) bool {
 	f := reflect.ValueOf(lc).Elem().FieldByName("mptcpStatus")
 	return f.IsValid() && f.CanUint() && f.Uint() == 1 && lc.MultipathTCP()
 }
+
+// inheritsAll reports whether accepted sockets inherit every option that
+// c sets on the system of table t.
+func (t *sockopts) inheritsAll(c Config) bool {
+	inherits := func(set bool, o sockopt) bool { return !set || !o.exists() || o.inherited }
+	return t.keepAlive.inherited &&
+		inherits(c.Idle != System, t.idle) &&
+		inherits(c.Interval != System, t.interval) &&
+		inherits(c.Count != System, t.count) &&
+		inherits(c.UserTimeout > 0, t.userTimeout)
+}

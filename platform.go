@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"runtime"
 	"strconv"
 	"strings"
@@ -159,17 +158,6 @@ type sockopts struct {
 
 	// note explains, in errors, why the system lacks options.
 	note string
-}
-
-// inheritsAll reports whether accepted sockets inherit every option that
-// c sets on the system of table t.
-func (t *sockopts) inheritsAll(c Config) bool {
-	inherits := func(set bool, o sockopt) bool { return !set || !o.exists() || o.inherited }
-	return t.keepAlive.inherited &&
-		inherits(c.Idle != System, t.idle) &&
-		inherits(c.Interval != System, t.interval) &&
-		inherits(c.Count != System, t.count) &&
-		inherits(c.UserTimeout > 0, t.userTimeout)
 }
 
 // The option numbers. Every table but Linux's and Windows' holds its
@@ -499,19 +487,6 @@ const (
 	windowsDefaultInterval = time.Second
 )
 
-// keepaliveVals is r (resolved) as SIO_KEEPALIVE_VALS takes it. The
-// ioctl sets idle and interval together and Windows cannot report
-// either, so a field left System is written as Windows' default.
-func keepaliveVals(t *sockopts, r Config) tcpKeepalive {
-	if r.Idle == System {
-		r.Idle = windowsDefaultIdle
-	}
-	if r.Interval == System {
-		r.Interval = windowsDefaultInterval
-	}
-	return tcpKeepalive{OnOff: 1, Time: uint32(t.idle.value(r.Idle)), Interval: uint32(t.interval.value(r.Interval))}
-}
-
 // plan9Options: Plan 9 has no socket options; its TCP takes
 // "keepalive n" (milliseconds between keep-alive messages) on the
 // connection's ctl file, as Go's net/tcpsockopt_plan9.go writes it.
@@ -547,35 +522,4 @@ func (o sockopt) maxDuration() time.Duration {
 // unsupported is the error for what the running system cannot do.
 func unsupported(what string) error {
 	return fmt.Errorf("keepalive: %s on %s: %w", what, runtime.GOOS, errors.ErrUnsupported)
-}
-
-// goConfig is c as Go's own keep-alive must be given it for the kernel
-// to get what c asks.
-func goConfig(c Config) net.KeepAliveConfig { return goConfigFor(platform(), c) }
-
-// goConfigFor is c for Go's keep-alive on the system of table t: System
-// (-1) leaves alone what c leaves to the system and what Go does not set
-// or t lacks, and durations are scaled where Go writes another unit than
-// the kernel reads (NetBSD's slow ticks, DragonFly's milliseconds before
-// 5.8), so that Go writes the value the kernel needs.
-func goConfigFor(t *sockopts, c Config) net.KeepAliveConfig {
-	r := c.resolvedFor(t, Config{})
-	if t.ioctl && (r.Idle == System) != (r.Interval == System) {
-		// Go's SIO_KEEPALIVE_VALS refuses a System idle with an interval
-		// (WSAENOPROTOOPT) and writes 1s for a System interval: hand it
-		// both, as setFD writes them.
-		v := keepaliveVals(t, r)
-		r.Idle, r.Interval = time.Duration(v.Time)*time.Millisecond, time.Duration(v.Interval)*time.Millisecond
-	}
-	scaled := func(o sockopt, d time.Duration) time.Duration {
-		if d == System || !o.exists() || o.goUnit == 0 {
-			return System
-		}
-		return time.Duration(o.value(d)) * o.goUnit
-	}
-	count := r.Count
-	if !t.count.exists() || t.count.goUnit == 0 {
-		count = System
-	}
-	return net.KeepAliveConfig{Enable: true, Idle: scaled(t.idle, r.Idle), Interval: scaled(t.interval, r.Interval), Count: count}
 }
