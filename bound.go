@@ -28,6 +28,27 @@ func (c Config) Timeout() time.Duration {
 	return c.withSystem().bound()
 }
 
+// Linux's compiled-in defaults (include/net/tcp.h), used for System
+// fields where the running system's own values cannot be read.
+var fallbackSystem = Config{Idle: 2 * time.Hour, Interval: 75 * time.Second, Count: 9}
+
+// withSystem resolves c with the running system's defaults for System
+// fields.
+func (c Config) withSystem() Config {
+	// Fields the system lacks resolve to System too.
+	if r := c.resolved(Config{}); r.Idle != System && r.Interval != System && r.Count != System {
+		return r
+	}
+	sys, err := systemDefaults()
+	if err != nil {
+		sys = fallbackSystem
+		if n := platform().fixedCount; n > 0 {
+			sys.Count = n
+		}
+	}
+	return c.resolved(sys)
+}
+
 // bound is Timeout for a resolved Config, saturating at the largest
 // duration.
 func (r Config) bound() time.Duration {

@@ -1,7 +1,6 @@
 package keepalive
 
 import (
-	"errors"
 	"net"
 	"reflect"
 	"strings"
@@ -70,11 +69,6 @@ func (s State) String() string {
 	}
 	return "off " + s.Config.String()
 }
-
-var (
-	errNilConn = errors.New("keepalive: nil connection")
-	errNotTCP  = errors.New("keepalive: not a TCP connection")
-)
 
 // Set applies c to an established connection. It sees through *tls.Conn
 // and any other conn with a NetConn() net.Conn method, and works on any

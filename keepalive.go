@@ -99,6 +99,13 @@ func (e *ConfigError) Error() string {
 
 func (e *ConfigError) Unwrap() error { return e.Err }
 
+// The errors Set, Get and a Listener report for a connection they
+// cannot configure, checked before anything is set.
+var (
+	errNilConn = errors.New("keepalive: nil connection")
+	errNotTCP  = errors.New("keepalive: not a TCP connection")
+)
+
 // Validate reports every field that the running platform cannot take:
 // negative values other than System, values above the kernel's limit
 // after rounding, combinations the kernel refuses (illumos: Interval *
@@ -192,21 +199,6 @@ func (c Config) validateFor(t *sockopts) error {
 	return nil
 }
 
-// roundUp rounds a positive d up to a multiple of unit, saturating.
-func roundUp(d, unit time.Duration) time.Duration {
-	if d <= 0 {
-		return d
-	}
-	q := d / unit
-	if d%unit != 0 {
-		q++
-	}
-	if q > math.MaxInt64/unit {
-		return math.MaxInt64
-	}
-	return q * unit
-}
-
 // resolved returns c as the kernel will hold it: Go's defaults for zero
 // fields, durations rounded up to the kernel's units, System fields taken
 // from sys (or left System when sys has zero there).
@@ -250,27 +242,6 @@ func (c Config) resolvedFor(t *sockopts, sys Config) Config {
 		r.UserTimeout = 0 // System: none is set by default
 	}
 	return r
-}
-
-// Linux's compiled-in defaults (include/net/tcp.h), used for System
-// fields where the running system's own values cannot be read.
-var fallbackSystem = Config{Idle: 2 * time.Hour, Interval: 75 * time.Second, Count: 9}
-
-// withSystem resolves c with the running system's defaults for System
-// fields.
-func (c Config) withSystem() Config {
-	// Fields the system lacks resolve to System too.
-	if r := c.resolved(Config{}); r.Idle != System && r.Interval != System && r.Count != System {
-		return r
-	}
-	sys, err := systemDefaults()
-	if err != nil {
-		sys = fallbackSystem
-		if n := platform().fixedCount; n > 0 {
-			sys.Count = n
-		}
-	}
-	return c.resolved(sys)
 }
 
 // goConfig is c as Go's own keep-alive must be given it for the kernel

@@ -22,8 +22,6 @@ func multipathInUse(uintptr) bool { return false }
 
 func multipathCloseTimeout() time.Duration { return 0 }
 
-func skipMultipathRefusal(err error) error { return err }
-
 func retransmitLimits() (int, time.Duration, error) {
 	return 0, 0, unsupported("reading the system's retransmission limits")
 }

@@ -68,17 +68,6 @@ func multipathCloseTimeout() time.Duration {
 	return time.Duration(n) * time.Second
 }
 
-// skipMultipathRefusal drops from a hook's error what a Multipath TCP
-// socket refused (TCP_USER_TIMEOUT), so that Go keeps the Multipath TCP
-// socket instead of falling back to plain TCP. On Linux only a
-// Multipath TCP socket refuses an option (refuser).
-func skipMultipathRefusal(err error) error {
-	if _, ok := errors.AsType[*refusedError](err); ok {
-		return nil
-	}
-	return err
-}
-
 // multipathInUse reports a Multipath TCP socket that has not fallen back
 // to plain TCP (as one whose peer does not speak Multipath TCP does: its
 // single subflow's error then reaches it at once, and close_timeout does

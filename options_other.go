@@ -52,3 +52,6 @@ func heldOptions(syscall.Conn, Config) uint8 { return 0 }
 func setRaw(syscall.RawConn, Config, bool) error {
 	return unsupported("setting keep-alive from a Control hook")
 }
+
+// skipMultipathRefusal: no Multipath TCP here.
+func skipMultipathRefusal(err error) error { return err }

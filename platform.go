@@ -87,6 +87,21 @@ func (o sockopt) value(d time.Duration) int64 {
 	return int64(roundUp(d, o.unit) / o.unit)
 }
 
+// roundUp rounds a positive d up to a multiple of unit, saturating.
+func roundUp(d, unit time.Duration) time.Duration {
+	if d <= 0 {
+		return d
+	}
+	q := d / unit
+	if d%unit != 0 {
+		q++
+	}
+	if q > math.MaxInt64/unit {
+		return math.MaxInt64
+	}
+	return q * unit
+}
+
 // duration converts a value read from the kernel back to a duration.
 func (o sockopt) duration(v int64) time.Duration {
 	if o.unit == 0 {

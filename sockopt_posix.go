@@ -276,6 +276,18 @@ func control(c Config) func(network, address string, rc syscall.RawConn) error {
 	}
 }
 
+// skipMultipathRefusal drops from a hook's error what a Multipath TCP
+// socket refused (TCP_USER_TIMEOUT), so that Go keeps the Multipath TCP
+// socket instead of falling back to plain TCP. On Linux only a Multipath
+// TCP socket refuses an option (refuser); elsewhere, where no socket is
+// Multipath TCP, a refusal stays an error.
+func skipMultipathRefusal(err error) error {
+	if _, ok := errors.AsType[*refusedError](err); ok && multipathExists {
+		return nil
+	}
+	return err
+}
+
 // checkTCP rejects sockets that are not TCP streams, before anything is
 // set on them: the socket's type is SOCK_STREAM, and its protocol is
 // TCP as each system's isTCPProtocol tells.
