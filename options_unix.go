@@ -10,7 +10,7 @@ import (
 )
 
 // What the Unix-like systems other than Linux share. Their tables
-// (platform.go) hold their option numbers, which TestTablesMatchXSys
+// (platform.go) hold their option numbers, which TestTableNumbers
 // checks against golang.org/x/sys's; only the DragonFly and Oracle
 // Solaris tables depend on the release (release, in
 // options_dragonfly.go and options_solaris.go).

@@ -176,13 +176,14 @@ type sockopts struct {
 }
 
 // The option numbers. Every table but Linux's and Windows' holds its
-// system's numbers; TestTablesMatchXSys checks each against
-// golang.org/x/sys's constant of the same name for that system, except
-// where x/sys has none or a wrong one (FreeBSD's TCP_MAXUNACKTIME, Oracle
-// Solaris 11.4's keep-alive options), which it checks against their
-// sources. Linux's numbers come from x/sys for the running architecture
-// (options_linux.go), Windows' from x/sys/windows (options_windows.go),
-// and SOL_SOCKET and SO_KEEPALIVE from x/sys everywhere (native).
+// system's numbers; TestTableNumbers checks each against
+// golang.org/x/sys's constant of the same name for that system, and
+// TestTablesMatchXSys the ones x/sys lacks or has wrong (FreeBSD's
+// TCP_MAXUNACKTIME, Oracle Solaris 11.4's keep-alive options) against
+// their sources. Linux's numbers come from x/sys for the running
+// architecture (options_linux.go), Windows' from x/sys/windows
+// (options_windows.go), and SOL_SOCKET and SO_KEEPALIVE from x/sys
+// everywhere (native).
 const (
 	ipprotoTCP = 0x6 // the same on every system
 	maxInt32   = math.MaxInt32
