@@ -46,14 +46,13 @@ func readNative(t *testing.T, c syscall.Conn) native {
 }
 
 // TestNativeHold is the Windows half of TestWineKeepaliveVals
-// (internal/integration/wine_linux_test.go), which runs this test
-// binary under Wine and reads the values this connection's socket
-// holds from the Linux side, where Wine keeps it: what
-// SIO_KEEPALIVE_VALS (the path before Windows 10 1709, which Wine
-// takes) really sets. It dials
+// (internal/integration/wine_linux_test.go), which runs this test binary
+// under Wine and reads the values this connection's socket holds from
+// the Linux side, where Wine keeps it: what SIO_KEEPALIVE_VALS (the path
+// before Windows 10 1709, which Wine takes) really sets. It dials
 // KEEPALIVE_HOLD_ADDR with WithKeepalive (Go's own ioctl), answers
-// "dialed", waits for a line, applies Set (the library's ioctl),
-// answers "set", and holds the connection until the next line.
+// "dialed", waits for a line, applies Set (the library's ioctl), answers
+// "set", and holds the connection until the next line.
 func TestNativeHold(t *testing.T) {
 	addr := os.Getenv("KEEPALIVE_HOLD_ADDR")
 	if addr == "" {
