@@ -2,7 +2,10 @@
 
 package keepalive
 
-import "syscall"
+import (
+	"net"
+	"syscall"
+)
 
 // setAccepted is setConn for a connection a Listener accepted: it skips
 // the steps of setFD in skip, whose values every connection of the
@@ -26,8 +29,16 @@ func setAccepted(sc syscall.Conn, c Config, generic, detect bool, skip uint8) (m
 }
 
 // heldOptions reads which steps of setFD for c a connection holds
-// already (bit i for step i), with one getsockopt each.
-func heldOptions(sc syscall.Conn, c Config) uint8 {
+// already (bit i for step i), with one getsockopt each, among those Go
+// wrote, as goKA describes (goAcceptKeepAlive). A value Go did not write
+// may be the namespace's sysctl read back (Linux: keepalive_probes() and
+// the like in include/net/tcp.h fall back to it): skipping it would tie
+// every connection to a sysctl that can change. Go stops at the first
+// option the socket refuses, as a Multipath TCP socket of a kernel
+// without its keep-alive options does; such a socket refuses the read
+// too, so nothing is learned from it, and one learned from a plain
+// first connection skips on it only what it would refuse anyway.
+func heldOptions(sc syscall.Conn, c Config, goKA net.KeepAliveConfig) uint8 {
 	t := platform()
 	if !t.readBack || t.ioctl {
 		return 0
@@ -36,11 +47,27 @@ func heldOptions(sc syscall.Conn, c Config) uint8 {
 	if err != nil {
 		return 0
 	}
+	if !goKA.Enable {
+		return 0
+	}
 	var held uint8
 	steps := setSteps(t, c.resolved(Config{}))
+	goWrote := func(o sockopt) bool {
+		switch o {
+		case t.keepAlive:
+			return true
+		case t.idle:
+			return goKA.Idle >= 0
+		case t.interval:
+			return goKA.Interval >= 0
+		case t.count:
+			return goKA.Count >= 0
+		}
+		return false
+	}
 	rc.Control(func(fd uintptr) {
 		for i, s := range steps {
-			if !s.on || !s.opt.exists() {
+			if !s.on || !s.opt.exists() || !goWrote(s.opt) {
 				continue
 			}
 			if v, err := getsockoptInt(fd, s.opt); err == nil && int64(v) == s.v {
