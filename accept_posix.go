@@ -36,8 +36,11 @@ func setAccepted(sc syscall.Conn, c Config, generic, detect bool, skip uint8) (m
 // every connection to a sysctl that can change. Go stops at the first
 // option the socket refuses, as a Multipath TCP socket of a kernel
 // without its keep-alive options does; such a socket refuses the read
-// too, so nothing is learned from it, and one learned from a plain
-// first connection skips on it only what it would refuse anyway.
+// too (net/mptcp/sockopt.c, mptcp_getsockopt_sol_tcp: EOPNOTSUPP for
+// TCP_KEEP* before they were added; the sysctl, as TCP, since), so
+// nothing is learned from it, and what is learned from a plain or
+// fallen-back first connection skips on it only what it would refuse
+// anyway: the report of such a connection comes from Get (weaker).
 func heldOptions(sc syscall.Conn, c Config, goKA net.KeepAliveConfig) uint8 {
 	t := platform()
 	if !t.readBack || t.ioctl {
