@@ -11,6 +11,9 @@ import "os"
 func checkTCP(fd uintptr) error {
 	typ, err := getsockoptInt(fd, soTypeOpt)
 	if err != nil {
+		if isNotSocket(err) {
+			return notSocket(err)
+		}
 		return os.NewSyscallError("getsockopt SO_TYPE", err)
 	}
 	inet, err := isInet(fd)

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 
@@ -98,4 +99,60 @@ func TestIntegrationListenerSysctl(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fileConn is a net.Conn whose SyscallConn is an *os.File's: a pipe, not
+// a socket.
+type fileConn struct {
+	net.Conn
+	f *os.File
+}
+
+func (c fileConn) SyscallConn() (syscall.RawConn, error) { return c.f.SyscallConn() }
+
+// listenerOf hands out its conns, then net.ErrClosed.
+type listenerOf struct {
+	net.Listener
+	conns chan net.Conn
+}
+
+func (l listenerOf) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	default:
+		return nil, net.ErrClosed
+	}
+}
+
+// TestListenerReturnsNonSocket: a connection whose SyscallConn is not a
+// socket is not TCP, so a Listener returns it unchanged and reports it,
+// as its policy says, instead of closing it as a refusal (issue 18, 5).
+func TestListenerReturnsNonSocket(t *testing.T) {
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	defer w.Close()
+	p1, p2 := net.Pipe()
+	defer p1.Close()
+	defer p2.Close()
+	conn := fileConn{p1, w}
+	var reported []error
+	ln := &keepalive.Listener{Listener: listenerOf{conns: make(chan net.Conn, 1)}, Config: cfg,
+		OnError: func(_ net.Conn, err error) { reported = append(reported, err) }}
+	ln.Listener.(listenerOf).conns <- conn
+	c, err := ln.Accept()
+	require.NoError(t, err, "the connection was closed")
+	assert.Equal(t, net.Conn(conn), c)
+	require.Len(t, reported, 1)
+	assert.ErrorContains(t, reported[0], "not a socket")
+	go p1.Write([]byte{1})
+	_, err = p2.Read(make([]byte, 1))
+	assert.NoError(t, err, "the connection still works")
+	_, err = w.Write([]byte{1})
+	assert.NoError(t, err, "the pipe still works")
+
+	err = keepalive.Set(conn, cfg)
+	assert.ErrorContains(t, err, "not a socket")
+	assert.ErrorIs(t, err, syscall.ENOTSOCK)
 }

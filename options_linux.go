@@ -32,6 +32,9 @@ func isMPTCP(fd uintptr) bool {
 func checkTCP(fd uintptr) error {
 	typ, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TYPE)
 	if err != nil {
+		if isNotSocket(err) {
+			return notSocket(err)
+		}
 		return os.NewSyscallError("getsockopt SO_TYPE", err)
 	}
 	proto, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_PROTOCOL)

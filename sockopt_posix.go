@@ -63,6 +63,19 @@ var sockOps = sync.Pool{New: func() any {
 	return o
 }}
 
+// notSocket is checkTCP's error for a descriptor that is not a socket
+// (err, from getsockopt): it matches errNotTCP, so that a Listener
+// returns its connection unchanged, and err.
+func notSocket(err error) error {
+	return &notSocketError{os.NewSyscallError("getsockopt SO_TYPE", err)}
+}
+
+type notSocketError struct{ err error }
+
+func (e *notSocketError) Error() string        { return "keepalive: not a socket: " + e.err.Error() }
+func (e *notSocketError) Is(target error) bool { return target == errNotTCP }
+func (e *notSocketError) Unwrap() error        { return e.err }
+
 func (o *sockOp) check(fd uintptr) error {
 	if o.generic {
 		return checkTCP(fd)
