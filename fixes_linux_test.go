@@ -156,3 +156,46 @@ func TestListenerReturnsNonSocket(t *testing.T) {
 	assert.ErrorContains(t, err, "not a socket")
 	assert.ErrorIs(t, err, syscall.ENOTSOCK)
 }
+
+// TestWithKeepaliveUserWrapper: re-applying WithKeepalive replaces the
+// Config inside a user's hook assigned before it, and cannot inside one
+// assigned after it that wraps the library's, as WithKeepalive's doc says
+// (issue 18, 6). Read on the dialed socket.
+func TestWithKeepaliveUserWrapper(t *testing.T) {
+	ln := listen(t, nil)
+	logging := func(calls *int, next func(context.Context, string, string, syscall.RawConn) error) func(context.Context, string, string, syscall.RawConn) error {
+		return func(ctx context.Context, network, address string, rc syscall.RawConn) error {
+			*calls++
+			if next == nil {
+				return nil
+			}
+			return next(ctx, network, address, rc)
+		}
+	}
+	for _, tt := range []struct {
+		name   string
+		before bool          // the user's hook is assigned before WithKeepalive
+		want   time.Duration // TCP_USER_TIMEOUT after re-applying Config{}
+	}{
+		{"user hook assigned before: replaced", true, 0},
+		{"user hook wrapping the library's: the earlier Config stays", false, 7 * time.Second},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var calls int
+			d := &net.Dialer{}
+			if tt.before {
+				d.ControlContext = logging(&calls, nil)
+			}
+			keepalive.WithKeepalive(keepalive.Config{UserTimeout: 7 * time.Second})(d)
+			if !tt.before {
+				d.ControlContext = logging(&calls, d.ControlContext)
+			}
+			keepalive.WithKeepalive(keepalive.Config{})(d)
+			dialed, _ := pair(t, ln, d)
+			k := readKernel(t, dialed)
+			assert.Equal(t, tt.want, k.UserTimeout)
+			assert.Equal(t, 1, calls, "the user's hook runs once per dial")
+			assert.True(t, k.KeepAlive)
+		})
+	}
+}
