@@ -55,10 +55,11 @@ type probe struct {
 
 // A verdict is what one probe found after its idle time.
 type verdict struct {
-	i    int
-	kept bool
-	how  string // if not kept, how the flow was lost, in an operator's words
-	err  error
+	i           int
+	kept        bool
+	interrupted bool   // the search was interrupted before the check
+	how         string // if not kept, how the flow was lost, in an operator's words
+	err         error
 }
 
 func findIdleTimeout(ctx context.Context, r *reporter, o options) error {
@@ -129,6 +130,16 @@ func findIdleTimeout(ctx context.Context, r *reporter, o options) error {
 		wg.Wait()
 	}()
 
+	return awaitAnswer(ctx, r, o, probes, verdicts, started)
+}
+
+// awaitAnswer reads the probes' verdicts until they give the answer. Once
+// ctx is done, every pending check returns an interrupted verdict, and
+// select may pick those before ctx.Done: so any verdict that comes when
+// ctx is done, or that is itself interrupted, ends the search as
+// interrupted, and reports only what it had confirmed, never a timeout
+// it did not observe.
+func awaitAnswer(ctx context.Context, r *reporter, o options, probes []probe, verdicts <-chan verdict, started time.Time) error {
 	found := make([]*verdict, len(probes))
 	every := time.NewTicker(o.every)
 	defer every.Stop()
@@ -136,6 +147,9 @@ func findIdleTimeout(ctx context.Context, r *reporter, o options) error {
 	for {
 		select {
 		case v := <-verdicts:
+			if v.interrupted || ctx.Err() != nil {
+				return r.interrupted(probes, found, started)
+			}
 			found[v.i] = &v
 			p := probes[v.i]
 			if v.kept {
@@ -165,10 +179,31 @@ func findIdleTimeout(ctx context.Context, r *reporter, o options) error {
 			r.event("waiting", fields{"elapsed": time.Since(started).Round(time.Second).String(), "kept_s": kept.Seconds(), "next_s": next.Seconds()},
 				fmt.Sprintf("%v: flows idle %v kept so far; next check at idle %v", time.Since(started).Round(time.Second), kept, next))
 		case <-ctx.Done():
-			r.event("interrupted", fields{"kept_s": kept.Seconds()}, fmt.Sprintf("interrupted: flows idle %v were kept", kept))
-			return nil
+			return r.interrupted(probes, found, started)
 		}
 	}
+}
+
+// interrupted reports a search stopped before its answer: the longest
+// idle time kept with every shorter one kept too, and the shortest one
+// lost, if any, which no longer one confirmed.
+func (r *reporter) interrupted(probes []probe, found []*verdict, started time.Time) error {
+	_, _, k := decide(found)
+	kept := time.Duration(0)
+	if k >= 0 {
+		kept = probes[k].idle
+	}
+	f := fields{"kept_s": kept.Seconds(), "unconfirmed_s": nil, "elapsed": time.Since(started).Round(time.Second).String()}
+	text := fmt.Sprintf("interrupted after %v, before an answer: flows idle up to %v were kept", time.Since(started).Round(time.Second), kept)
+	for i, v := range found {
+		if v != nil && !v.kept && i > k {
+			f["unconfirmed_s"], f["how"] = probes[i].idle.Seconds(), v.how
+			text += fmt.Sprintf("; idle %v was lost once (%s), not confirmed", probes[i].idle, v.how)
+			break
+		}
+	}
+	r.event("interrupted", f, text+"; no idle timeout found")
+	return nil
 }
 
 // decide reads the verdicts found so far, indexed like the idle times,
@@ -182,13 +217,13 @@ func decide(found []*verdict) (done bool, forgotten, kept int) {
 	kept = -1
 	for i, f := range found {
 		switch {
-		case f == nil:
+		case f == nil || f.interrupted:
 			return false, -1, kept
 		case f.kept:
 			kept = i
 		case i+1 == len(found):
 			return true, i, kept
-		case found[i+1] == nil:
+		case found[i+1] == nil || found[i+1].interrupted:
 			return false, -1, kept
 		case !found[i+1].kept:
 			return true, i, kept
@@ -250,7 +285,7 @@ func (p probe) check(ctx context.Context, i int) verdict {
 	select {
 	case <-t.C:
 	case <-ctx.Done():
-		return verdict{i: i, how: "interrupted", err: ctx.Err()}
+		return verdict{i: i, interrupted: true, how: "interrupted", err: ctx.Err()}
 	}
 	const msg = "ping\n"
 	p.conn.SetDeadline(time.Now().Add(3*time.Second + 4*p.rtt))

@@ -161,3 +161,48 @@ func TestDecide(t *testing.T) {
 		})
 	}
 }
+
+// TestFindIdleInterrupted: an interrupted search reports that it was
+// interrupted and what it had confirmed, never an idle timeout, whether
+// the loop sees the checks' interrupted verdicts before ctx.Done (as
+// select may pick them) or ctx.Done first (issue 18, 2). Each case is
+// decided by the verdicts queued, not by select's choice.
+func TestFindIdleInterrupted(t *testing.T) {
+	probes := []probe{{idle: time.Second}, {idle: 2 * time.Second}, {idle: 3 * time.Second}, {idle: 4 * time.Second}}
+	interrupted := func(i int) verdict {
+		return verdict{i: i, interrupted: true, how: "interrupted", err: context.Canceled}
+	}
+	for _, tt := range []struct {
+		name        string
+		cancel      bool // ctx is done before the loop starts
+		verdicts    []verdict
+		kept        float64
+		unconfirmed any
+	}{
+		{"interrupted verdicts before ctx.Done", false, []verdict{{i: 0, kept: true}, interrupted(1), interrupted(2), interrupted(3)}, 1, nil},
+		{"ctx done, interrupted verdicts queued", true, []verdict{interrupted(1), interrupted(2), interrupted(3)}, 0, nil},
+		{"one loss, not confirmed", false, []verdict{{i: 0, kept: true}, {i: 1, how: "closed (EOF)", err: io.EOF}, interrupted(2), interrupted(3)}, 1, float64(2)},
+		{"ctx done, real verdicts queued", true, []verdict{{i: 0, kept: true}, {i: 1, how: "closed (EOF)"}, {i: 2, how: "closed (EOF)"}}, 0, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tt.cancel {
+				cancel()
+			}
+			verdicts := make(chan verdict, len(tt.verdicts))
+			for _, v := range tt.verdicts {
+				verdicts <- v
+			}
+			var out bytes.Buffer
+			r := &reporter{w: &out, json: true}
+			require.NoError(t, awaitAnswer(ctx, r, options{every: time.Hour}, probes, verdicts, time.Now()))
+			evs := events(t, out.String())
+			last := evs[len(evs)-1]
+			assert.Equal(t, "interrupted", last["event"], out.String())
+			assert.Equal(t, tt.kept, last["kept_s"])
+			assert.Equal(t, tt.unconfirmed, last["unconfirmed_s"])
+			assert.NotContains(t, out.String(), "idle-timeout")
+		})
+	}
+}
