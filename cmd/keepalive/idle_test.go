@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"io"
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,10 +93,13 @@ func TestListenProbeProtocol(t *testing.T) {
 		c.SetDeadline(time.Now().Add(5 * time.Second))
 		_, err = c.Write([]byte(findHello + "5\nping\n"))
 		require.NoError(t, err)
-		buf := make([]byte, len(findOK)+len("ping\n"))
+		run, err := readOK(c)
+		require.NoError(t, err)
+		assert.Len(t, run, 16, "the -listen run's id")
+		buf := make([]byte, len("ping\n"))
 		_, err = io.ReadFull(c, buf)
 		require.NoError(t, err)
-		assert.Equal(t, findOK+"ping\n", string(buf))
+		assert.Equal(t, "ping\n", string(buf))
 	})
 	t.Run("other", func(t *testing.T) {
 		c, err := net.Dial("tcp", addr)
@@ -205,4 +210,70 @@ func TestFindIdleInterrupted(t *testing.T) {
 			assert.NotContains(t, out.String(), "idle-timeout")
 		})
 	}
+}
+
+// runListen runs -listen on addr until stop is called, and waits for it
+// to listen.
+func runListen(t *testing.T, addr string, out *syncBuffer) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-listen", addr}, out, out) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			assert.NoError(t, <-done)
+		})
+	}
+	t.Cleanup(stop)
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "listening") }, 5*time.Second, 10*time.Millisecond)
+	return stop
+}
+
+// TestFindIdleListenRestarted: flows closed by a -listen that restarted
+// are not flows the path forgot. The far side's run, in its answer to
+// the hello, tells them apart: the search stops with an error naming the
+// restart, not with an idle timeout (issue 18, 2).
+func TestFindIdleListenRestarted(t *testing.T) {
+	needLinux(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	ln.Close()
+	var first, second syncBuffer
+	stopFirst := runListen(t, addr, &first)
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(context.Background(), []string{"-json", "-connect", addr, "-find-idle-timeout", "3s", "-every", "1h"}, &out, &out)
+	}()
+	require.Eventually(t, func() bool { return strings.Count(first.String(), "a -find-idle-timeout probe") == 3 }, 5*time.Second, 10*time.Millisecond)
+	stopFirst()
+	runListen(t, addr, &second)
+	err = <-done
+	require.Error(t, err, out.String())
+	assert.Contains(t, err.Error(), "restarted")
+	assert.NotContains(t, out.String(), `"event":"idle-timeout"`)
+}
+
+// TestFindIdleListenWithoutRuns: a -listen from before runs answers the
+// hello with "ok" alone; the search works with it, and cannot tell a
+// restart (docs/middleboxes.md says so).
+func TestFindIdleListenWithoutRuns(t *testing.T) {
+	needLinux(t)
+	addr := peer(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		if _, err := br.ReadString('\n'); err != nil {
+			return
+		}
+		io.WriteString(c, "ok\n")
+		io.Copy(c, br)
+	})
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-json", "-connect", addr, "-find-idle-timeout", "1s"}, &out, &out))
+	evs := events(t, out.String())
+	last := evs[len(evs)-1]
+	assert.Equal(t, "idle-timeout", last["event"])
+	assert.Nil(t, last["idle_timeout_s"])
 }

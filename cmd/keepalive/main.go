@@ -320,6 +320,7 @@ func listen(ctx context.Context, r *reporter, o options) error {
 		return err
 	}
 	r.event("listening", fields{"addr": ln.Addr().String()}, "on "+ln.Addr().String())
+	run := newRun()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	open := map[net.Conn]bool{}
@@ -351,7 +352,7 @@ func listen(ctx context.Context, r *reporter, o options) error {
 		go func() {
 			defer wg.Done()
 			start := time.Now()
-			err := serveConn(r, conn)
+			err := serveConn(r, conn, run)
 			if err == nil {
 				err = io.EOF
 			}
