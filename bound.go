@@ -10,7 +10,7 @@ import (
 // idle: Idle + Interval*Count after defaults and rounding. System fields
 // take the running system's values where they can be read (Linux:
 // /proc/sys/net/ipv4/tcp_keepalive_*), else Linux's defaults (2h, 75s,
-// 9).
+// 9), which a Listener's weaker-bound report names as such.
 //
 // When UserTimeout is set, Linux drops the connection at the first probe
 // timer at which nothing was received for UserTimeout and a probe is

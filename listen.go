@@ -360,7 +360,26 @@ func weaker(conn net.Conn, c Config, err error) error {
 	if oe, ok := errors.AsType[*net.OpError](err); ok {
 		refused = oe.Err
 	}
-	return opError("set", conn, &multipathError{refused: refused, bound: st.Timeout(), want: c.Timeout(), closeTimeout: multipathCloseTimeout()})
+	closeTimeout, cerr := readCloseTimeout()
+	return opError("set", conn, &multipathError{refused: refused, bound: st.Timeout(), want: c.Timeout(), closeTimeout: closeTimeout, assumed: assumed(closeTimeout, cerr, st.Config, c)})
+}
+
+// assumed says which figures of a report are fallbacks, not read from
+// the system: close_timeout where closeErr says it could not be read,
+// and the system's keep-alive defaults where one of cs leaves a field to
+// them and they could not be read. "" when every figure was read.
+func assumed(closeTimeout time.Duration, closeErr error, cs ...Config) string {
+	var s []string
+	if closeErr != nil {
+		s = append(s, "net.mptcp.close_timeout taken as "+closeTimeout.String()+", the kernel's default ("+closeErr.Error()+")")
+	}
+	for _, c := range cs {
+		if err := c.systemFallback(); err != nil {
+			s = append(s, err.Error())
+			break
+		}
+	}
+	return strings.Join(s, "; ")
 }
 
 // A multipathError reports a Multipath TCP connection, whose bound is
@@ -369,11 +388,15 @@ type multipathError struct {
 	refused      error // what the socket refused, or nil
 	bound, want  time.Duration
 	closeTimeout time.Duration
+	assumed      string // the figures that are fallbacks (see assumed), or ""
 }
 
 func (e *multipathError) Error() string {
 	s := "keepalive: Multipath TCP connection: a dead peer is noticed after " + e.bound.String() + ", not " + e.want.String() +
 		": it outlives its dead subflows by net.mptcp.close_timeout (" + e.closeTimeout.String() + ")"
+	if e.assumed != "" {
+		s += " [not read from the system: " + e.assumed + "]"
+	}
 	if e.refused != nil {
 		return s + "; " + strings.TrimPrefix(e.refused.Error(), "keepalive: ")
 	}

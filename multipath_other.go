@@ -16,4 +16,6 @@ func multipathInUse(uintptr) bool { return false }
 
 func multipathCloseTimeout() time.Duration { return 0 }
 
+func readCloseTimeout() (time.Duration, error) { return 0, nil }
+
 func skipMultipathRefusal(err error) error { return err }

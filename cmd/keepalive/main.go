@@ -148,6 +148,15 @@ func (r *reporter) config(cfg keepalive.Config) {
 	if err := cfg.Coherent(); err != nil {
 		r.event("warning", fields{"warning": err.Error()}, err.Error())
 	}
+	// A field left to the system whose value cannot be read (no /proc
+	// under fd exhaustion, or a system without a way) is Linux's default
+	// in the timeout above: say so rather than state it as read.
+	if cfg.Idle == keepalive.System || cfg.Interval == keepalive.System || cfg.Count == keepalive.System {
+		if _, err := keepalive.SystemDefaults(); err != nil {
+			w := fmt.Sprintf("the timeout takes Linux's defaults (2h, 75s, 9) for the fields left to the system, which cannot be read: %v", err)
+			r.event("warning", fields{"warning": w}, w)
+		}
+	}
 }
 
 // socket reports what the kernel holds for conn.
