@@ -43,14 +43,11 @@ func setAccepted(sc syscall.Conn, c Config, generic, detect bool, skip uint8) (m
 // anyway: the report of such a connection comes from Get (weaker).
 func heldOptions(sc syscall.Conn, c Config, goKA net.KeepAliveConfig) uint8 {
 	t := platform()
-	if !t.readBack || t.ioctl {
+	if !t.readBack || t.ioctl || !goKA.Enable {
 		return 0
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		return 0
-	}
-	if !goKA.Enable {
 		return 0
 	}
 	var held uint8
