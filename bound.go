@@ -10,7 +10,7 @@ import (
 // idle: Idle + Interval*Count after defaults and rounding. System fields
 // take the running system's values where they can be read (Linux:
 // /proc/sys/net/ipv4/tcp_keepalive_*), else Linux's defaults (2h, 75s,
-// 9).
+// 9), which a Listener's weaker-bound report names as such.
 //
 // When UserTimeout is set, Linux drops the connection at the first probe
 // timer at which nothing was received for UserTimeout and a probe is
@@ -31,6 +31,23 @@ func (c Config) Timeout() time.Duration {
 // Linux's compiled-in defaults (include/net/tcp.h), used for System
 // fields where the running system's own values cannot be read.
 var fallbackSystem = Config{Idle: 2 * time.Hour, Interval: 75 * time.Second, Count: 9}
+
+// systemFallback reports, as an error, that Timeout takes fallbackSystem
+// for the fields c leaves to the system because the system's own cannot
+// be read (/proc unreadable under fd exhaustion, or no way to read them
+// on this system); nil when c needs none or they are read.
+func (c Config) systemFallback() error {
+	if r := c.resolved(Config{}); r.Idle != System && r.Interval != System && r.Count != System {
+		return nil
+	}
+	if _, err := systemDefaults(); err != nil {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			err = j.Unwrap()[0] // the first sysctl that could not be read
+		}
+		return fmt.Errorf("the system's keep-alive defaults taken as Linux's (%v): %w", fallbackSystem, err)
+	}
+	return nil
+}
 
 // withSystem resolves c with the running system's defaults for System
 // fields.

@@ -40,7 +40,9 @@ type State struct {
 // has passed, and only then does a read fail (with ENOTCONN, not
 // ETIMEDOUT). Timeout then is Config.Timeout() plus close_timeout, read
 // from /proc/sys/net/mptcp/close_timeout of the calling process's network
-// namespace (60s where it cannot be read). Like Config.Timeout it does
+// namespace (60s where it cannot be read, as under fd exhaustion: a
+// Listener's report of the connection then says which figures are such
+// fallbacks; Get does not read /proc). Like Config.Timeout it does
 // not include the kernel timers' own lateness.
 //
 // Idle means no data unacknowledged at either level: a Multipath TCP

@@ -26,7 +26,13 @@ type DialOption func(*net.Dialer)
 //
 // Applied again to the same Dialer, WithKeepalive replaces the Config it
 // applied before: its hook is never stacked on itself, and nothing of the
-// earlier Config (a user timeout, a validation error) remains.
+// earlier Config (a user timeout, a validation error) remains. The limit:
+// a hook of yours assigned after WithKeepalive that calls the one it
+// replaced hides the library's hook inside a closure the library cannot
+// see into, so the earlier hook keeps running from yours, and with it the
+// earlier Config's user timeout (unless the new Config sets one) or
+// validation error. Assign your hooks before WithKeepalive, which then
+// runs them first, or apply the new Config to a fresh Dialer.
 //
 // An invalid c fails every TCP dial with its *ConfigError, before
 // anything is set. Non-TCP networks ("udp", "unix") are dialed

@@ -22,6 +22,8 @@ func multipathInUse(uintptr) bool { return false }
 
 func multipathCloseTimeout() time.Duration { return 0 }
 
+func readCloseTimeout() (time.Duration, error) { return 0, nil }
+
 func retransmitLimits() (int, time.Duration, error) {
 	return 0, 0, unsupported("reading the system's retransmission limits")
 }

@@ -12,6 +12,31 @@ import (
 	"time"
 )
 
+// goAcceptKeepAlive returns what Go's per-accept keep-alive writes on
+// each connection tl accepts (newTCPConn in net/tcpsock.go, Go 1.26,
+// from the ListenConfig the listener keeps in its lc field): Enable is
+// false when it writes nothing, a negative field is not written, zero
+// is Go's default. A field that cannot be read makes it nothing, so that
+// every option is set; TestIntegrationSyscalls pins the field, counting
+// no setsockopt of the library on net.Listen's connections for Config{}.
+func goAcceptKeepAlive(tl *net.TCPListener) net.KeepAliveConfig {
+	lc := reflect.ValueOf(tl).Elem().FieldByName("lc")
+	if !lc.IsValid() || lc.Type() != reflect.TypeFor[net.ListenConfig]() {
+		return net.KeepAliveConfig{}
+	}
+	kc := lc.FieldByName("KeepAliveConfig")
+	cfg := net.KeepAliveConfig{
+		Enable:   kc.FieldByName("Enable").Bool(),
+		Idle:     time.Duration(kc.FieldByName("Idle").Int()),
+		Interval: time.Duration(kc.FieldByName("Interval").Int()),
+		Count:    int(kc.FieldByName("Count").Int()),
+	}
+	if idle := time.Duration(lc.FieldByName("KeepAlive").Int()); !cfg.Enable && idle >= 0 {
+		cfg = net.KeepAliveConfig{Enable: true, Idle: idle}
+	}
+	return cfg
+}
+
 // WrapListener returns a *Listener that applies c, with Set, to every
 // connection ln accepts. Use it for listeners built elsewhere; Listen
 // costs nothing per connection on Linux. To observe the connections c
@@ -68,6 +93,8 @@ type Listener struct {
 	goInner    bool          // the inner listener is Go's: every connection arrives alike
 	learn      sync.Once     // sets held, from the first connection
 	held       uint8         // setFD steps every connection arrives with already
+
+	goWrites net.KeepAliveConfig // what Go's per-accept keep-alive writes (goInner only)
 }
 
 // What Accept reports, once per Listener where said.
@@ -97,7 +124,7 @@ func (l *Listener) Accept() (net.Conn, error) {
 			return conn, err
 		}
 		if l.goInner {
-			l.learn.Do(func() { l.held = heldOptions(conn.(*net.TCPConn), l.Config) })
+			l.learn.Do(func() { l.held = heldOptions(conn.(*net.TCPConn), l.Config, l.goWrites) })
 		}
 		multipath, err := l.apply(conn, detect)
 		switch {
@@ -135,7 +162,9 @@ func (l *Listener) apply(conn net.Conn, detect bool) (multipath bool, err error)
 // options: Go's per-accept keep-alive (fixed when it listened, on by
 // default) and what the listening socket passes on. So the options the
 // first one holds already need not be set on any: net.Listen's
-// SO_KEEPALIVE, and the values of a Config equal to Go's defaults.
+// SO_KEEPALIVE, and the values of a Config equal to Go's defaults. Only
+// what Go writes counts: a value the socket never had set reads the
+// namespace's sysctl, which may equal c's today and change tomorrow.
 // Skipping SO_KEEPALIVE needs a kernel on which a new TCP_KEEPIDLE
 // re-arms a running keep-alive timer (Linux: tcp_sock_set_keepidle_locked;
 // TestWrapListenerRearmsKeepalive), so it is done only where that was
@@ -143,6 +172,9 @@ func (l *Listener) apply(conn net.Conn, detect bool) (multipath bool, err error)
 func (l *Listener) inspectInner() {
 	tl, ok := l.Listener.(*net.TCPListener)
 	l.goInner = ok && keepIdleRearms
+	if l.goInner {
+		l.goWrites = goAcceptKeepAlive(tl)
+	}
 	if !multipathExists {
 		return
 	}
@@ -177,7 +209,26 @@ func weaker(conn net.Conn, c Config, err error) error {
 	if oe, ok := errors.AsType[*net.OpError](err); ok {
 		refused = oe.Err
 	}
-	return opError("set", conn, &multipathError{refused: refused, bound: st.Timeout(), want: c.Timeout(), closeTimeout: multipathCloseTimeout()})
+	closeTimeout, cerr := readCloseTimeout()
+	return opError("set", conn, &multipathError{refused: refused, bound: st.Timeout(), want: c.Timeout(), closeTimeout: closeTimeout, assumed: assumed(closeTimeout, cerr, st.Config, c)})
+}
+
+// assumed says which figures of a report are fallbacks, not read from
+// the system: close_timeout where closeErr says it could not be read,
+// and the system's keep-alive defaults where one of cs leaves a field to
+// them and they could not be read. "" when every figure was read.
+func assumed(closeTimeout time.Duration, closeErr error, cs ...Config) string {
+	var s []string
+	if closeErr != nil {
+		s = append(s, "net.mptcp.close_timeout taken as "+closeTimeout.String()+", the kernel's default ("+closeErr.Error()+")")
+	}
+	for _, c := range cs {
+		if err := c.systemFallback(); err != nil {
+			s = append(s, err.Error())
+			break
+		}
+	}
+	return strings.Join(s, "; ")
 }
 
 // A multipathError reports a Multipath TCP connection, whose bound is
@@ -186,11 +237,15 @@ type multipathError struct {
 	refused      error // what the socket refused, or nil
 	bound, want  time.Duration
 	closeTimeout time.Duration
+	assumed      string // the figures that are fallbacks (see assumed), or ""
 }
 
 func (e *multipathError) Error() string {
 	s := "keepalive: Multipath TCP connection: a dead peer is noticed after " + e.bound.String() + ", not " + e.want.String() +
 		": it outlives its dead subflows by net.mptcp.close_timeout (" + e.closeTimeout.String() + ")"
+	if e.assumed != "" {
+		s += " [not read from the system: " + e.assumed + "]"
+	}
 	if e.refused != nil {
 		return s + "; " + strings.TrimPrefix(e.refused.Error(), "keepalive: ")
 	}

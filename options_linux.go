@@ -2,6 +2,7 @@ package keepalive
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -57,15 +58,23 @@ const keepIdleRearms = true
 // seconds, or TCP_TIMEWAIT_LEN (60s), the kernel's default, where the
 // sysctl cannot be read.
 func multipathCloseTimeout() time.Duration {
+	d, _ := readCloseTimeout()
+	return d
+}
+
+// readCloseTimeout is multipathCloseTimeout, with the reason it fell back
+// to the kernel's default (an fd limit reached, say), or nil.
+func readCloseTimeout() (time.Duration, error) {
+	const fallback = 60 * time.Second
 	b, err := os.ReadFile("/proc/sys/net/mptcp/close_timeout")
 	if err != nil {
-		return 60 * time.Second
+		return fallback, err
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	if err != nil || n < 0 {
-		return 60 * time.Second
+		return fallback, fmt.Errorf("net.mptcp.close_timeout reads %q", b)
 	}
-	return time.Duration(n) * time.Second
+	return time.Duration(n) * time.Second, nil
 }
 
 // multipathInUse reports a Multipath TCP socket that has not fallen back

@@ -46,7 +46,7 @@ func setAccepted(sc syscall.Conn, c Config, generic, _ bool, _ uint8) (bool, err
 	return false, setConn(sc, c, generic)
 }
 
-func heldOptions(syscall.Conn, Config) uint8 { return 0 }
+func heldOptions(syscall.Conn, Config, net.KeepAliveConfig) uint8 { return 0 }
 
 // setRaw: no socket options through a raw socket here.
 func setRaw(syscall.RawConn, Config, bool) error {

@@ -74,6 +74,10 @@ func setKeepaliveVals(fd uintptr, v tcpKeepalive) error {
 
 func isRefusal(err error) bool { return err == windows.WSAENOPROTOOPT }
 
+// isNotSocket reports the error with which a handle that is not a socket
+// answers getsockopt.
+func isNotSocket(err error) bool { return err == windows.WSAENOTSOCK }
+
 // refuser names what refused an option: the running Windows, which
 // lacks it.
 func refuser(uintptr) string { return "windows" }

@@ -4,6 +4,7 @@ package keepalive
 
 import (
 	"errors"
+	"net"
 	"os"
 	"sync"
 	"syscall"
@@ -62,6 +63,19 @@ var sockOps = sync.Pool{New: func() any {
 	}
 	return o
 }}
+
+// notSocket is checkTCP's error for a descriptor that is not a socket
+// (err, from getsockopt): it matches errNotTCP, so that a Listener
+// returns its connection unchanged, and err.
+func notSocket(err error) error {
+	return &notSocketError{os.NewSyscallError("getsockopt SO_TYPE", err)}
+}
+
+type notSocketError struct{ err error }
+
+func (e *notSocketError) Error() string        { return "keepalive: not a socket: " + e.err.Error() }
+func (e *notSocketError) Is(target error) bool { return target == errNotTCP }
+func (e *notSocketError) Unwrap() error        { return e.err }
 
 func (o *sockOp) check(fd uintptr) error {
 	if o.generic {
@@ -294,6 +308,9 @@ func skipMultipathRefusal(err error) error {
 func checkTCP(fd uintptr) error {
 	typ, err := getsockoptInt(fd, soTypeOpt)
 	if err != nil {
+		if isNotSocket(err) {
+			return notSocket(err)
+		}
 		return os.NewSyscallError("getsockopt SO_TYPE", err)
 	}
 	tcp, err := isTCPProtocol(fd)
@@ -328,10 +345,21 @@ func setAccepted(sc syscall.Conn, c Config, generic, detect bool, skip uint8) (m
 }
 
 // heldOptions reads which steps of setFD for c a connection holds
-// already (bit i for step i), with one getsockopt each.
-func heldOptions(sc syscall.Conn, c Config) uint8 {
+// already (bit i for step i), with one getsockopt each, among those Go
+// wrote, as goKA describes (goAcceptKeepAlive). A value Go did not write
+// may be the namespace's sysctl read back (Linux: keepalive_probes() and
+// the like in include/net/tcp.h fall back to it): skipping it would tie
+// every connection to a sysctl that can change. Go stops at the first
+// option the socket refuses, as a Multipath TCP socket of a kernel
+// without its keep-alive options does; such a socket refuses the read
+// too (net/mptcp/sockopt.c, mptcp_getsockopt_sol_tcp: EOPNOTSUPP for
+// TCP_KEEP* before they were added; the sysctl, as TCP, since), so
+// nothing is learned from it, and what is learned from a plain or
+// fallen-back first connection skips on it only what it would refuse
+// anyway: the report of such a connection comes from Get (weaker).
+func heldOptions(sc syscall.Conn, c Config, goKA net.KeepAliveConfig) uint8 {
 	t := platform()
-	if !t.readBack || t.ioctl {
+	if !t.readBack || t.ioctl || !goKA.Enable {
 		return 0
 	}
 	rc, err := sc.SyscallConn()
@@ -340,9 +368,22 @@ func heldOptions(sc syscall.Conn, c Config) uint8 {
 	}
 	var held uint8
 	steps := setSteps(t, c.resolved(Config{}))
+	goWrote := func(o sockopt) bool {
+		switch o {
+		case t.keepAlive:
+			return true
+		case t.idle:
+			return goKA.Idle >= 0
+		case t.interval:
+			return goKA.Interval >= 0
+		case t.count:
+			return goKA.Count >= 0
+		}
+		return false
+	}
 	rc.Control(func(fd uintptr) {
 		for i, s := range steps {
-			if !s.on || !s.opt.exists() {
+			if !s.on || !s.opt.exists() || !goWrote(s.opt) {
 				continue
 			}
 			if v, err := getsockoptInt(fd, s.opt); err == nil && int64(v) == s.v {

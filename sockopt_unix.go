@@ -54,3 +54,7 @@ func setKeepaliveVals(uintptr, tcpKeepalive) error {
 func isRefusal(err error) bool {
 	return err == unix.ENOPROTOOPT || err == unix.EOPNOTSUPP
 }
+
+// isNotSocket reports the error with which a descriptor that is not a
+// socket (a pipe, a file) answers getsockopt.
+func isNotSocket(err error) bool { return err == unix.ENOTSOCK }

@@ -3,11 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"time"
 )
@@ -24,11 +27,21 @@ import (
 
 // The far side's -listen tells probing connections from others by their
 // first line, findHello and the longest idle time in seconds, and
-// answers it with findOK.
+// answers it with findOK, a space, its run (a random id of that -listen
+// process, so that a restarted one is told from the path forgetting
+// flows) and a newline; a -listen before runs answers findOK and a
+// newline.
 const (
 	findHello = "keepalive find-idle-timeout "
-	findOK    = "ok\n"
+	findOK    = "ok"
 )
+
+// newRun returns a random id for one -listen run.
+func newRun() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
 
 // idleSchedule is the idle times to try, up to max: every second up to
 // a minute, then steps of at most 5%, and max itself.
@@ -51,14 +64,21 @@ type probe struct {
 	conn  net.Conn
 	rtt   time.Duration // of the hello exchange
 	quiet time.Time     // when the flow went quiet: the far side's answer came
+	run   string        // the far side's run, "" from a -listen without runs
+
+	// rerun, if not nil, reads the far side's run again, on a new
+	// connection: set when every probe met the same run.
+	rerun func(context.Context) (string, error)
 }
 
 // A verdict is what one probe found after its idle time.
 type verdict struct {
-	i    int
-	kept bool
-	how  string // if not kept, how the flow was lost, in an operator's words
-	err  error
+	i           int
+	kept        bool
+	interrupted bool   // the search was interrupted before the check
+	restarted   bool   // the far side's -listen restarted: not the path
+	how         string // if not kept, how the flow was lost, in an operator's words
+	err         error
 }
 
 func findIdleTimeout(ctx context.Context, r *reporter, o options) error {
@@ -110,6 +130,26 @@ func findIdleTimeout(ctx context.Context, r *reporter, o options) error {
 		}
 		return dialErr
 	}
+	// A flow reset or closed by a restarted -listen is not one the path
+	// forgot: with a single -listen (not several behind a load balancer,
+	// which answer with runs of their own), a check that loses its flow
+	// asks for the run again.
+	sameRun := probes[0].run != ""
+	for _, p := range probes {
+		sameRun = sameRun && p.run == probes[0].run
+	}
+	if sameRun {
+		for i := range probes {
+			probes[i].rerun = func(ctx context.Context) (string, error) {
+				p, err := openProbe(ctx, o, 0)
+				if err != nil {
+					return "", err
+				}
+				p.conn.Close()
+				return p.run, nil
+			}
+		}
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	verdicts := make(chan verdict, len(probes))
@@ -129,6 +169,16 @@ func findIdleTimeout(ctx context.Context, r *reporter, o options) error {
 		wg.Wait()
 	}()
 
+	return awaitAnswer(ctx, r, o, probes, verdicts, started)
+}
+
+// awaitAnswer reads the probes' verdicts until they give the answer. Once
+// ctx is done, every pending check returns an interrupted verdict, and
+// select may pick those before ctx.Done: so any verdict that comes when
+// ctx is done, or that is itself interrupted, ends the search as
+// interrupted, and reports only what it had confirmed, never a timeout
+// it did not observe.
+func awaitAnswer(ctx context.Context, r *reporter, o options, probes []probe, verdicts <-chan verdict, started time.Time) error {
 	found := make([]*verdict, len(probes))
 	every := time.NewTicker(o.every)
 	defer every.Stop()
@@ -136,6 +186,17 @@ func findIdleTimeout(ctx context.Context, r *reporter, o options) error {
 	for {
 		select {
 		case v := <-verdicts:
+			if v.interrupted || ctx.Err() != nil {
+				return r.interrupted(probes, found, started)
+			}
+			if v.restarted {
+				_, _, k := decide(found)
+				kept := time.Duration(0)
+				if k >= 0 {
+					kept = probes[k].idle
+				}
+				return fmt.Errorf("idle %v: %s; the search cannot go on (flows idle up to %v were kept)", probes[v.i].idle, v.how, kept)
+			}
 			found[v.i] = &v
 			p := probes[v.i]
 			if v.kept {
@@ -165,10 +226,31 @@ func findIdleTimeout(ctx context.Context, r *reporter, o options) error {
 			r.event("waiting", fields{"elapsed": time.Since(started).Round(time.Second).String(), "kept_s": kept.Seconds(), "next_s": next.Seconds()},
 				fmt.Sprintf("%v: flows idle %v kept so far; next check at idle %v", time.Since(started).Round(time.Second), kept, next))
 		case <-ctx.Done():
-			r.event("interrupted", fields{"kept_s": kept.Seconds()}, fmt.Sprintf("interrupted: flows idle %v were kept", kept))
-			return nil
+			return r.interrupted(probes, found, started)
 		}
 	}
+}
+
+// interrupted reports a search stopped before its answer: the longest
+// idle time kept with every shorter one kept too, and the shortest one
+// lost, if any, which no longer one confirmed.
+func (r *reporter) interrupted(probes []probe, found []*verdict, started time.Time) error {
+	_, _, k := decide(found)
+	kept := time.Duration(0)
+	if k >= 0 {
+		kept = probes[k].idle
+	}
+	f := fields{"kept_s": kept.Seconds(), "unconfirmed_s": nil, "elapsed": time.Since(started).Round(time.Second).String()}
+	text := fmt.Sprintf("interrupted after %v, before an answer: flows idle up to %v were kept", time.Since(started).Round(time.Second), kept)
+	for i, v := range found {
+		if v != nil && !v.kept && i > k {
+			f["unconfirmed_s"], f["how"] = probes[i].idle.Seconds(), v.how
+			text += fmt.Sprintf("; idle %v was lost once (%s), not confirmed", probes[i].idle, v.how)
+			break
+		}
+	}
+	r.event("interrupted", f, text+"; no idle timeout found")
+	return nil
 }
 
 // decide reads the verdicts found so far, indexed like the idle times,
@@ -182,13 +264,13 @@ func decide(found []*verdict) (done bool, forgotten, kept int) {
 	kept = -1
 	for i, f := range found {
 		switch {
-		case f == nil:
+		case f == nil || f.interrupted:
 			return false, -1, kept
 		case f.kept:
 			kept = i
 		case i+1 == len(found):
 			return true, i, kept
-		case found[i+1] == nil:
+		case found[i+1] == nil || found[i+1].interrupted:
 			return false, -1, kept
 		case !found[i+1].kept:
 			return true, i, kept
@@ -230,14 +312,39 @@ func openProbe(ctx context.Context, o options, idle time.Duration) (probe, error
 		conn.Close()
 		return probe{}, err
 	}
-	buf := make([]byte, len(findOK))
-	if _, err := io.ReadFull(conn, buf); err != nil || string(buf) != findOK {
+	run, err := readOK(conn)
+	if err != nil {
 		conn.Close()
 		return probe{}, fmt.Errorf("%s did not answer as keepalive -listen does (a version with -find-idle-timeout): %v", o.connect, err)
 	}
 	conn.SetDeadline(time.Time{})
 	now := time.Now()
-	return probe{idle: idle, conn: conn, rtt: now.Sub(start), quiet: now}, nil
+	return probe{idle: idle, conn: conn, rtt: now.Sub(start), quiet: now, run: run}, nil
+}
+
+// readOK reads -listen's answer to the hello, a byte at a time so that
+// nothing after it is taken from conn, and returns its run ("" for a
+// -listen without runs).
+func readOK(conn net.Conn) (string, error) {
+	var line []byte
+	b := make([]byte, 1)
+	for len(line) < 64 {
+		if _, err := io.ReadFull(conn, b); err != nil {
+			return "", err
+		}
+		line = append(line, b[0])
+		if b[0] != '\n' {
+			continue
+		}
+		switch s := strings.TrimSuffix(string(line), "\n"); {
+		case s == findOK:
+			return "", nil
+		case strings.HasPrefix(s, findOK+" ") && len(s) > len(findOK)+1:
+			return s[len(findOK)+1:], nil
+		}
+		break
+	}
+	return "", fmt.Errorf("answered %q", line)
 }
 
 // check waits p.idle, then sends a message and waits for its echo.
@@ -245,12 +352,31 @@ func openProbe(ctx context.Context, o options, idle time.Duration) (probe, error
 // nothing. The wait covers three retransmissions (200ms, 400ms, 800ms
 // at least) on top of a few round trips.
 func (p probe) check(ctx context.Context, i int) verdict {
+	v := p.wait(ctx, i)
+	if v.kept || v.interrupted || errors.Is(v.err, os.ErrDeadlineExceeded) || p.rerun == nil {
+		return v
+	}
+	// Reset or closed: by the path, or by a -listen that is no more.
+	rctx, cancel := context.WithTimeout(ctx, 3*time.Second+4*p.rtt)
+	defer cancel()
+	switch run, err := p.rerun(rctx); {
+	case err != nil:
+		v.how += fmt.Sprintf("; -listen did not answer again (%v), so this may be its end, not the path's", err)
+	case run != p.run:
+		v.restarted = true
+		v.how = fmt.Sprintf("%s by the far side's -listen, which restarted (run %s, now %s), not by the path", v.how, p.run, run)
+	}
+	return v
+}
+
+// wait is check without a look at the far side's run.
+func (p probe) wait(ctx context.Context, i int) verdict {
 	t := time.NewTimer(time.Until(p.quiet.Add(p.idle)))
 	defer t.Stop()
 	select {
 	case <-t.C:
 	case <-ctx.Done():
-		return verdict{i: i, how: "interrupted", err: ctx.Err()}
+		return verdict{i: i, interrupted: true, how: "interrupted", err: ctx.Err()}
 	}
 	const msg = "ping\n"
 	p.conn.SetDeadline(time.Now().Add(3*time.Second + 4*p.rtt))
@@ -283,7 +409,7 @@ func errString(err error) string {
 // announced (a probe whose flow was forgotten never hears from its
 // client again); anything else is read and discarded. It returns nil at
 // EOF.
-func serveConn(r *reporter, conn net.Conn) error {
+func serveConn(r *reporter, conn net.Conn, run string) error {
 	br := bufio.NewReader(conn)
 	for i := range len(findHello) {
 		b, err := br.ReadByte()
@@ -308,7 +434,7 @@ func serveConn(r *reporter, conn net.Conn) error {
 	}
 	r.event("probe", fields{"remote": conn.RemoteAddr().String()},
 		fmt.Sprintf("%v: a -find-idle-timeout probe: keep-alive off, echoing", conn.RemoteAddr()))
-	if _, err := io.WriteString(conn, findOK); err != nil {
+	if _, err := io.WriteString(conn, findOK+" "+run+"\n"); err != nil {
 		return err
 	}
 	_, err := io.Copy(conn, br)

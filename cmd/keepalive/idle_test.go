@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"io"
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,10 +93,13 @@ func TestListenProbeProtocol(t *testing.T) {
 		c.SetDeadline(time.Now().Add(5 * time.Second))
 		_, err = c.Write([]byte(findHello + "5\nping\n"))
 		require.NoError(t, err)
-		buf := make([]byte, len(findOK)+len("ping\n"))
+		run, err := readOK(c)
+		require.NoError(t, err)
+		assert.Len(t, run, 16, "the -listen run's id")
+		buf := make([]byte, len("ping\n"))
 		_, err = io.ReadFull(c, buf)
 		require.NoError(t, err)
-		assert.Equal(t, findOK+"ping\n", string(buf))
+		assert.Equal(t, "ping\n", string(buf))
 	})
 	t.Run("other", func(t *testing.T) {
 		c, err := net.Dial("tcp", addr)
@@ -160,4 +165,115 @@ func TestDecide(t *testing.T) {
 			assert.Equal(t, tt.kept, kept)
 		})
 	}
+}
+
+// TestFindIdleInterrupted: an interrupted search reports that it was
+// interrupted and what it had confirmed, never an idle timeout, whether
+// the loop sees the checks' interrupted verdicts before ctx.Done (as
+// select may pick them) or ctx.Done first (issue 18, 2). Each case is
+// decided by the verdicts queued, not by select's choice.
+func TestFindIdleInterrupted(t *testing.T) {
+	probes := []probe{{idle: time.Second}, {idle: 2 * time.Second}, {idle: 3 * time.Second}, {idle: 4 * time.Second}}
+	interrupted := func(i int) verdict {
+		return verdict{i: i, interrupted: true, how: "interrupted", err: context.Canceled}
+	}
+	for _, tt := range []struct {
+		name        string
+		cancel      bool // ctx is done before the loop starts
+		verdicts    []verdict
+		kept        float64
+		unconfirmed any
+	}{
+		{"interrupted verdicts before ctx.Done", false, []verdict{{i: 0, kept: true}, interrupted(1), interrupted(2), interrupted(3)}, 1, nil},
+		{"ctx done, interrupted verdicts queued", true, []verdict{interrupted(1), interrupted(2), interrupted(3)}, 0, nil},
+		{"one loss, not confirmed", false, []verdict{{i: 0, kept: true}, {i: 1, how: "closed (EOF)", err: io.EOF}, interrupted(2), interrupted(3)}, 1, float64(2)},
+		{"ctx done, real verdicts queued", true, []verdict{{i: 0, kept: true}, {i: 1, how: "closed (EOF)"}, {i: 2, how: "closed (EOF)"}}, 0, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tt.cancel {
+				cancel()
+			}
+			verdicts := make(chan verdict, len(tt.verdicts))
+			for _, v := range tt.verdicts {
+				verdicts <- v
+			}
+			var out bytes.Buffer
+			r := &reporter{w: &out, json: true}
+			require.NoError(t, awaitAnswer(ctx, r, options{every: time.Hour}, probes, verdicts, time.Now()))
+			evs := events(t, out.String())
+			last := evs[len(evs)-1]
+			assert.Equal(t, "interrupted", last["event"], out.String())
+			assert.Equal(t, tt.kept, last["kept_s"])
+			assert.Equal(t, tt.unconfirmed, last["unconfirmed_s"])
+			assert.NotContains(t, out.String(), "idle-timeout")
+		})
+	}
+}
+
+// runListen runs -listen on addr until stop is called, and waits for it
+// to listen.
+func runListen(t *testing.T, addr string, out *syncBuffer) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-listen", addr}, out, out) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			assert.NoError(t, <-done)
+		})
+	}
+	t.Cleanup(stop)
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "listening") }, 5*time.Second, 10*time.Millisecond)
+	return stop
+}
+
+// TestFindIdleListenRestarted: flows closed by a -listen that restarted
+// are not flows the path forgot. The far side's run, in its answer to
+// the hello, tells them apart: the search stops with an error naming the
+// restart, not with an idle timeout (issue 18, 2).
+func TestFindIdleListenRestarted(t *testing.T) {
+	needLinux(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	ln.Close()
+	var first, second syncBuffer
+	stopFirst := runListen(t, addr, &first)
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(context.Background(), []string{"-json", "-connect", addr, "-find-idle-timeout", "3s", "-every", "1h"}, &out, &out)
+	}()
+	require.Eventually(t, func() bool { return strings.Count(first.String(), "a -find-idle-timeout probe") == 3 }, 5*time.Second, 10*time.Millisecond)
+	stopFirst()
+	runListen(t, addr, &second)
+	err = <-done
+	require.Error(t, err, out.String())
+	assert.Contains(t, err.Error(), "restarted")
+	assert.NotContains(t, out.String(), `"event":"idle-timeout"`)
+}
+
+// TestFindIdleListenWithoutRuns: a -listen from before runs answers the
+// hello with "ok" alone; the search works with it, and cannot tell a
+// restart (docs/middleboxes.md says so).
+func TestFindIdleListenWithoutRuns(t *testing.T) {
+	needLinux(t)
+	addr := peer(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		if _, err := br.ReadString('\n'); err != nil {
+			return
+		}
+		io.WriteString(c, "ok\n")
+		io.Copy(c, br)
+	})
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-json", "-connect", addr, "-find-idle-timeout", "1s"}, &out, &out))
+	evs := events(t, out.String())
+	last := evs[len(evs)-1]
+	assert.Equal(t, "idle-timeout", last["event"])
+	assert.Nil(t, last["idle_timeout_s"])
 }

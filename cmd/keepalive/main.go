@@ -148,6 +148,15 @@ func (r *reporter) config(cfg keepalive.Config) {
 	if err := cfg.Coherent(); err != nil {
 		r.event("warning", fields{"warning": err.Error()}, err.Error())
 	}
+	// A field left to the system whose value cannot be read (no /proc
+	// under fd exhaustion, or a system without a way) is Linux's default
+	// in the timeout above: say so rather than state it as read.
+	if cfg.Idle == keepalive.System || cfg.Interval == keepalive.System || cfg.Count == keepalive.System {
+		if _, err := keepalive.SystemDefaults(); err != nil {
+			w := fmt.Sprintf("the timeout takes Linux's defaults (2h, 75s, 9) for the fields left to the system, which cannot be read: %v", err)
+			r.event("warning", fields{"warning": w}, w)
+		}
+	}
 }
 
 // socket reports what the kernel holds for conn.
@@ -320,6 +329,7 @@ func listen(ctx context.Context, r *reporter, o options) error {
 		return err
 	}
 	r.event("listening", fields{"addr": ln.Addr().String()}, "on "+ln.Addr().String())
+	run := newRun()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	open := map[net.Conn]bool{}
@@ -351,7 +361,7 @@ func listen(ctx context.Context, r *reporter, o options) error {
 		go func() {
 			defer wg.Done()
 			start := time.Now()
-			err := serveConn(r, conn)
+			err := serveConn(r, conn, run)
 			if err == nil {
 				err = io.EOF
 			}

@@ -8,6 +8,19 @@
 // and keepalive.IsPeerGone cannot recognise that. A connection wrapped
 // here returns the first error again from every later Read.
 //
+// A peer-gone error is final on the paths the integration modules dial:
+// neither Go's net (Go 1.26: nothing in src/net sets IP_RECVERR) nor
+// these modules, pgx or go-redis set IP_RECVERR, and without it Linux
+// keeps an ICMP error on an established TCP connection as sk_err_soft,
+// which is only reported when the connection is dropped anyway
+// (tcp_v4_err and tcp_v6_err in net/ipv4/tcp_ipv4.c and
+// net/ipv6/tcp_ipv6.c; tcp_write_err). With IP_RECVERR, set by a hook
+// of someone else's, the kernel hands a transient ICMP error (host
+// unreachable, say) to Read on a connection that survives it: so on
+// Linux an error sticks only once the socket is no longer established
+// (TCP_INFO), and TestIntegrationStickyTransientICMP reads both cases
+// through a router that answers with ICMP.
+//
 // It is for this repository's integration modules, not API.
 package stickyconn
 
@@ -44,7 +57,7 @@ func (c *conn) Read(b []byte) (int, error) {
 		return 0, gone
 	}
 	n, err := c.Conn.Read(b)
-	if err != nil && keepalive.IsPeerGone(err) {
+	if err != nil && keepalive.IsPeerGone(err) && !established(c.Conn) {
 		c.mu.Lock()
 		c.gone = err
 		c.mu.Unlock()
