@@ -210,7 +210,7 @@ func (h Health) describe() string {
 	var s string
 	switch n := h.unansweredProbes(); {
 	case h.Retransmissions > 0:
-		s = fmt.Sprintf("retransmission %d unanswered (%d segments unacknowledged)", h.Retransmissions, h.Unacked)
+		s = fmt.Sprintf("retransmission %d unanswered, %d unacknowledged segments", h.Retransmissions, h.Unacked)
 	case n > 0 && h.KeepAlive.Enabled:
 		s = fmt.Sprintf("probe %d of %d unanswered", n, h.KeepAlive.Config.probes())
 	case n > 0:
@@ -218,7 +218,7 @@ func (h Health) describe() string {
 	case h.Probes > 0:
 		s = fmt.Sprintf("probe %d in flight", h.Probes)
 	case h.Unacked > 0:
-		s = fmt.Sprintf("%d segments in flight", h.Unacked)
+		s = fmt.Sprintf("%d unacknowledged segments", h.Unacked)
 	}
 	add := func(t string) {
 		if s != "" {
