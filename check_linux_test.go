@@ -9,10 +9,13 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -505,4 +508,115 @@ func TestIntegrationCheckPeerCloses(t *testing.T) {
 			assert.NoError(t, r.unanswered)
 		})
 	}
+}
+
+// checkCostsEnv makes the test binary, run again under strace, call
+// Check between two getpid markers: checksPerRun times on a live
+// connection, then once on a reset one.
+const checkCostsEnv = "KEEPALIVE_CHECK_COSTS"
+
+const checksPerRun = 100
+
+func init() {
+	if os.Getenv(checkCostsEnv) == "" {
+		return
+	}
+	if err := checkCosts(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+func checkCosts() error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	conns := [2]net.Conn{}
+	for i := range conns {
+		if conns[i], err = net.Dial("tcp", ln.Addr().String()); err != nil {
+			return err
+		}
+		defer conns[i].Close()
+		a, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		if i == 1 {
+			a.(*net.TCPConn).SetLinger(0)
+			a.Close() // RST
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // the reset arrives
+	syscall.Getpid()
+	for range checksPerRun {
+		if err := keepalive.Check(conns[0]); err != nil {
+			return err
+		}
+	}
+	syscall.Getpid()
+	if err := keepalive.Check(conns[1]); !keepalive.IsPeerGone(err) {
+		return fmt.Errorf("Check on a reset connection: %v", err)
+	}
+	syscall.Getpid()
+	return nil
+}
+
+// TestIntegrationCheckSyscalls counts, with strace, the system calls
+// Check makes: one getsockopt (TCP_INFO) on a live connection, two
+// (TCP_INFO, SO_ERROR) on a dropped one, and nothing else. `bash
+// scripts/bench` prints them.
+func TestIntegrationCheckSyscalls(t *testing.T) {
+	netns.Track(t)
+	if _, err := exec.LookPath("strace"); err != nil {
+		netns.Skip(t, "needs strace (apt-get install strace)")
+	}
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	out := filepath.Join(t.TempDir(), "trace")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "strace", "-f", "-qq", "-e", "trace=getpid,%network,read,write,ioctl,fcntl,poll,ppoll,epoll_ctl", "-o", out, exe, "-test.run=^$")
+	cmd.Env = append(os.Environ(), checkCostsEnv+"=1")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		netns.Skip(t, fmt.Sprintf("strace cannot trace here: %v: %s", err, b))
+	}
+	trace, err := os.ReadFile(out)
+	require.NoError(t, err)
+	var spans [][]string
+	var span []string
+	for _, line := range strings.Split(string(trace), "\n") {
+		switch {
+		case strings.Contains(line, "getpid("):
+			if span != nil {
+				spans = append(spans, span)
+			}
+			span = []string{}
+		case span != nil && strings.TrimSpace(line) != "":
+			span = append(span, line)
+		}
+	}
+	// The runtime may call getpid before the test's markers: the last
+	// three markers bound the two spans.
+	require.GreaterOrEqual(t, len(spans), 2, "markers missing in the trace")
+	live, dropped := spans[len(spans)-2], spans[len(spans)-1]
+	t.Logf("syscalls: Check on a live connection: %s per call (%d in %d calls)", strconv.FormatFloat(float64(len(live))/checksPerRun, 'f', -1, 64), len(live), checksPerRun)
+	var names []string
+	for _, l := range dropped {
+		if m := regexp.MustCompile(`^\d+\s+(\w+)\(\d+, \w+, (\w+)`).FindStringSubmatch(l); m != nil {
+			names = append(names, m[1]+" "+m[2])
+		} else {
+			names = append(names, l)
+		}
+	}
+	t.Logf("syscalls: Check on a reset connection: %d (%s)", len(dropped), strings.Join(names, ", "))
+	assert.Len(t, live, checksPerRun)
+	for _, l := range live {
+		assert.Contains(t, l, "getsockopt(")
+		assert.Contains(t, l, "TCP_INFO")
+	}
+	assert.Len(t, dropped, 2)
 }
