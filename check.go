@@ -36,6 +36,9 @@ var ErrUnanswered = errors.New("keepalive: peer unanswered")
 //
 // On Linux Check reads TCP_INFO (one getsockopt; two when the connection
 // is closed; the Config, read back too, when something is unanswered).
+// For a Multipath TCP connection the kernel reports its first subflow,
+// so Check sees a reset or a dead subflow but not the peer's orderly
+// close (DATA_FIN).
 // On other systems it reports only what the socket's pending error says,
 // a reset or a timeout, and nil otherwise; on plan9, js/wasm and wasip1
 // it returns an error wrapping errors.ErrUnsupported. Inspect gives the

@@ -622,3 +622,45 @@ func TestIntegrationCheckSyscalls(t *testing.T) {
 	}
 	assert.Len(t, dropped, 2)
 }
+
+// TestCheckMultipath: Check on both ends of a Multipath TCP connection
+// (where the kernel has it; Go falls back to TCP silently elsewhere),
+// as Go's listeners make them.
+func TestCheckMultipath(t *testing.T) {
+	lc := &net.ListenConfig{}
+	lc.SetMultipathTCP(true)
+	d := &net.Dialer{}
+	d.SetMultipathTCP(true)
+	for _, reset := range []bool{false, true} {
+		dialed, accepted := pair(t, listen(t, lc), d)
+		multipath, err := dialed.MultipathTCP()
+		require.NoError(t, err)
+		t.Logf("Multipath TCP in use: %v", multipath)
+		require.NoError(t, keepalive.Check(dialed))
+		require.NoError(t, keepalive.Check(accepted))
+		h, err := keepalive.Inspect(dialed)
+		require.NoError(t, err)
+		assert.Equal(t, multipath, h.KeepAlive.Multipath)
+		if reset {
+			require.NoError(t, accepted.SetLinger(0))
+		}
+		require.NoError(t, accepted.Close())
+		deadline := time.Now().Add(time.Second)
+		for err = keepalive.Check(dialed); err == nil && time.Now().Before(deadline); err = keepalive.Check(dialed) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		t.Logf("reset %v: %v", reset, err)
+		switch {
+		case reset:
+			assert.True(t, keepalive.IsPeerGone(err), "%v", err)
+			assert.ErrorIs(t, err, syscall.ECONNRESET)
+		case multipath:
+			// TCP_INFO describes the first subflow, which stays open
+			// after the peer's DATA_FIN: Check does not see a Multipath
+			// TCP peer's orderly close (docs/behaviour.md).
+			assert.NoError(t, err)
+		default:
+			assert.ErrorIs(t, err, io.EOF)
+		}
+	}
+}
