@@ -213,7 +213,7 @@ func (h Health) describe() string {
 	var s string
 	switch n := h.unansweredProbes(); {
 	case h.Retransmissions > 0:
-		s = fmt.Sprintf("retransmission %d unanswered, %d unacknowledged segments", h.Retransmissions, h.Unacked)
+		s = fmt.Sprintf("retransmission %d unanswered, %s", h.Retransmissions, segments(h.Unacked))
 	case n > 0 && h.KeepAlive.Enabled:
 		s = fmt.Sprintf("probe %d of %d unanswered", n, h.KeepAlive.Config.probes())
 	case n > 0:
@@ -221,7 +221,7 @@ func (h Health) describe() string {
 	case h.Probes > 0:
 		s = fmt.Sprintf("probe %d in flight", h.Probes)
 	case h.Unacked > 0:
-		s = fmt.Sprintf("%d unacknowledged segments", h.Unacked)
+		s = segments(h.Unacked)
 	}
 	add := func(t string) {
 		if s != "" {
@@ -236,6 +236,14 @@ func (h Health) describe() string {
 		add("declared gone in ≤ " + round(h.GivesUpIn).String())
 	}
 	return s
+}
+
+// segments counts unacknowledged segments in words.
+func segments(n int) string {
+	if n == 1 {
+		return "1 unacknowledged segment"
+	}
+	return strconv.Itoa(n) + " unacknowledged segments"
 }
 
 // round shortens a duration for reading.
