@@ -39,9 +39,11 @@ var ErrUnanswered = errors.New("keepalive: peer unanswered")
 // For a Multipath TCP connection the kernel reports its first subflow,
 // so Check sees a reset or a dead subflow but not the peer's orderly
 // close (DATA_FIN).
-// On other systems it reports only what the socket's pending error says,
-// a reset or a timeout, and nil otherwise; on plan9, js/wasm and wasip1
-// it returns an error wrapping errors.ErrUnsupported. Inspect gives the
+// On Windows 10 1703 and later it also reads the TCP state
+// (SIO_TCP_INFO), so a FIN is seen, but never ErrUnanswered. On other
+// systems it reports only what the socket's pending error says, a reset
+// or a timeout, and nil otherwise; on plan9, js/wasm and wasip1 it
+// returns an error wrapping errors.ErrUnsupported. Inspect gives the
 // readings behind it; docs/behaviour.md explains them.
 func Check(conn net.Conn) error {
 	h, err := inspect(conn, false)
