@@ -81,7 +81,7 @@ type Health struct {
 	// Err is the error with which the kernel dropped the connection
 	// (ETIMEDOUT, ECONNRESET…), taken from the socket when State is
 	// TCPClosed; nil otherwise. If a Read, Write or Check took it first,
-	// Err wraps EPIPE, what a Write now gets.
+	// Err wraps what a Write now gets: EPIPE (WSAECONNABORTED on Windows).
 	Err error
 
 	// SinceReceived is the time since the last packet arrived from the
@@ -105,22 +105,24 @@ type Health struct {
 	// keep-alive waits, when it is above 0.
 	Unacked int
 
-	// RTT is the smoothed round-trip time and RTO the retransmission
-	// timeout the kernel derives from it (at least 200ms on Linux); 0
-	// before any round trip was measured. A probe or segment out for
-	// less than RTO is in flight, not unanswered.
+	// RTT is the smoothed round-trip time, 0 before any round trip was
+	// measured, and RTO the retransmission timeout the kernel derives
+	// from it (at least 200ms on Linux, 1s before a measurement). A probe
+	// or segment out for less than RTO is in flight, not unanswered.
 	RTT, RTO time.Duration
 
-	// KeepAlive holds the keep-alive settings read back (as Get reads
-	// them). Zero in Check's readings unless something is unanswered.
+	// KeepAlive holds the keep-alive settings read back as Get reads
+	// them; zero where Get cannot read them (Windows before 10 1709).
 	KeepAlive State
 
 	// GivesUpIn is the most the kernel will still wait, from now, before
 	// it declares the peer gone if the peer sends nothing more: for an
 	// idle connection what remains of KeepAlive.Timeout() since the last
 	// packet, for a busy one what remains of UserTimeout or of the
-	// retransmissions (tcp_retries2). 0 once it has given up, or with
-	// keep-alive off on an idle connection; -1 where unknown.
+	// retransmissions (tcp_retries2). Like Config.Timeout it leaves out
+	// the kernel timers' lateness. 0 once the kernel has given up; -1
+	// when it never will (keep-alive off on an idle connection) and where
+	// unknown (every system but Linux).
 	GivesUpIn time.Duration
 }
 
