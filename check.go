@@ -39,8 +39,9 @@ var ErrUnanswered = errors.New("keepalive: peer unanswered")
 // For a Multipath TCP connection the kernel reports its first subflow,
 // so Check sees a reset or a dead subflow but not the peer's orderly
 // close (DATA_FIN).
-// On Windows 10 1703 and later it also reads the TCP state
-// (SIO_TCP_INFO), so a FIN is seen, but never ErrUnanswered. On other
+// On darwin (TCP_CONNECTION_INFO) and Windows 10 1703 and later
+// (SIO_TCP_INFO) it reads the TCP state, so a FIN is seen, but those
+// kernels do not count unanswered probes: never ErrUnanswered. On other
 // systems it reports only what the socket's pending error says, a reset
 // or a timeout, and nil otherwise; on plan9, js/wasm and wasip1 it
 // returns an error wrapping errors.ErrUnsupported. Inspect gives the

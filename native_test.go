@@ -125,11 +125,12 @@ func TestNativeWrapListener(t *testing.T) {
 }
 
 // TestNativeCheck: Check on a live, a closed-by-the-peer and a reset
-// connection. Where the kernel reports the TCP state (Windows 10 1703
-// and later: SIO_TCP_INFO), the peer's FIN gives io.EOF; where it does
-// not (Wine, which lacks SIO_TCP_INFO; the BSDs, darwin and illumos for
-// now), Check reports only the pending error, and the test says which
-// it saw. A reset is a gone peer everywhere.
+// connection. Where the kernel reports the TCP state (darwin:
+// TCP_CONNECTION_INFO; Windows 10 1703 and later: SIO_TCP_INFO), the
+// peer's FIN gives io.EOF; where it does not (Wine, which lacks
+// SIO_TCP_INFO; the BSDs and illumos for now), Check reports only the
+// pending error, and the test says which it saw. A reset is a gone peer
+// everywhere.
 func TestNativeCheck(t *testing.T) {
 	dialed, accepted := pair(t, listen(t, nil), nil)
 	require.NoError(t, keepalive.Check(dialed))
