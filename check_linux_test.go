@@ -664,3 +664,42 @@ func TestCheckMultipath(t *testing.T) {
 		}
 	}
 }
+
+// A pool checks a connection before handing it out again: no round trip,
+// nothing read.
+func ExampleCheck() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		panic(err)
+	}
+	defer conn.Close()
+	peer, err := ln.Accept()
+	if err != nil {
+		panic(err)
+	}
+
+	reuse := func(c net.Conn) string {
+		switch err := keepalive.Check(c); {
+		case err == nil:
+			return "reuse it"
+		case errors.Is(err, keepalive.ErrUnanswered), keepalive.IsPeerGone(err), errors.Is(err, io.EOF):
+			return "discard it: " + err.Error()[strings.LastIndex(err.Error(), ": ")+2:]
+		default:
+			return "cannot tell: " + err.Error()
+		}
+	}
+	fmt.Println(reuse(conn))
+	peer.Close()
+	for keepalive.Check(conn) == nil {
+		time.Sleep(time.Millisecond) // the FIN is on its way
+	}
+	fmt.Println(reuse(conn))
+	// Output:
+	// reuse it
+	// discard it: EOF
+}
