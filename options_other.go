@@ -55,3 +55,8 @@ func setRaw(syscall.RawConn, Config, bool) error {
 
 // skipMultipathRefusal: no Multipath TCP here.
 func skipMultipathRefusal(err error) error { return err }
+
+// inspectFD: there are no socket options to read (Check, Inspect).
+func inspectFD(uintptr, bool, bool, *Health) error {
+	return unsupported("checking a connection")
+}

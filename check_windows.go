@@ -1,0 +1,99 @@
+package keepalive
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/windows"
+)
+
+// inspectFD reads SIO_TCP_INFO (Windows 10 1703 and later: the state and
+// the round-trip time) and the socket's pending error (SO_ERROR, cleared
+// as it is read: a reset or a timed-out connection). Windows counts
+// retransmissions only in total (TimeoutEpisodes, BytesRetrans), never
+// per unacknowledged segment, and keep-alive probes not at all, so
+// Probes, Retransmissions and Unacked stay unknown and Check never
+// reports ErrUnanswered here. Where the ioctl is missing (older Windows;
+// Wine) only the pending error is read.
+func inspectFD(fd uintptr, generic, full bool, h *Health) error {
+	if generic {
+		if err := checkTCP(fd); err != nil {
+			return err
+		}
+	}
+	var info tcpInfoV0
+	var version uint32 // TCP_INFO_v0
+	var n uint32
+	if windows.WSAIoctl(windows.Handle(fd), sioTCPInfo, (*byte)(unsafe.Pointer(&version)), 4,
+		(*byte)(unsafe.Pointer(&info)), uint32(unsafe.Sizeof(info)), &n, nil, 0) == nil && n >= tcpInfoV0Known {
+		if info.State < uint32(len(windowsStates)) {
+			h.State = windowsStates[info.State]
+		}
+		h.RTT = time.Duration(info.RttUs) * time.Microsecond
+	}
+	var v, size int32 = 0, 4
+	if err := windows.Getsockopt(windows.Handle(fd), windows.SOL_SOCKET, soErrorNum, (*byte)(unsafe.Pointer(&v)), &size); err != nil {
+		return os.NewSyscallError("getsockopt SO_ERROR", err)
+	}
+	switch {
+	case v != 0:
+		h.State, h.Err = TCPClosed, syscall.Errno(v)
+	case h.State == TCPClosed:
+		// An earlier call took the error.
+		h.Err = errDroppedEarlier
+	}
+	if full && platform().readBack {
+		var err error
+		if h.KeepAlive, err = getFD(fd); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var errDroppedEarlier = fmt.Errorf("connection dropped earlier, its error already taken: %w", windows.WSAECONNABORTED)
+
+// soErrorNum is SO_ERROR (winsock2.h), which x/sys/windows lacks.
+const soErrorNum = 0x1007
+
+// sioTCPInfo is SIO_TCP_INFO, _WSAIORW(IOC_VENDOR, 39) (mstcpip.h),
+// which x/sys/windows lacks.
+const sioTCPInfo = 0xD8000027
+
+// tcpInfoV0 is TCP_INFO_v0 (mstcpip.h, NTDDI_WIN10_RS2): the same layout
+// on 386, amd64 and arm64, the 64-bit fields falling on 8-byte offsets.
+type tcpInfoV0 struct {
+	State             uint32 // TCPSTATE
+	Mss               uint32
+	ConnectionTimeMs  uint64
+	TimestampsEnabled uint8
+	RttUs             uint32
+	MinRttUs          uint32
+	BytesInFlight     uint32
+	Cwnd              uint32
+	SndWnd            uint32
+	RcvWnd            uint32
+	RcvBuf            uint32
+	BytesOut          uint64
+	BytesIn           uint64
+	BytesReordered    uint32
+	BytesRetrans      uint32
+	FastRetrans       uint32
+	DupAcksIn         uint32
+	TimeoutEpisodes   uint32
+	SynRetrans        uint8
+}
+
+// tcpInfoV0Known is how much of TCP_INFO_v0 inspectFD needs: up to
+// RttUs.
+const tcpInfoV0Known = uint32(unsafe.Offsetof(tcpInfoV0{}.MinRttUs))
+
+// windowsStates maps TCPSTATE (mstcpip.h: TCPSTATE_CLOSED = 0 …
+// TCPSTATE_TIME_WAIT = 10).
+var windowsStates = [...]TCPState{
+	TCPClosed, TCPListen, TCPSynSent, TCPSynReceived, TCPEstablished, TCPFinWait1,
+	TCPFinWait2, TCPCloseWait, TCPClosing, TCPLastAck, TCPTimeWait,
+}
