@@ -4,23 +4,17 @@ import (
 	"context"
 	"errors"
 	"net"
+	"runtime"
 	"testing"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/tcpkeepalive/keepalive"
 	"github.com/tcpkeepalive/keepalive/contrib/keepalivemysql"
-	"github.com/tcpkeepalive/keepalive/internal/netns"
 )
-
-func TestMain(m *testing.M) {
-	netns.RunCalls(calls, peerGone)
-	goleak.VerifyTestMain(netns.Summarised{M: m})
-}
 
 // dialState dials a loopback listener with c's DialFunc and returns what
 // the kernel holds for the socket.
@@ -92,6 +86,9 @@ func TestConfigureBadValue(t *testing.T) {
 		{"a Config from code", "", keepalive.Config{Count: 500}, "Count", "invalid Count 500"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if runtime.GOOS != "linux" {
+				t.Skip("Linux's limits")
+			}
 			c := parse(t, base+tc.param)
 			before := *c
 			err := keepalivemysql.Configure(c, tc.cfg)

@@ -10,6 +10,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net"
 	"testing"
 	"time"
 
@@ -38,11 +39,14 @@ func dsn(addr string, keys bool) string {
 
 // open opens a database/sql pool on addr and makes one connection:
 // through keepalivepq (with cfg in the connection string if keys, else
-// given in code) or, without, lib/pq alone.
+// given in code) or, without, lib/pq alone. With, it checks that the
+// socket holds cfg once lib/pq is done with it.
 func open(addr string, with, keys bool) (*sql.DB, error) {
 	var c *pq.Connector
 	var err error
+	var conn net.Conn
 	if with {
+		keepalivepq.SetDialed(func(c net.Conn) { conn = c })
 		given := cfg
 		if keys {
 			given = keepalive.Config{}
@@ -58,6 +62,15 @@ func open(addr string, with, keys bool) (*sql.DB, error) {
 	db.SetMaxOpenConns(1)
 	if err := db.Ping(); err != nil {
 		return nil, err
+	}
+	if with {
+		st, err := keepalive.Get(conn)
+		if err != nil {
+			return nil, err
+		}
+		if st.Config != cfg || !st.Enabled {
+			return nil, fmt.Errorf("the socket holds %v, want %v", st, cfg)
+		}
 	}
 	return db, nil
 }
