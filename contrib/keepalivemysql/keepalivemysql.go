@@ -29,6 +29,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/sqlcheck"
 )
 
 // Param is the DSN parameter that carries a keepalive.Config in its text
@@ -113,10 +114,14 @@ func Configure(c *mysql.Config, cfg keepalive.Config) error {
 	delete(c.Params, Param)
 	c.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		conn, err := dial(ctx, network, addr)
-		if err == nil && dialed != nil {
+		if err != nil {
+			return nil, err
+		}
+		sqlcheck.Dialed(ctx, conn)
+		if dialed != nil {
 			dialed(conn)
 		}
-		return conn, err
+		return conn, nil
 	}
 	return nil
 }

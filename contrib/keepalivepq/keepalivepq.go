@@ -28,6 +28,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/sqlcheck"
 )
 
 // NewConnector returns a lib/pq connector for dsn, a URL
@@ -129,10 +130,14 @@ func (d *Dialer) DialTimeout(network, address string, timeout time.Duration) (ne
 // DialContext dials address on network until ctx is done.
 func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	c, err := d.d.DialContext(ctx, network, address)
-	if err == nil && dialed != nil {
+	if err != nil {
+		return nil, err
+	}
+	sqlcheck.Dialed(ctx, c)
+	if dialed != nil {
 		dialed(c)
 	}
-	return c, err
+	return c, nil
 }
 
 // dialed, if set (by tests), sees every connection a Dialer dialed.
