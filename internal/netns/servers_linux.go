@@ -18,7 +18,7 @@ import (
 // package in the peer's namespace and returns its address: initdb into a
 // temporary directory and postgres, both as the postgres user
 // (PostgreSQL refuses root), user postgres trusted from the client's
-// network. Without the package the test fails under CI and skips
+// network and from the router (a Middlebox's address). Without the package the test fails under CI and skips
 // elsewhere (Missing).
 func (n *Network) StartPostgres(t testing.TB) string {
 	t.Helper()
@@ -34,7 +34,9 @@ func (n *Network) StartPostgres(t testing.TB) string {
 	asUser(t, "postgres", dir, filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C")
 	hba, err := os.OpenFile(filepath.Join(data, "pg_hba.conf"), os.O_APPEND|os.O_WRONLY, 0)
 	if err == nil {
-		_, err = fmt.Fprintf(hba, "host all all %s/24 trust\n", ClientAddr)
+		// The client's network, and the router's address on the peer's
+		// side, which a Middlebox masquerades the client as.
+		_, err = fmt.Fprintf(hba, "host all all %s/24 trust\nhost all all %s/32 trust\n", ClientAddr, routerP)
 		if cerr := hba.Close(); err == nil {
 			err = cerr
 		}
