@@ -72,8 +72,10 @@ func NewConnector(dsn string, cfg keepalive.Config) (*pq.Connector, error) {
 // So when the keys are present they alone decide, as they would for
 // libpq; cfg counts only when none is. A value beyond what the running
 // system takes (keepalives_count=500 on Linux, whose limit is 127) is a
-// *KeyError, where libpq would fail each connection. c itself is not
-// changed.
+// *KeyError, where libpq would fail each connection. A tcp_user_timeout
+// that overrides keepalives_count (keepalive.Config's Coherent) is taken
+// as libpq takes it: the kernel then drops an idle connection at the
+// user timeout. c itself is not changed.
 func NewConnectorConfig(c pq.Config, cfg keepalive.Config) (*pq.Connector, error) {
 	s, err := readKeys(c.Runtime)
 	if err != nil {
