@@ -31,12 +31,15 @@ type slot struct {
 	conn net.Conn
 }
 
-// Dialed records conn as the connection dialed for the Connect whose
-// context ctx is, or derives from; a module's dial function calls it
-// with the context the driver gave it. Outside such a Connect it does
-// nothing. A driver that dials more than once in a Connect (lib/pq trying
+// Dialed records conn, if it is TCP, as the connection dialed for the
+// Connect whose context ctx is, or derives from; a module's dial function
+// calls it with the context the driver gave it. Outside such a Connect
+// it does nothing. A driver that dials more than once in a Connect (lib/pq trying
 // several hosts) ends with the last.
 func Dialed(ctx context.Context, conn net.Conn) {
+	if _, tcp := conn.LocalAddr().(*net.TCPAddr); !tcp {
+		return // a Unix socket: nothing for a TCP health check to see
+	}
 	if s, ok := ctx.Value(slotKey{}).(*slot); ok {
 		s.mu.Lock()
 		s.conn = conn
@@ -47,8 +50,9 @@ func Dialed(ctx context.Context, conn net.Conn) {
 // Connector returns c with each connection checked by check, on the
 // net.Conn its dial function reported through Dialed, before
 // database/sql reuses it and when it comes back to the pool: an error
-// makes database/sql close it. A connection whose net.Conn was not
-// reported is not checked. The connections keep the driver's
+// makes database/sql close it, except errors.ErrUnsupported (a system
+// that cannot check). A connection whose net.Conn was not reported is not
+// checked. The connections keep the driver's
 // interfaces that database/sql uses (see conn); driver-specific methods
 // reached through sql.Conn.Raw are behind the wrapper.
 func Connector(c driver.Connector, check func(net.Conn) error) driver.Connector {
@@ -85,8 +89,15 @@ type conn struct {
 
 var errNonDefaultTx = errors.New("sql: driver does not support non-default isolation level or read-only transactions")
 
-// healthy reports whether the check passes, or there is nothing to check.
-func (c *conn) healthy() bool { return c.net == nil || c.check(c.net) == nil }
+// healthy reports whether the check passes, or there is nothing to check,
+// or the system cannot check (errors.ErrUnsupported: plan9, js/wasm).
+func (c *conn) healthy() bool {
+	if c.net == nil {
+		return true
+	}
+	err := c.check(c.net)
+	return err == nil || errors.Is(err, errors.ErrUnsupported)
+}
 
 func (c *conn) ResetSession(ctx context.Context) error {
 	if !c.healthy() {

@@ -5,13 +5,16 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tcpkeepalive/keepalive"
 	"github.com/tcpkeepalive/keepalive/internal/sqlcheck"
 )
 
@@ -136,5 +139,62 @@ func TestHealthyConnectionIsReused(t *testing.T) {
 }
 
 func TestDialedOutsideConnect(t *testing.T) {
-	sqlcheck.Dialed(context.Background(), nil) // does nothing, does not panic
+	c, p := net.Pipe()
+	defer c.Close()
+	defer p.Close()
+	sqlcheck.Dialed(context.Background(), c) // does nothing, does not panic
+}
+
+// With keepalive.Check, on real sockets: the server closes its side of a
+// pooled connection (its FIN arrives while the connection is idle), and
+// the next query goes on with a new connection.
+func TestCheckClosedByServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	accepted := make(chan net.Conn, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				close(accepted)
+				return
+			}
+			accepted <- c
+		}
+	}()
+	defer func() {
+		ln.Close()
+		for c := range accepted {
+			c.Close()
+		}
+	}()
+	d := &fakeDriver{addr: ln.Addr().String()}
+	db := sql.OpenDB(sqlcheck.Connector(d, keepalive.Check))
+	defer db.Close()
+
+	_, err = db.Exec("first")
+	require.NoError(t, err)
+	require.NoError(t, (<-accepted).Close())
+	first := d.dialed()[0]
+	require.Eventually(t, func() bool { return keepalive.Check(first) != nil }, 5*time.Second, 10*time.Millisecond, "the FIN arrives")
+
+	_, err = db.Exec("second")
+	require.NoError(t, err)
+	assert.Len(t, d.dialed(), 2)
+	assert.True(t, closed(first), "the connection the server closed is closed")
+}
+
+// A system that cannot check (plan9, js/wasm) keeps its connections.
+func TestUnsupportedCheckKeeps(t *testing.T) {
+	d := &fakeDriver{addr: listen(t)}
+	db := sql.OpenDB(sqlcheck.Connector(d, func(net.Conn) error {
+		return fmt.Errorf("check: %w", errors.ErrUnsupported)
+	}))
+	defer db.Close()
+	for range 3 {
+		_, err := db.Exec("q")
+		require.NoError(t, err)
+	}
+	assert.Len(t, d.dialed(), 1)
 }
