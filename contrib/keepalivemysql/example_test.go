@@ -39,3 +39,15 @@ func ExampleConfigure() {
 	fmt.Println(c.FormatDSN())
 	// Output: app@tcp(db:3306)/app?timeout=5s
 }
+
+// A pool that closes, at checkout, a connection whose keep-alive probes
+// go unanswered (a NAT forgot the flow, the host vanished), and goes on
+// with a new one.
+func ExampleChecked() {
+	c, err := keepalivemysql.NewConnector("app@tcp(db:3306)/app?timeout=5s", keepalive.Within(10*time.Second))
+	if err != nil {
+		log.Fatal(err)
+	}
+	db := sql.OpenDB(keepalivemysql.Checked(c))
+	defer db.Close()
+}

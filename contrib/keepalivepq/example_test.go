@@ -48,3 +48,15 @@ func ExampleNewDialer() {
 		log.Fatal(err)
 	}
 }
+
+// A pool that closes, at checkout, a connection whose keep-alive probes
+// go unanswered (a NAT forgot the flow, the host vanished), and goes on
+// with a new one.
+func ExampleChecked() {
+	c, err := keepalivepq.NewConnector("postgres://app@db:5432/app", keepalive.Within(10*time.Second))
+	if err != nil {
+		log.Fatal(err)
+	}
+	db := sql.OpenDB(keepalivepq.Checked(c))
+	defer db.Close()
+}
