@@ -10,8 +10,6 @@ package keepalivemysql_test
 
 import (
 	"database/sql"
-	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,13 +30,8 @@ func init() {
 	for _, checked := range []bool{true, false} {
 		name := map[bool]string{true: "forgotten", false: "forgotten-unchecked"}[checked]
 		calls[name] = func(addr string, inflight func()) error {
-			var mu sync.Mutex // the pool may dial from its own goroutine
-			var conns []net.Conn
-			keepalivemysql.SetDialed(func(c net.Conn) {
-				mu.Lock()
-				defer mu.Unlock()
-				conns = append(conns, c)
-			})
+			var dials netns.Dials
+			keepalivemysql.SetDialed(dials.Add)
 			c, err := mysql.ParseDSN(dsn(addr, false))
 			if err != nil {
 				return err
@@ -59,14 +52,7 @@ func init() {
 			if err := db.Ping(); err != nil {
 				return err
 			}
-			mu.Lock()
-			first := conns[0]
-			mu.Unlock()
-			return netns.QueryAfterUnanswered(db, first, func() int {
-				mu.Lock()
-				defer mu.Unlock()
-				return len(conns)
-			}, inflight)
+			return netns.QueryAfterUnanswered(db, &dials, inflight)
 		}
 	}
 }

@@ -10,8 +10,6 @@ package keepalivemysql_test
 import (
 	"database/sql"
 	"errors"
-	"fmt"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -84,7 +82,7 @@ func open(addr string, with, param bool) (*sql.DB, error) {
 		return nil, err
 	}
 	c.Logger = logger{}
-	var conn net.Conn
+	var dials netns.Dials
 	if with {
 		given := cfg
 		if param {
@@ -93,7 +91,7 @@ func open(addr string, with, param bool) (*sql.DB, error) {
 		if err := keepalivemysql.Configure(c, given); err != nil {
 			return nil, err
 		}
-		keepalivemysql.SetDialed(func(c net.Conn) { conn = c })
+		keepalivemysql.SetDialed(dials.Add)
 	}
 	connector, err := mysql.NewConnector(c)
 	if err != nil {
@@ -105,12 +103,8 @@ func open(addr string, with, param bool) (*sql.DB, error) {
 		return nil, err
 	}
 	if with {
-		st, err := keepalive.Get(conn)
-		if err != nil {
+		if err := dials.Holds(cfg); err != nil {
 			return nil, err
-		}
-		if st.Config != cfg || !st.Enabled {
-			return nil, fmt.Errorf("the socket holds %v, want %v", st, cfg)
 		}
 	}
 	return db, nil

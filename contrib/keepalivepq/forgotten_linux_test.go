@@ -11,8 +11,6 @@ package keepalivepq_test
 import (
 	"database/sql"
 	"database/sql/driver"
-	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,13 +29,8 @@ func init() {
 	for _, checked := range []bool{true, false} {
 		name := map[bool]string{true: "forgotten", false: "forgotten-unchecked"}[checked]
 		calls[name] = func(addr string, inflight func()) error {
-			var mu sync.Mutex // the pool may dial from its own goroutine
-			var conns []net.Conn
-			keepalivepq.SetDialed(func(c net.Conn) {
-				mu.Lock()
-				defer mu.Unlock()
-				conns = append(conns, c)
-			})
+			var dials netns.Dials
+			keepalivepq.SetDialed(dials.Add)
 			c, err := keepalivepq.NewConnector(dsn(addr, false)+"&connect_timeout=2", forgetCfg)
 			if err != nil {
 				return err
@@ -51,14 +44,7 @@ func init() {
 			if err := db.Ping(); err != nil {
 				return err
 			}
-			mu.Lock()
-			first := conns[0]
-			mu.Unlock()
-			return netns.QueryAfterUnanswered(db, first, func() int {
-				mu.Lock()
-				defer mu.Unlock()
-				return len(conns)
-			}, inflight)
+			return netns.QueryAfterUnanswered(db, &dials, inflight)
 		}
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net"
 	"testing"
 	"time"
 
@@ -44,9 +43,9 @@ func dsn(addr string, keys bool) string {
 func open(addr string, with, keys bool) (*sql.DB, error) {
 	var c *pq.Connector
 	var err error
-	var conn net.Conn
+	var dials netns.Dials
 	if with {
-		keepalivepq.SetDialed(func(c net.Conn) { conn = c })
+		keepalivepq.SetDialed(dials.Add)
 		given := cfg
 		if keys {
 			given = keepalive.Config{}
@@ -64,12 +63,8 @@ func open(addr string, with, keys bool) (*sql.DB, error) {
 		return nil, err
 	}
 	if with {
-		st, err := keepalive.Get(conn)
-		if err != nil {
+		if err := dials.Holds(cfg); err != nil {
 			return nil, err
-		}
-		if st.Config != cfg || !st.Enabled {
-			return nil, fmt.Errorf("the socket holds %v, want %v", st, cfg)
 		}
 	}
 	return db, nil

@@ -6,19 +6,69 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/tcpkeepalive/keepalive"
 )
 
+// Dials records the connections a module's dial hook saw; the pool of a
+// Call may dial from its own goroutine.
+type Dials struct {
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+// Add records c.
+func (d *Dials) Add(c net.Conn) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.conns = append(d.conns, c)
+}
+
+// Count is how many were dialed.
+func (d *Dials) Count() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.conns)
+}
+
+// First is the first dialed, nil if none was.
+func (d *Dials) First() net.Conn {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.conns) == 0 {
+		return nil
+	}
+	return d.conns[0]
+}
+
+// Holds returns an error unless the first connection dialed holds cfg,
+// read back from the kernel once the driver is done with it.
+func (d *Dials) Holds(cfg keepalive.Config) error {
+	c := d.First()
+	if c == nil {
+		return errors.New("no connection dialed through the module")
+	}
+	st, err := keepalive.Get(c)
+	if err != nil {
+		return err
+	}
+	if !st.Enabled || st.Config != cfg {
+		return fmt.Errorf("the socket holds %v, want %v", st, cfg)
+	}
+	return nil
+}
+
 // QueryAfterUnanswered is the body of a Call on a database/sql pool of
-// one connection, conn, idle while the path to its server loses it (a
-// Middlebox forgets the flow): it waits until keepalive.Check reports a
-// keep-alive probe unanswered, calls inflight, and returns the error of
-// a query through the pool. dials says how many connections the pool's
-// connector dialed; a query that succeeded must have run on a second.
-func QueryAfterUnanswered(db *sql.DB, conn net.Conn, dials func() int, inflight func()) error {
+// one connection, the first of dials, idle while the path to its server
+// loses it (a Middlebox forgets the flow): it waits until keepalive.Check
+// reports a keep-alive probe unanswered, calls inflight, and returns the
+// error of a query through the pool. A query that succeeded must have
+// run on a second connection.
+func QueryAfterUnanswered(db *sql.DB, dials *Dials, inflight func()) error {
+	conn := dials.First()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		err := keepalive.Check(conn)
@@ -33,8 +83,8 @@ func QueryAfterUnanswered(db *sql.DB, conn net.Conn, dials func() int, inflight 
 	inflight()
 	var n int
 	err := db.QueryRowContext(context.Background(), "SELECT 1").Scan(&n)
-	if err == nil && dials() != 2 {
-		return fmt.Errorf("the query succeeded with %d connections dialed, want 2", dials())
+	if n := dials.Count(); err == nil && n != 2 {
+		return fmt.Errorf("the query succeeded with %d connections dialed, want 2", n)
 	}
 	return err
 }
