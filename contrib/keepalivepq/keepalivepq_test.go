@@ -3,11 +3,13 @@ package keepalivepq_test
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"encoding/binary"
 	"errors"
 	"io"
 	"net"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -36,6 +38,11 @@ func newFakeServer(t *testing.T) *fakeServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
+	return serveFake(t, ln)
+}
+
+func serveFake(t *testing.T, ln net.Listener) *fakeServer {
+	t.Helper()
 	s := &fakeServer{ln: ln}
 	s.wg.Add(1)
 	go s.serve()
@@ -293,4 +300,26 @@ func TestDialOpen(t *testing.T) {
 	st, err := keepalive.Get(got)
 	require.NoError(t, err)
 	assert.Equal(t, keepalive.Within(10*time.Second), st.Config)
+}
+
+// A Unix socket: the keys are taken out, nothing is set on the socket
+// (libpq ignores them there too), and Checked lets the connection be.
+func TestUnixSocket(t *testing.T) {
+	dir := t.TempDir()
+	ln, err := net.Listen("unix", filepath.Join(dir, ".s.PGSQL.5432"))
+	require.NoError(t, err)
+	s := serveFake(t, ln)
+	c, err := keepalivepq.NewConnector("host="+dir+" port=5432 user=app keepalives_idle=30 tcp_user_timeout=5000", keepalive.Config{})
+	require.NoError(t, err)
+	db := sql.OpenDB(keepalivepq.Checked(c))
+	defer db.Close()
+	for range 2 { // the second takes the pooled connection
+		conn, err := db.Conn(context.Background())
+		require.NoError(t, err)
+		require.NoError(t, conn.Close())
+	}
+	assert.NotContains(t, s.last(), "keepalives_idle")
+	s.mu.Lock()
+	assert.Len(t, s.params, 1, "one connection, kept")
+	s.mu.Unlock()
 }
