@@ -1,0 +1,25 @@
+package keepalivemysql
+
+import (
+	"database/sql/driver"
+
+	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/sqlcheck"
+)
+
+// Checked returns c with keepalive.Check run on each connection's socket
+// whenever database/sql takes the connection from its pool
+// (driver.SessionResetter) and puts it back (driver.Validator): a
+// connection Check rejects — keep-alive probes or retransmissions
+// unanswered, the peer gone, or the server's side closed — is closed
+// there, and the query goes on with another connection (database/sql
+// tries the pool twice, then dials). The driver alone (v1.10, with
+// checkConnLiveness, its default) checks on checkout only for a close or
+// data waiting on the socket (connection.go ResetSession, conncheck.go):
+// a peer that vanished sends neither.
+//
+// Check sends nothing and costs a syscall or two. Only connections
+// Configure's dial function dialed are checked; others pass. The driver
+// connection sql.Conn.Raw hands out is then Checked's wrapper, not the
+// driver's.
+func Checked(c driver.Connector) driver.Connector { return sqlcheck.Connector(c, keepalive.Check) }

@@ -1,0 +1,68 @@
+package keepalivemysql_test
+
+// A connection idle in database/sql's pool whose flow a NAT gateway
+// forgot (internal/netns's Middlebox, forgetting flows idle 2s): the
+// server is still there, the connection is dead. With Checked, the
+// checkout runs keepalive.Check, which sees the unanswered keep-alive
+// probe: database/sql closes the connection and the query goes on with
+// a new one, through the NAT, at once. Without, the query is written to
+// the dead flow and fails when the kernel gives up.
+
+import (
+	"database/sql"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/contrib/keepalivemysql"
+	"github.com/tcpkeepalive/keepalive/internal/netns"
+)
+
+// natTimeout is how long the middlebox keeps an idle flow; forgetCfg's
+// first probe comes after it.
+const natTimeout = 2 * time.Second
+
+var forgetCfg = keepalive.Config{Idle: 3 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 6 * time.Second}
+
+func init() {
+	for _, checked := range []bool{true, false} {
+		name := map[bool]string{true: "forgotten", false: "forgotten-unchecked"}[checked]
+		calls[name] = func(addr string, inflight func()) error {
+			var dials netns.Dials
+			keepalivemysql.SetDialed(dials.Add)
+			c, err := mysql.ParseDSN(dsn(addr, false))
+			if err != nil {
+				return err
+			}
+			c.Logger = logger{}
+			if err := keepalivemysql.Configure(c, forgetCfg); err != nil {
+				return err
+			}
+			connector, err := mysql.NewConnector(c)
+			if err != nil {
+				return err
+			}
+			if checked {
+				connector = keepalivemysql.Checked(connector)
+			}
+			db := sql.OpenDB(connector)
+			db.SetMaxOpenConns(1)
+			if err := db.Ping(); err != nil {
+				return err
+			}
+			return netns.QueryAfterUnanswered(db, &dials, inflight)
+		}
+	}
+}
+
+func TestIntegrationForgottenFlow(t *testing.T) {
+	t.Parallel()
+	n := netns.New(t)
+	addr := n.StartMariaDB(t)
+	n.Middlebox(netns.Middlebox{IdleTimeout: natTimeout})
+
+	netns.ExpectReplaced(t, n.StartCall(n.Client, "forgotten", addr), n.StartCall(n.Client, "forgotten-unchecked", addr),
+		func(o netns.Outcome) bool { return o.Helper })
+}

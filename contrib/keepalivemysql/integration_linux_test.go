@@ -1,0 +1,188 @@
+package keepalivemysql_test
+
+// A real MariaDB server in the server's namespace, database/sql with
+// go-sql-driver/mysql in the client's, the server's host vanishing (the
+// router drops everything). Needs root and Debian's mariadb-server
+// package; run alone with
+//
+//	sudo go test -count=1 -v -run TestIntegration .
+
+import (
+	"database/sql"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/contrib/keepalivemysql"
+	"github.com/tcpkeepalive/keepalive/internal/netns"
+)
+
+const within = 5 * time.Second
+
+var cfg = keepalive.Within(within)
+
+// dsn is the server's, with cfg in the keepalive parameter if param.
+func dsn(addr string, param bool) string {
+	s := "app@tcp(" + addr + ")/?timeout=2s"
+	if param {
+		s += "&keepalive=" + cfg.String()
+	}
+	return s
+}
+
+// logged is what the driver logged in this process: the kernel's error
+// that it replaced with mysql.ErrInvalidConn.
+var logged struct {
+	sync.Mutex
+	errs []error
+}
+
+type logger struct{}
+
+func (logger) Print(v ...any) {
+	logged.Lock()
+	defer logged.Unlock()
+	for _, x := range v {
+		if err, ok := x.(error); ok {
+			logged.errs = append(logged.errs, err)
+		}
+	}
+}
+
+// peerGone is the check the cases use: the driver returned
+// mysql.ErrInvalidConn, and logged an error keepalive.IsPeerGone
+// recognises.
+func peerGone(err error) bool {
+	if !errors.Is(err, mysql.ErrInvalidConn) {
+		return false
+	}
+	logged.Lock()
+	defer logged.Unlock()
+	for _, e := range logged.errs {
+		if keepalive.IsPeerGone(e) {
+			return true
+		}
+	}
+	return false
+}
+
+// open opens a database/sql pool on addr and makes one connection:
+// through keepalivemysql (cfg in the DSN if param, else in code) or,
+// without, the driver alone. With, it checks that the socket holds cfg
+// once the driver is done with it.
+func open(addr string, with, param bool) (*sql.DB, error) {
+	c, err := mysql.ParseDSN(dsn(addr, with && param))
+	if err != nil {
+		return nil, err
+	}
+	c.Logger = logger{}
+	var dials netns.Dials
+	if with {
+		given := cfg
+		if param {
+			given = keepalive.Config{}
+		}
+		if err := keepalivemysql.Configure(c, given); err != nil {
+			return nil, err
+		}
+		keepalivemysql.SetDialed(dials.Add)
+	}
+	connector, err := mysql.NewConnector(c)
+	if err != nil {
+		return nil, err
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxOpenConns(1)
+	if err := db.Ping(); err != nil {
+		return nil, err
+	}
+	if with {
+		if err := dials.Holds(cfg); err != nil {
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
+// The calls, each played by the test binary in the client's namespace.
+// They leave their pools open: the process exits as soon as the call
+// returns.
+var calls = map[string]netns.CallFunc{
+	// The driver alone, given the keepalive parameter: it sends it to
+	// the server as a system variable, which fails.
+	"trap": func(addr string, _ func()) error {
+		db, err := sql.Open("mysql", dsn(addr, true))
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return db.Ping()
+	},
+	// A connection made after the server's host vanished: the DSN's
+	// timeout (2s) bounds it.
+	"connect": func(addr string, inflight func()) error {
+		inflight()
+		_, err := open(addr, true, true)
+		return err
+	},
+}
+
+func init() {
+	for _, with := range []bool{true, false} {
+		suffix := map[bool]string{true: "", false: "-without"}[with]
+		// cfg in the DSN.
+		calls["query"+suffix] = func(addr string, inflight func()) error {
+			db, err := open(addr, with, true)
+			if err != nil {
+				return err
+			}
+			inflight()
+			_, err = db.Exec("SELECT SLEEP(60)")
+			return err
+		}
+		// cfg in code; a connection idle in the pool, used after the
+		// server's host vanished.
+		calls["pool-idle"+suffix] = func(addr string, inflight func()) error {
+			db, err := open(addr, with, false)
+			if err != nil {
+				return err
+			}
+			inflight()
+			netns.WaitForCut()
+			time.Sleep(time.Second)
+			_, err = db.Exec("SELECT 1")
+			return err
+		}
+	}
+}
+
+func TestIntegrationDeadServer(t *testing.T) {
+	t.Parallel()
+	n := netns.New(t)
+	addr := n.StartMariaDB(t)
+
+	// The trap: the driver alone sends the parameter to the server.
+	o, err := n.StartCall(n.Client, "trap", addr).Outcome(30 * time.Second)
+	require.NoError(t, err)
+	assert.Contains(t, o.Err, "Error 1193 (HY000): Unknown system variable 'keepalive'")
+
+	start := func(name string) *netns.Process { return n.StartCall(n.Client, name, addr) }
+	n.CutAndCheck(t, cfg, within, []netns.Case{
+		{Name: "query in flight", With: start("query"), Without: start("query-without"), Gone: "helper"},
+		{Name: "pool, idle connection", With: start("pool-idle"), Without: start("pool-idle-without"), Gone: "helper", AfterCut: true, Bound: 2*within + 1500*time.Millisecond},
+	})
+
+	// The network stays cut: a new connection's dial is bounded by the
+	// DSN's timeout.
+	o, err = start("connect").Outcome(10 * time.Second)
+	require.NoError(t, err)
+	t.Logf("connect after the cut, timeout=2s: failed after %v: %s", o.Elapsed.Round(10*time.Millisecond), o.Err)
+	assert.Contains(t, o.Err, "i/o timeout")
+	assert.InDelta(t, 2*time.Second, o.Elapsed, float64(500*time.Millisecond))
+}

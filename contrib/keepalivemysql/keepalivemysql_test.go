@@ -1,0 +1,144 @@
+package keepalivemysql_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/contrib/keepalivemysql"
+)
+
+// dialState dials a loopback listener with c's DialFunc and returns what
+// the kernel holds for the socket.
+func dialState(t *testing.T, c *mysql.Config) keepalive.State {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	conn, err := c.DialFunc(context.Background(), "tcp", ln.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	st, err := keepalive.Get(conn)
+	require.NoError(t, err)
+	return st
+}
+
+func parse(t *testing.T, dsn string) *mysql.Config {
+	t.Helper()
+	c, err := mysql.ParseDSN(dsn)
+	require.NoError(t, err)
+	return c
+}
+
+const base = "app@tcp(127.0.0.1:3306)/app?timeout=2s&sql_mode=%27ANSI%27"
+
+func TestConfigure(t *testing.T) {
+	on := func(c keepalive.Config) keepalive.State { return keepalive.State{Enabled: true, Config: c} }
+	for _, tc := range []struct {
+		name  string
+		param string
+		cfg   keepalive.Config
+		want  keepalive.State
+	}{
+		{"from code", "", keepalive.Within(5 * time.Second), on(keepalive.Within(5 * time.Second))},
+		{"zero Config: Go's default, as the driver alone", "", keepalive.Config{}, on(keepalive.Config{Idle: 15 * time.Second, Interval: 15 * time.Second, Count: 9})},
+		{"from the DSN", "&keepalive=idle=30s,interval=5s,count=3,user-timeout=45s", keepalive.Config{},
+			on(keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second})},
+		{"escaped in the DSN", "&keepalive=idle%3D30s%2Ccount%3D3", keepalive.Config{},
+			on(keepalive.Config{Idle: 30 * time.Second, Interval: 15 * time.Second, Count: 3})},
+		{"the DSN wins over the code, whole", "&keepalive=count=4", keepalive.Within(5 * time.Second),
+			on(keepalive.Config{Idle: 15 * time.Second, Interval: 15 * time.Second, Count: 4})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := parse(t, base+tc.param)
+			require.NoError(t, keepalivemysql.Configure(c, tc.cfg))
+			assert.Equal(t, map[string]string{"sql_mode": "'ANSI'"}, c.Params, "the keepalive parameter must not reach the server")
+			assert.Equal(t, 2*time.Second, c.Timeout)
+			assert.Equal(t, tc.want, dialState(t, c))
+		})
+	}
+}
+
+// The driver sends unknown DSN parameters to the server as system
+// variables: the trap Configure takes the parameter out of.
+func TestDriverKeepsUnknownParams(t *testing.T) {
+	c := parse(t, base+"&keepalive=idle=30s")
+	assert.Equal(t, "idle=30s", c.Params["keepalive"])
+}
+
+func TestConfigureBadValue(t *testing.T) {
+	for _, tc := range []struct {
+		name, param string
+		cfg         keepalive.Config
+		field       string // the *keepalive.ConfigError's, "" for a syntax error
+		contains    string
+	}{
+		{"count above Linux's limit", "&keepalive=count=500", keepalive.Config{}, "Count", "keepalive=\"count=500\""},
+		{"not a duration", "&keepalive=idle=soon", keepalive.Config{}, "", "keepalive=\"idle=soon\""},
+		{"a Config from code", "", keepalive.Config{Count: 500}, "Count", "invalid Count 500"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if runtime.GOOS != "linux" {
+				t.Skip("Linux's limits")
+			}
+			c := parse(t, base+tc.param)
+			before := *c
+			err := keepalivemysql.Configure(c, tc.cfg)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.contains)
+			var ce *keepalive.ConfigError
+			if tc.field != "" {
+				require.ErrorAs(t, err, &ce)
+				assert.Equal(t, tc.field, ce.Field)
+			}
+			assert.Nil(t, c.DialFunc, "c is left as it was")
+			assert.Equal(t, before.Params, c.Params)
+		})
+	}
+}
+
+func TestConfigureOwnDialFunc(t *testing.T) {
+	c := parse(t, base)
+	var used bool
+	c.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		used = true
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}
+	cfg := keepalive.Within(7 * time.Second)
+	require.NoError(t, keepalivemysql.Configure(c, cfg))
+	assert.Equal(t, keepalive.State{Enabled: true, Config: cfg}, dialState(t, c))
+	assert.True(t, used)
+}
+
+func TestConfigureRegisteredNetwork(t *testing.T) {
+	c := parse(t, "app@cloudsql(project:region:db)/app")
+	err := keepalivemysql.Configure(c, keepalive.Config{})
+	assert.ErrorContains(t, err, `network "cloudsql"`)
+	assert.Nil(t, c.DialFunc)
+}
+
+func TestConfigureDialHonoursContext(t *testing.T) {
+	c := parse(t, base)
+	require.NoError(t, keepalivemysql.Configure(c, keepalive.Config{}))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := c.DialFunc(ctx, "tcp", "127.0.0.1:9")
+	assert.True(t, errors.Is(err, context.Canceled), "%v", err)
+}
+
+func TestNewConnector(t *testing.T) {
+	_, err := keepalivemysql.NewConnector(base+"&keepalive=count=500", keepalive.Config{})
+	var ce *keepalive.ConfigError
+	require.ErrorAs(t, err, &ce)
+	_, err = keepalivemysql.NewConnector(base+"&keepalive=count=3", keepalive.Config{})
+	assert.NoError(t, err)
+}

@@ -1,0 +1,62 @@
+package keepalivepq_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/contrib/keepalivepq"
+)
+
+// libpq's keys stay in the connection string, where ops teams put them;
+// they reach the dialer, not the server. Without them, the Config given
+// in code applies.
+func ExampleNewConnector() {
+	c, err := keepalivepq.NewConnector("postgres://app@db:5432/app?keepalives_idle=8&keepalives_interval=1&keepalives_count=3&tcp_user_timeout=11000",
+		keepalive.Within(10*time.Second))
+	if err != nil {
+		log.Fatal(err)
+	}
+	db := sql.OpenDB(c)
+	defer db.Close()
+	if _, err := db.ExecContext(context.Background(), "SELECT pg_sleep(60)"); keepalive.IsPeerGone(err) {
+		log.Print("the database host is gone")
+	}
+}
+
+// A bad value names its key and what it must be.
+func ExampleNewConnector_badValue() {
+	_, err := keepalivepq.NewConnector("host=db user=app keepalives_idle=30s", keepalive.Config{})
+	fmt.Println(err)
+	// Output: keepalivepq: keepalives_idle="30s": not a whole number of seconds from -2147483648 to 2147483647
+}
+
+// A LISTEN connection idles for hours: the case keep-alive is for.
+func ExampleNewDialer() {
+	d, err := keepalivepq.NewDialer(keepalive.Within(30 * time.Second))
+	if err != nil {
+		log.Fatal(err)
+	}
+	l := pq.NewDialListener(d, "postgres://app@db:5432/app", time.Second, time.Minute, nil)
+	defer l.Close()
+	if err := l.Listen("jobs"); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// A pool that closes, at checkout, a connection whose keep-alive probes
+// go unanswered (a NAT forgot the flow, the host vanished), and goes on
+// with a new one.
+func ExampleChecked() {
+	c, err := keepalivepq.NewConnector("postgres://app@db:5432/app", keepalive.Within(10*time.Second))
+	if err != nil {
+		log.Fatal(err)
+	}
+	db := sql.OpenDB(keepalivepq.Checked(c))
+	defer db.Close()
+}

@@ -1,0 +1,60 @@
+package keepalivepq_test
+
+// A connection idle in database/sql's pool whose flow a NAT gateway
+// forgot (internal/netns's Middlebox, forgetting flows idle 2s): the
+// server is still there, the connection is dead. With Checked, the
+// checkout runs keepalive.Check, which sees the unanswered keep-alive
+// probe: database/sql closes the connection and the query goes on with
+// a new one, through the NAT, at once. Without, the query is written to
+// the dead flow and fails when the kernel gives up.
+
+import (
+	"database/sql"
+	"database/sql/driver"
+	"testing"
+	"time"
+
+	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/contrib/keepalivepq"
+	"github.com/tcpkeepalive/keepalive/internal/netns"
+)
+
+// natTimeout is how long the middlebox keeps an idle flow; forgetCfg's
+// first probe comes after it.
+const natTimeout = 2 * time.Second
+
+var forgetCfg = keepalive.Config{Idle: 3 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 6 * time.Second}
+
+func init() {
+	for _, checked := range []bool{true, false} {
+		name := map[bool]string{true: "forgotten", false: "forgotten-unchecked"}[checked]
+		calls[name] = func(addr string, inflight func()) error {
+			var dials netns.Dials
+			keepalivepq.SetDialed(dials.Add)
+			c, err := keepalivepq.NewConnector(dsn(addr, false)+"&connect_timeout=2", forgetCfg)
+			if err != nil {
+				return err
+			}
+			var connector driver.Connector = c
+			if checked {
+				connector = keepalivepq.Checked(c)
+			}
+			db := sql.OpenDB(connector)
+			db.SetMaxOpenConns(1)
+			if err := db.Ping(); err != nil {
+				return err
+			}
+			return netns.QueryAfterUnanswered(db, &dials, inflight)
+		}
+	}
+}
+
+func TestIntegrationForgottenFlow(t *testing.T) {
+	t.Parallel()
+	n := netns.New(t)
+	addr := n.StartPostgres(t)
+	n.Middlebox(netns.Middlebox{IdleTimeout: natTimeout})
+
+	netns.ExpectReplaced(t, n.StartCall(n.Client, "forgotten", addr), n.StartCall(n.Client, "forgotten-unchecked", addr),
+		func(o netns.Outcome) bool { return o.PeerGone })
+}

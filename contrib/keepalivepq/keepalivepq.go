@@ -1,0 +1,159 @@
+// Package keepalivepq takes libpq's keep-alive settings from a PostgreSQL
+// connection string — keepalives, keepalives_idle, keepalives_interval,
+// keepalives_count, tcp_user_timeout — and gives them to lib/pq
+// (github.com/lib/pq) as a keepalive.Config on the connections it dials,
+// so that a database/sql query waiting on a server whose host died fails
+// within the Config's bound instead of after the kernel's retransmissions
+// (about 15 minutes; lib/pq#620).
+//
+// lib/pq (v1.12) does not know those keys: pq.NewConfig (setFromTag) puts
+// every key it does not know into Config.Runtime, and the connection's
+// startup message sends them to the server as run-time parameters, which
+// PostgreSQL refuses ("FATAL: unrecognized configuration parameter
+// \"keepalives\""). NewConnector takes them out first. lib/pq's own
+// dialer is Go's default: keep-alive 15s, 15s, 9 probes, no user timeout.
+//
+//	c, err := keepalivepq.NewConnector(dsn, keepalive.Within(10*time.Second))
+//	db := sql.OpenDB(c)
+//
+// How the keys are read, and what a Config given in code adds, is
+// NewConnector's documentation; docs/integrations.md has the figures.
+package keepalivepq
+
+import (
+	"context"
+	"net"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/sqlcheck"
+)
+
+// NewConnector returns a lib/pq connector for dsn, a URL
+// (postgres://…?keepalives_idle=30) or key=value string, as pq.NewConnector
+// reads it, whose connections are dialed with:
+//   - the keep-alive settings of dsn's libpq keys, if it has any of them
+//     (NewConnectorConfig says how they are read);
+//   - else cfg. keepalive.Config{} is Go's default, which is what lib/pq
+//     alone sets: a program whose connection strings carry the keys
+//     passes it.
+//
+// The keys are removed before lib/pq sees them. A bad value is a
+// *KeyError naming the key and the limit; an invalid cfg is its
+// *keepalive.ConfigError. Either way no connector is returned.
+func NewConnector(dsn string, cfg keepalive.Config) (*pq.Connector, error) {
+	c, err := pq.NewConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return NewConnectorConfig(c, cfg)
+}
+
+// NewConnectorConfig is NewConnector for a pq.Config, as pq.NewConfig
+// returns it (and the caller perhaps changed it): lib/pq leaves the keys
+// it does not know, libpq's keep-alive keys among them, in c.Runtime.
+// They are read as libpq (PostgreSQL 17, src/interfaces/libpq/fe-connect.c)
+// reads them, each value on its own:
+//   - keepalives: an integer, as useKeepalives reads it with strtol; 0
+//     turns keep-alive off and the other keys are then not read, not
+//     even tcp_user_timeout (as in libpq); any other integer turns it on.
+//   - keepalives_idle, keepalives_interval (whole seconds),
+//     keepalives_count and tcp_user_timeout (milliseconds): a 32-bit
+//     integer, with spaces around it allowed, as pqParseIntParam reads
+//     it. A negative value counts as 0, as in setKeepalivesIdle and its
+//     kin; 0 is the system's value (keepalive.System), as libpq's
+//     documentation has it. (libpq itself hands 0 to setsockopt, which
+//     Linux refuses for the first three, failing the connection.)
+//   - a key that is absent, when another is present: the system's value,
+//     as libpq leaves it.
+//
+// So when the keys are present they alone decide, as they would for
+// libpq; cfg counts only when none is. A value beyond what the running
+// system takes (keepalives_count=500 on Linux, whose limit is 127) is a
+// *KeyError, where libpq would fail each connection. A tcp_user_timeout
+// that overrides keepalives_count (keepalive.Config's Coherent) is taken
+// as libpq takes it: the kernel then drops an idle connection at the
+// user timeout. c itself is not changed.
+func NewConnectorConfig(c pq.Config, cfg keepalive.Config) (*pq.Connector, error) {
+	s, err := readKeys(c.Runtime)
+	if err != nil {
+		return nil, err
+	}
+	if !s.found {
+		if err := cfg.Validate(); err != nil {
+			return nil, err
+		}
+		s.cfg = cfg
+	}
+	c = c.Clone()
+	for _, k := range libpqKeys {
+		delete(c.Runtime, k)
+	}
+	conn, err := pq.NewConnectorConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	conn.Dialer(s.dialer())
+	return conn, nil
+}
+
+// NewDialer returns a dialer that puts cfg on every TCP connection it
+// dials, for the lib/pq calls that take a pq.Dialer: pq.DialOpen,
+// pq.NewDialListener (whose LISTEN connection idles for hours, the case
+// keep-alive is for) and (*pq.Connector).Dialer. Those calls send the
+// connection string's keys to the server: give them a string without
+// libpq's keep-alive keys. An invalid cfg is its *keepalive.ConfigError.
+func NewDialer(cfg keepalive.Config) (*Dialer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return settings{cfg: cfg}.dialer(), nil
+}
+
+// A Dialer dials lib/pq's connections with a keep-alive Config. It is a
+// pq.Dialer and a pq.DialerContext; lib/pq uses DialContext, which
+// honours the context's deadline (connect_timeout) and cancellation.
+type Dialer struct{ d *net.Dialer }
+
+// Dial dials address on network.
+func (d *Dialer) Dial(network, address string) (net.Conn, error) {
+	return d.DialContext(context.Background(), network, address)
+}
+
+// DialTimeout dials address on network, giving up after timeout.
+func (d *Dialer) DialTimeout(network, address string, timeout time.Duration) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return d.DialContext(ctx, network, address)
+}
+
+// DialContext dials address on network until ctx is done.
+func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	c, err := d.d.DialContext(ctx, network, address)
+	if err != nil {
+		return nil, err
+	}
+	sqlcheck.Dialed(ctx, c)
+	if dialed != nil {
+		dialed(c)
+	}
+	return c, nil
+}
+
+// dialed, if set (by tests), sees every connection a Dialer dialed.
+var dialed func(net.Conn)
+
+var (
+	_ pq.Dialer        = (*Dialer)(nil)
+	_ pq.DialerContext = (*Dialer)(nil)
+)
+
+// dialer is the Dialer for s.
+func (s settings) dialer() *Dialer {
+	if s.off {
+		return &Dialer{&net.Dialer{KeepAlive: -1}}
+	}
+	return &Dialer{keepalive.NewDialer(keepalive.WithKeepalive(s.cfg))}
+}

@@ -1,0 +1,325 @@
+package keepalivepq_test
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lib/pq"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/contrib/keepalivepq"
+)
+
+// fakeServer is just enough of a PostgreSQL server on loopback for lib/pq
+// to connect: it records the run-time parameters of each startup message
+// and lets the client in without a password.
+type fakeServer struct {
+	ln     net.Listener
+	mu     sync.Mutex
+	params []map[string]string
+	wg     sync.WaitGroup
+}
+
+func newFakeServer(t *testing.T) *fakeServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	return serveFake(t, ln)
+}
+
+func serveFake(t *testing.T, ln net.Listener) *fakeServer {
+	t.Helper()
+	s := &fakeServer{ln: ln}
+	s.wg.Add(1)
+	go s.serve()
+	t.Cleanup(func() {
+		ln.Close()
+		s.wg.Wait()
+	})
+	return s
+}
+
+func (s *fakeServer) serve() {
+	defer s.wg.Done()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer c.Close()
+			s.session(c)
+		}()
+	}
+}
+
+func (s *fakeServer) session(c net.Conn) {
+	r := bufio.NewReader(c)
+	var n uint32
+	if binary.Read(r, binary.BigEndian, &n) != nil || n < 8 || n > 1<<16 {
+		return
+	}
+	msg := make([]byte, n-4)
+	if _, err := io.ReadFull(r, msg); err != nil {
+		return
+	}
+	params := map[string]string{}
+	fields := strings.Split(string(msg[4:]), "\x00")
+	for i := 0; i+1 < len(fields); i += 2 {
+		if fields[i] != "" {
+			params[fields[i]] = fields[i+1]
+		}
+	}
+	s.mu.Lock()
+	s.params = append(s.params, params)
+	s.mu.Unlock()
+	// AuthenticationOk, ReadyForQuery (idle).
+	c.Write([]byte{'R', 0, 0, 0, 8, 0, 0, 0, 0, 'Z', 0, 0, 0, 5, 'I'})
+	io.Copy(io.Discard, r) // until the client's Terminate and close
+}
+
+// last returns the run-time parameters of the last startup message.
+func (s *fakeServer) last() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.params) == 0 {
+		return nil
+	}
+	return s.params[len(s.params)-1]
+}
+
+func (s *fakeServer) dsn(keys string) string {
+	host, port, _ := net.SplitHostPort(s.ln.Addr().String())
+	return "host=" + host + " port=" + port + " user=app dbname=app sslmode=disable application_name=x " + keys
+}
+
+// connect connects c to the fake server and returns what the kernel
+// holds for the client's socket.
+func connect(t *testing.T, c driver.Connector) keepalive.State {
+	t.Helper()
+	var conns []net.Conn
+	var mu sync.Mutex
+	defer keepalivepq.SetDialed(func(c net.Conn) {
+		mu.Lock()
+		conns = append(conns, c)
+		mu.Unlock()
+	})()
+	dc, err := c.Connect(context.Background())
+	require.NoError(t, err)
+	defer dc.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, conns, 1)
+	st, err := keepalive.Get(conns[0])
+	require.NoError(t, err)
+	return st
+}
+
+// The trap NewConnector exists for: lib/pq alone sends libpq's keys to
+// the server, as run-time parameters (the real server then refuses the
+// connection: TestIntegrationDeadServer's "trap").
+func TestLibpqSendsUnknownKeys(t *testing.T) {
+	s := newFakeServer(t)
+	c, err := pq.NewConnector(s.dsn("keepalives_idle=30 tcp_user_timeout=5000"))
+	require.NoError(t, err)
+	dc, err := c.Connect(context.Background())
+	require.NoError(t, err)
+	require.NoError(t, dc.Close())
+	assert.Equal(t, "30", s.last()["keepalives_idle"])
+	assert.Equal(t, "5000", s.last()["tcp_user_timeout"])
+}
+
+func TestNewConnector(t *testing.T) {
+	sys, err := keepalive.SystemDefaults()
+	require.NoError(t, err)
+	on := func(c keepalive.Config) keepalive.State { return keepalive.State{Enabled: true, Config: c} }
+	for _, tc := range []struct {
+		name string
+		keys string
+		cfg  keepalive.Config
+		want keepalive.State
+	}{
+		{"all keys", "keepalives=1 keepalives_idle=30 keepalives_interval=5 keepalives_count=3 tcp_user_timeout=45000", keepalive.Config{},
+			on(keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second})},
+		{"keys win over the Config", "keepalives_idle=1 keepalives_interval=1 keepalives_count=3 tcp_user_timeout=4000", keepalive.Within(20 * time.Second),
+			on(keepalive.Within(5 * time.Second))},
+		{"absent keys are the system's", "keepalives_count=4", keepalive.Within(20 * time.Second),
+			on(keepalive.Config{Idle: sys.Config.Idle, Interval: sys.Config.Interval, Count: 4})},
+		{"keepalives=1 alone: the system's timers", "keepalives=1", keepalive.Within(20 * time.Second), on(sys.Config)},
+		{"0 is the system's value", "keepalives_idle=0 keepalives_interval=2 tcp_user_timeout=0", keepalive.Config{},
+			on(keepalive.Config{Idle: sys.Config.Idle, Interval: 2 * time.Second, Count: sys.Config.Count})},
+		{"negative counts as 0", "keepalives_idle=-5 keepalives_count=-1", keepalive.Config{}, on(sys.Config)},
+		{"spaces around a value", "keepalives_idle=' 7 ' keepalives_count='2\t'", keepalive.Config{},
+			on(keepalive.Config{Idle: 7 * time.Second, Interval: sys.Config.Interval, Count: 2})},
+		{"keepalives=0: off, the other keys not read", "keepalives=0 keepalives_idle=soon tcp_user_timeout=5000", keepalive.Within(5 * time.Second), keepalive.State{}},
+		{"keepalives='': off, as strtol reads it", "keepalives=''", keepalive.Within(5 * time.Second), keepalive.State{}},
+		{"any other integer is on", "keepalives=-3 keepalives_idle=9", keepalive.Config{},
+			on(keepalive.Config{Idle: 9 * time.Second, Interval: sys.Config.Interval, Count: sys.Config.Count})},
+		{"no keys: the Config", "", keepalive.Within(5 * time.Second), on(keepalive.Within(5 * time.Second))},
+		{"no keys, zero Config: Go's default, as lib/pq alone", "", keepalive.Config{},
+			on(keepalive.Config{Idle: 15 * time.Second, Interval: 15 * time.Second, Count: 9})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newFakeServer(t)
+			c, err := keepalivepq.NewConnector(s.dsn(tc.keys), tc.cfg)
+			require.NoError(t, err)
+			st := connect(t, c)
+			if !tc.want.Enabled {
+				st = keepalive.State{Enabled: st.Enabled} // the timers of a socket without keep-alive do not matter
+			}
+			assert.Equal(t, tc.want, st)
+			assert.Equal(t, map[string]string{"application_name": "x", "client_encoding": "UTF8", "datestyle": "ISO, MDY", "database": "app", "user": "app"},
+				s.last(), "libpq's keep-alive keys must not reach the server")
+		})
+	}
+}
+
+func TestNewConnectorURL(t *testing.T) {
+	s := newFakeServer(t)
+	c, err := keepalivepq.NewConnector("postgres://app@"+s.ln.Addr().String()+"/app?sslmode=disable&keepalives_idle=30&keepalives_interval=5&keepalives_count=3&tcp_user_timeout=45000&search_path=x", keepalive.Config{})
+	require.NoError(t, err)
+	assert.Equal(t, keepalive.State{Enabled: true, Config: keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second}}, connect(t, c))
+	assert.Equal(t, "x", s.last()["search_path"], "other run-time parameters still reach the server")
+	assert.NotContains(t, s.last(), "keepalives_idle")
+}
+
+func TestNewConnectorConfig(t *testing.T) {
+	s := newFakeServer(t)
+	pc, err := pq.NewConfig(s.dsn("keepalives_idle=30"))
+	require.NoError(t, err)
+	c, err := keepalivepq.NewConnectorConfig(pc, keepalive.Config{})
+	require.NoError(t, err)
+	assert.Equal(t, 30*time.Second, connect(t, c).Config.Idle)
+	assert.Equal(t, "30", pc.Runtime["keepalives_idle"], "the caller's Config is left as it was")
+}
+
+func TestNewConnectorBadValue(t *testing.T) {
+	for _, tc := range []struct {
+		name, dsn, key, value, limit string
+		system                       bool // the system's limit (a *keepalive.ConfigError)
+	}{
+		{"count above Linux's limit", "keepalives_count=500", "keepalives_count", "500", "outside 1–127, the range of TCP_KEEPCNT on linux", true},
+		{"idle above Linux's limit", "keepalives_idle=40000", "keepalives_idle", "40000", "above 32767 s, the limit of TCP_KEEPIDLE on linux", true},
+		{"not a number", "keepalives_idle=soon", "keepalives_idle", "soon", "not a whole number of seconds from -2147483648 to 2147483647", false},
+		{"a unit libpq does not take", "keepalives_interval=5s", "keepalives_interval", "5s", "not a whole number of seconds from -2147483648 to 2147483647", false},
+		{"beyond a C int", "tcp_user_timeout=2147483648", "tcp_user_timeout", "2147483648", "not a whole number of milliseconds from -2147483648 to 2147483647", false},
+		{"keepalives not an integer", "keepalives=yes", "keepalives", "yes", "not an integer (0 turns keep-alive off, any other integer on)", false},
+		{"keepalives with a space after", "keepalives='1 '", "keepalives", "1 ", "not an integer (0 turns keep-alive off, any other integer on)", false},
+		// A quoted value with commas is one value: it sets nothing else.
+		{"commas in a quoted value", "keepalives_idle='30,keepalives_count=1'", "keepalives_idle", "30,keepalives_count=1", "not a whole number of seconds from -2147483648 to 2147483647", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.system && runtime.GOOS != "linux" {
+				t.Skip("the limits are Linux's")
+			}
+			_, err := keepalivepq.NewConnector("host=db user=app sslmode=disable "+tc.dsn, keepalive.Config{})
+			var ke *keepalivepq.KeyError
+			require.ErrorAs(t, err, &ke)
+			assert.Equal(t, tc.key, ke.Key)
+			assert.Equal(t, tc.value, ke.Value)
+			assert.Equal(t, tc.limit, ke.Limit)
+			assert.Contains(t, err.Error(), tc.key)
+			var ce *keepalive.ConfigError
+			assert.Equal(t, tc.system, errors.As(err, &ce))
+		})
+	}
+}
+
+func TestNewConnectorURLCommas(t *testing.T) {
+	// The URL form: an escaped comma stays inside its value.
+	_, err := keepalivepq.NewConnector("postgres://app@db/app?keepalives_idle=30%2Ckeepalives_count%3D1", keepalive.Config{})
+	var ke *keepalivepq.KeyError
+	require.ErrorAs(t, err, &ke)
+	assert.Equal(t, "keepalives_idle", ke.Key)
+}
+
+func TestNewConnectorBadConfig(t *testing.T) {
+	_, err := keepalivepq.NewConnector("host=db user=app", keepalive.Config{Count: 500})
+	var ce *keepalive.ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "Count", ce.Field)
+	// The Config is not used when the keys are there.
+	_, err = keepalivepq.NewConnector("host=db user=app keepalives_count=3", keepalive.Config{Count: 500})
+	assert.NoError(t, err)
+}
+
+func TestNewDialer(t *testing.T) {
+	_, err := keepalivepq.NewDialer(keepalive.Config{Idle: -3 * time.Second})
+	var ce *keepalive.ConfigError
+	require.ErrorAs(t, err, &ce)
+
+	cfg := keepalive.Within(10 * time.Second)
+	d, err := keepalivepq.NewDialer(cfg)
+	require.NoError(t, err)
+	s := newFakeServer(t)
+	for _, tc := range []struct {
+		name string
+		dial func() (net.Conn, error)
+	}{
+		{"Dial", func() (net.Conn, error) { return d.Dial("tcp", s.ln.Addr().String()) }},
+		{"DialTimeout", func() (net.Conn, error) { return d.DialTimeout("tcp", s.ln.Addr().String(), 5*time.Second) }},
+		{"DialContext", func() (net.Conn, error) { return d.DialContext(context.Background(), "tcp", s.ln.Addr().String()) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := tc.dial()
+			require.NoError(t, err)
+			defer c.Close()
+			st, err := keepalive.Get(c)
+			require.NoError(t, err)
+			assert.Equal(t, keepalive.State{Enabled: true, Config: cfg}, st)
+		})
+	}
+}
+
+// pq.DialOpen with a Dialer: the keys are the caller's to leave out.
+func TestDialOpen(t *testing.T) {
+	s := newFakeServer(t)
+	d, err := keepalivepq.NewDialer(keepalive.Within(10 * time.Second))
+	require.NoError(t, err)
+	var got net.Conn
+	defer keepalivepq.SetDialed(func(c net.Conn) { got = c })()
+	dc, err := pq.DialOpen(d, s.dsn(""))
+	require.NoError(t, err)
+	defer dc.Close()
+	st, err := keepalive.Get(got)
+	require.NoError(t, err)
+	assert.Equal(t, keepalive.Within(10*time.Second), st.Config)
+}
+
+// A Unix socket: the keys are taken out, nothing is set on the socket
+// (libpq ignores them there too), and Checked lets the connection be.
+func TestUnixSocket(t *testing.T) {
+	dir := t.TempDir()
+	ln, err := net.Listen("unix", filepath.Join(dir, ".s.PGSQL.5432"))
+	require.NoError(t, err)
+	s := serveFake(t, ln)
+	c, err := keepalivepq.NewConnector("host="+dir+" port=5432 user=app keepalives_idle=30 tcp_user_timeout=5000", keepalive.Config{})
+	require.NoError(t, err)
+	db := sql.OpenDB(keepalivepq.Checked(c))
+	defer db.Close()
+	for range 2 { // the second takes the pooled connection
+		conn, err := db.Conn(context.Background())
+		require.NoError(t, err)
+		require.NoError(t, conn.Close())
+	}
+	assert.NotContains(t, s.last(), "keepalives_idle")
+	s.mu.Lock()
+	assert.Len(t, s.params, 1, "one connection, kept")
+	s.mu.Unlock()
+}

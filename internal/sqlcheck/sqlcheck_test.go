@@ -1,0 +1,200 @@
+package sqlcheck_test
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/sqlcheck"
+)
+
+// fakeDriver dials a loopback listener for each connection, as a real
+// driver's dial function would, and reports the connection through
+// sqlcheck.Dialed.
+type fakeDriver struct {
+	addr  string
+	mu    sync.Mutex
+	conns []net.Conn // every connection dialed, in order
+}
+
+func (d *fakeDriver) Connect(ctx context.Context) (driver.Conn, error) {
+	var nd net.Dialer
+	c, err := nd.DialContext(ctx, "tcp", d.addr)
+	if err != nil {
+		return nil, err
+	}
+	sqlcheck.Dialed(ctx, c)
+	d.mu.Lock()
+	d.conns = append(d.conns, c)
+	d.mu.Unlock()
+	return &fakeConn{c}, nil
+}
+
+func (d *fakeDriver) Driver() driver.Driver { return nil }
+
+func (d *fakeDriver) dialed() []net.Conn {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]net.Conn(nil), d.conns...)
+}
+
+type fakeConn struct{ c net.Conn }
+
+func (c *fakeConn) Prepare(string) (driver.Stmt, error) { return nil, errors.New("no statements") }
+func (c *fakeConn) Close() error                        { return c.c.Close() }
+func (c *fakeConn) Begin() (driver.Tx, error)           { return nil, errors.New("no transactions") }
+func (c *fakeConn) ExecContext(context.Context, string, []driver.NamedValue) (driver.Result, error) {
+	return driver.RowsAffected(0), nil
+}
+
+func listen(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		wg.Wait()
+	})
+	return ln.Addr().String()
+}
+
+// closed reports whether c was closed (by database/sql, through the
+// driver's Close).
+func closed(c net.Conn) bool {
+	_, err := c.Write([]byte{0})
+	return errors.Is(err, net.ErrClosed)
+}
+
+func TestRejectedConnectionIsReplaced(t *testing.T) {
+	d := &fakeDriver{addr: listen(t)}
+	var mu sync.Mutex
+	var rejected net.Conn
+	var checked []net.Conn
+	db := sql.OpenDB(sqlcheck.Connector(d, func(c net.Conn) error {
+		mu.Lock()
+		defer mu.Unlock()
+		checked = append(checked, c)
+		if c == rejected {
+			return errors.New("rejected")
+		}
+		return nil
+	}))
+	defer db.Close()
+
+	_, err := db.Exec("first")
+	require.NoError(t, err)
+	require.Len(t, d.dialed(), 1)
+	first := d.dialed()[0]
+	mu.Lock()
+	assert.Equal(t, []net.Conn{first}, checked, "checked when it came back to the pool")
+	rejected = first
+	mu.Unlock()
+
+	// database/sql takes the pooled connection, the check rejects it, and
+	// the query goes on with a new one.
+	_, err = db.Exec("second")
+	require.NoError(t, err)
+	require.Len(t, d.dialed(), 2)
+	assert.True(t, closed(first), "the rejected connection is closed")
+	assert.False(t, closed(d.dialed()[1]))
+
+	_, err = db.Exec("third")
+	require.NoError(t, err)
+	assert.Len(t, d.dialed(), 2, "a healthy pooled connection is reused")
+}
+
+func TestHealthyConnectionIsReused(t *testing.T) {
+	d := &fakeDriver{addr: listen(t)}
+	calls := 0
+	db := sql.OpenDB(sqlcheck.Connector(d, func(net.Conn) error { calls++; return nil }))
+	defer db.Close()
+	for range 3 {
+		_, err := db.Exec("q")
+		require.NoError(t, err)
+	}
+	assert.Len(t, d.dialed(), 1)
+	assert.Equal(t, 5, calls, "on each return to the pool (3) and each reuse (2)")
+}
+
+func TestDialedOutsideConnect(t *testing.T) {
+	c, p := net.Pipe()
+	defer c.Close()
+	defer p.Close()
+	sqlcheck.Dialed(context.Background(), c) // does nothing, does not panic
+}
+
+// With keepalive.Check, on real sockets: the server closes its side of a
+// pooled connection (its FIN arrives while the connection is idle), and
+// the next query goes on with a new connection.
+func TestCheckClosedByServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	accepted := make(chan net.Conn, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				close(accepted)
+				return
+			}
+			accepted <- c
+		}
+	}()
+	defer func() {
+		ln.Close()
+		for c := range accepted {
+			c.Close()
+		}
+	}()
+	d := &fakeDriver{addr: ln.Addr().String()}
+	db := sql.OpenDB(sqlcheck.Connector(d, keepalive.Check))
+	defer db.Close()
+
+	_, err = db.Exec("first")
+	require.NoError(t, err)
+	require.NoError(t, (<-accepted).Close())
+	first := d.dialed()[0]
+	require.Eventually(t, func() bool { return keepalive.Check(first) != nil }, 5*time.Second, 10*time.Millisecond, "the FIN arrives")
+
+	_, err = db.Exec("second")
+	require.NoError(t, err)
+	assert.Len(t, d.dialed(), 2)
+	assert.True(t, closed(first), "the connection the server closed is closed")
+}
+
+// A system that cannot check (plan9, js/wasm) keeps its connections.
+func TestUnsupportedCheckKeeps(t *testing.T) {
+	d := &fakeDriver{addr: listen(t)}
+	db := sql.OpenDB(sqlcheck.Connector(d, func(net.Conn) error {
+		return fmt.Errorf("check: %w", errors.ErrUnsupported)
+	}))
+	defer db.Close()
+	for range 3 {
+		_, err := db.Exec("q")
+		require.NoError(t, err)
+	}
+	assert.Len(t, d.dialed(), 1)
+}
