@@ -54,3 +54,17 @@ func ExampleSetConfig() {
 	}
 	defer conn.Close(context.Background())
 }
+
+// The connection string's keys if it has any, else a Config from code.
+func ExampleConfigureOr() {
+	cc, err := pgx.ParseConfig("postgres://app@db:5432/app?application_name=api")
+	if err != nil {
+		log.Fatal(err)
+	}
+	given, err := keepalivepgx.ConfigureOr(&cc.Config, keepalive.Within(10*time.Second))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("from the connection string:", given)
+	// Output: from the connection string: false
+}

@@ -3,7 +3,9 @@
 // keepalives_interval, keepalives_count, tcp_user_timeout — and gives
 // them to pgx (github.com/jackc/pgx/v5) as a keepalive.Config on the
 // connection's dialer, so that a query waiting on a server whose host
-// died fails within the Config's bound.
+// died fails within the Config's bound. Each value is read as libpq
+// reads it (ReadKeys); ConfigureOr takes a Config for connection strings
+// without the keys, and SetConfig one given in code.
 //
 // pgx does not know those keys: it sends them to the server as runtime
 // parameters, and PostgreSQL refuses the connection ("FATAL:

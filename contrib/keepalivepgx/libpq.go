@@ -179,8 +179,9 @@ func keyErrors(params map[string]string, err error) error {
 	return errors.Join(out...)
 }
 
-// parseInt reads s as libpq's parse_int_param (pqParseIntParam since
-// PostgreSQL 17) does, src/interfaces/libpq/fe-connect.c: strtol base 10,
+// parseInt reads s as libpq's pqParseIntParam (parse_int_param in
+// earlier releases) does, PostgreSQL 18's
+// src/interfaces/libpq/fe-connect.c: strtol base 10,
 // which skips leading white space and takes a sign; at least one digit;
 // the result within a C int (32 bits); then only white space (isspace in
 // the C locale). So " 30 ", "+30" and "007" are read, "30s", "1.5",

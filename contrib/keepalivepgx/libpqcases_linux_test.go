@@ -14,7 +14,7 @@ import (
 	"github.com/tcpkeepalive/keepalive/contrib/keepalivepgx"
 )
 
-// What libpq does with a value, on Linux (Debian 12's libpq 15.18, run by
+// What libpq does with a value on Linux (Debian 12's libpq 15.18, run by
 // TestLibpqParity).
 const (
 	libpqOK         = "ok"         // connects with it
