@@ -1,0 +1,243 @@
+package keepalive_test
+
+// Check and Inspect on real sockets: loopback cases here, and the
+// namespace cases (TestIntegrationCheck*) where a peer must vanish. The
+// kernel's own readings (TCP_INFO, FIONREAD, SO_ERROR) are taken by the
+// tests themselves.
+
+import (
+	"errors"
+	"io"
+	"net"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+
+	"github.com/tcpkeepalive/keepalive"
+)
+
+// tcpInfo reads TCP_INFO for the test, not through the library.
+func tcpInfo(t *testing.T, c syscall.Conn) *unix.TCPInfo {
+	t.Helper()
+	rc, err := c.SyscallConn()
+	require.NoError(t, err)
+	var info *unix.TCPInfo
+	var ierr error
+	require.NoError(t, rc.Control(func(fd uintptr) {
+		info, ierr = unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO)
+	}))
+	require.NoError(t, ierr)
+	return info
+}
+
+// queued is how many received bytes wait unread (FIONREAD).
+func queued(t *testing.T, c syscall.Conn) int {
+	t.Helper()
+	rc, err := c.SyscallConn()
+	require.NoError(t, err)
+	var n int
+	var ierr error
+	require.NoError(t, rc.Control(func(fd uintptr) { n, ierr = unix.IoctlGetInt(int(fd), unix.SIOCINQ) }))
+	require.NoError(t, ierr)
+	return n
+}
+
+// waitState waits up to 5s for the kernel to put c in state (Linux's
+// number, read by the test).
+func waitState(t *testing.T, c syscall.Conn, state uint8) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for tcpInfo(t, c).State != state {
+		require.True(t, time.Now().Before(deadline), "the kernel never reached state %d", state)
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Linux's TCP states (include/net/tcp_states.h), as the tests compare
+// them.
+const (
+	linuxEstablished = 1
+	linuxClose       = 7
+	linuxCloseWait   = 8
+)
+
+func TestCheckLiveConnKeepsUnreadData(t *testing.T) {
+	dialed, accepted := pair(t, listen(t, nil), nil)
+	require.NoError(t, keepalive.Check(dialed))
+
+	_, err := accepted.Write([]byte("hello"))
+	require.NoError(t, err)
+	deadline := time.Now().Add(5 * time.Second)
+	for queued(t, dialed) < 5 {
+		require.True(t, time.Now().Before(deadline), "the data never arrived")
+		time.Sleep(time.Millisecond)
+	}
+	for range 3 {
+		assert.NoError(t, keepalive.Check(dialed))
+	}
+	assert.Equal(t, 5, queued(t, dialed), "Check consumed received data")
+	buf := make([]byte, 5)
+	_, err = io.ReadFull(dialed, buf)
+	require.NoError(t, err)
+	assert.Equal(t, "hello", string(buf))
+}
+
+func TestCheckFIN(t *testing.T) {
+	dialed, accepted := pair(t, listen(t, nil), nil)
+	_, err := accepted.Write([]byte("last words"))
+	require.NoError(t, err)
+	require.NoError(t, accepted.Close())
+	waitState(t, dialed, linuxCloseWait)
+
+	err = keepalive.Check(dialed)
+	assert.ErrorIs(t, err, io.EOF)
+	assert.False(t, keepalive.IsPeerGone(err), "a FIN is not a dead peer: %v", err)
+	assert.NotErrorIs(t, err, keepalive.ErrUnanswered)
+	var op *net.OpError
+	assert.ErrorAs(t, err, &op)
+	assert.Equal(t, len("last words"), queued(t, dialed), "Check consumed the data before the FIN")
+}
+
+func TestCheckReset(t *testing.T) {
+	dialed, accepted := pair(t, listen(t, nil), nil)
+	require.NoError(t, accepted.SetLinger(0))
+	require.NoError(t, accepted.Close()) // RST
+	waitState(t, dialed, linuxClose)
+
+	err := keepalive.Check(dialed)
+	assert.True(t, keepalive.IsPeerGone(err), "%v", err)
+	assert.ErrorIs(t, err, syscall.ECONNRESET)
+	assert.NotErrorIs(t, err, keepalive.ErrUnanswered)
+
+	// Check took the pending error: the kernel holds none now, and a
+	// second Check still reports the dropped connection.
+	assert.Zero(t, soError(t, dialed), "SO_ERROR still pending after Check")
+	err = keepalive.Check(dialed)
+	assert.True(t, keepalive.IsPeerGone(err), "%v", err)
+	assert.ErrorIs(t, err, syscall.EPIPE)
+
+	// Read and Write return at once, not at their deadline.
+	require.NoError(t, dialed.SetDeadline(time.Now().Add(time.Minute)))
+	_, err = dialed.Read(make([]byte, 1))
+	assert.ErrorIs(t, err, io.EOF)
+	_, err = dialed.Write([]byte("x"))
+	assert.True(t, keepalive.IsPeerGone(err), "%v", err)
+}
+
+// soError reads and clears SO_ERROR for the test.
+func soError(t *testing.T, c syscall.Conn) int {
+	t.Helper()
+	rc, err := c.SyscallConn()
+	require.NoError(t, err)
+	var v int
+	var serr error
+	require.NoError(t, rc.Control(func(fd uintptr) { v, serr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_ERROR) }))
+	require.NoError(t, serr)
+	return v
+}
+
+func TestCheckConnsItCannotSee(t *testing.T) {
+	udp, err := net.ListenPacket("udp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer udp.Close()
+	p1, p2 := net.Pipe()
+	defer p1.Close()
+	defer p2.Close()
+	closed, _ := pair(t, listen(t, nil), nil)
+	require.NoError(t, closed.Close())
+	for _, tt := range []struct {
+		name string
+		conn net.Conn
+		is   error
+	}{
+		{"nil", nil, nil},
+		{"nil TCPConn", (*net.TCPConn)(nil), nil},
+		{"UDP", udp.(*net.UDPConn), nil},
+		{"pipe", p1, nil},
+		{"closed", closed, net.ErrClosed},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.NotPanics(t, func() {
+				err := keepalive.Check(tt.conn)
+				require.Error(t, err)
+				var op *net.OpError
+				assert.ErrorAs(t, err, &op)
+				assert.False(t, keepalive.IsPeerGone(err))
+				if tt.is != nil {
+					assert.ErrorIs(t, err, tt.is)
+				}
+				_, err = keepalive.Inspect(tt.conn)
+				assert.Error(t, err)
+			})
+		})
+	}
+}
+
+func TestInspectReadsTheKernel(t *testing.T) {
+	dialed, _ := pair(t, listen(t, nil), nil)
+	require.NoError(t, keepalive.Set(dialed, cfg))
+	h, err := keepalive.Inspect(dialed)
+	require.NoError(t, err)
+	info := tcpInfo(t, dialed)
+	assert.Equal(t, keepalive.TCPEstablished, h.State)
+	assert.Equal(t, uint8(linuxEstablished), info.State)
+	assert.NoError(t, h.Err)
+	assert.Zero(t, h.Probes)
+	assert.Zero(t, h.Retransmissions)
+	assert.Zero(t, h.Unacked)
+	assert.Equal(t, time.Duration(info.Rto)*time.Microsecond, h.RTO)
+	assert.GreaterOrEqual(t, h.SinceReceived, time.Duration(0))
+	assert.Less(t, h.SinceReceived, time.Minute)
+	k := readKernel(t, dialed)
+	assert.Equal(t, keepalive.Config{Idle: k.Idle, Interval: k.Interval, Count: k.Count, UserTimeout: k.UserTimeout}, h.KeepAlive.Config)
+	assert.True(t, h.KeepAlive.Enabled)
+	// Nothing received since the handshake: what remains of the bound.
+	bound := k.Idle + k.Interval // UserTimeout 12.345s < Idle+Interval: one probe
+	assert.LessOrEqual(t, h.GivesUpIn, bound)
+	assert.Greater(t, h.GivesUpIn, bound-time.Minute)
+	assert.Contains(t, h.String(), "ESTABLISHED")
+}
+
+// TestUnansweredRule pins when a probe counts as unanswered: only once
+// it has been out longer than RTO, allowing for the keep-alive timer to
+// fire up to Idle/8 late.
+func TestUnansweredRule(t *testing.T) {
+	on := keepalive.State{Enabled: true, Config: keepalive.Config{Idle: 8 * time.Second, Interval: 2 * time.Second, Count: 4}}
+	rto := 204 * time.Millisecond
+	for _, tt := range []struct {
+		name       string
+		h          keepalive.Health
+		unanswered bool
+	}{
+		{"nothing out", keepalive.Health{SinceReceived: time.Hour, RTO: rto, KeepAlive: on}, false},
+		{"probe just sent", keepalive.Health{Probes: 1, SinceReceived: 8 * time.Second, RTO: rto, KeepAlive: on}, false},
+		{"probe sent by a late timer", keepalive.Health{Probes: 1, SinceReceived: 9*time.Second + rto, RTO: rto, KeepAlive: on}, false},
+		{"probe out past RTO even if late", keepalive.Health{Probes: 1, SinceReceived: 9*time.Second + rto + time.Millisecond, RTO: rto, KeepAlive: on}, true},
+		{"second probe", keepalive.Health{Probes: 2, SinceReceived: 10 * time.Second, RTO: rto, KeepAlive: on}, true},
+		{"second probe, interval below RTO", keepalive.Health{Probes: 2, SinceReceived: 8*time.Second + 100*time.Millisecond, RTO: time.Second, KeepAlive: keepalive.State{Enabled: true, Config: keepalive.Config{Idle: 8 * time.Second, Interval: 100 * time.Millisecond, Count: 4}}}, true},
+		{"settings unknown, one probe", keepalive.Health{Probes: 1, SinceReceived: time.Hour, RTO: rto}, false},
+		{"settings unknown, two probes", keepalive.Health{Probes: 2, SinceReceived: time.Hour, RTO: rto}, true},
+		{"retransmission", keepalive.Health{Retransmissions: 1, Unacked: 3, RTO: rto}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.unanswered, tt.h.Unanswered())
+		})
+	}
+}
+
+func TestHealthString(t *testing.T) {
+	h := keepalive.Health{
+		State: keepalive.TCPEstablished, Probes: 2, SinceReceived: 4100 * time.Millisecond, RTO: 204 * time.Millisecond,
+		KeepAlive: keepalive.State{Enabled: true, Config: keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 4}},
+		GivesUpIn: 1900 * time.Millisecond,
+	}
+	assert.Equal(t, "ESTABLISHED, probe 2 of 4 unanswered, nothing received for 4.1s, declared gone in ≤ 1.9s", h.String())
+	h = keepalive.Health{State: keepalive.TCPClosed, Err: syscall.ETIMEDOUT}
+	assert.Equal(t, "CLOSED, connection timed out", h.String())
+	assert.Equal(t, "TCPState(200)", keepalive.TCPState(200).String())
+	assert.True(t, errors.Is(keepalive.ErrUnanswered, keepalive.ErrUnanswered))
+}
