@@ -32,9 +32,9 @@ import (
 //
 // It wraps pc.ShouldPing and pc.PrepareConn (or the deprecated
 // BeforeAcquire, which PrepareConn replaces), which still run for the
-// connections Check passes; set them before calling it. Check costs one
-// or two system calls and no allocation worth counting
-// (docs/integrations.md has the figures).
+// connections Check passes; set them before calling it. On Linux Check
+// is one getsockopt (TCP_INFO); docs/integrations.md has what the hook
+// saves, measured against a real server.
 func CheckBeforeAcquire(pc *pgxpool.Config) {
 	shouldPing := pc.ShouldPing
 	pc.ShouldPing = func(ctx context.Context, p pgxpool.ShouldPingParams) bool {
@@ -49,8 +49,8 @@ func CheckBeforeAcquire(pc *pgxpool.Config) {
 		return shouldPing != nil && shouldPing(ctx, p)
 	}
 	prepare := pc.PrepareConn
-	if prepare == nil && pc.BeforeAcquire != nil {
-		before := pc.BeforeAcquire
+	//lint:ignore SA1019 a user's BeforeAcquire keeps working, as pgxpool runs it when PrepareConn is nil
+	if before := pc.BeforeAcquire; prepare == nil && before != nil {
 		prepare = func(ctx context.Context, c *pgx.Conn) (bool, error) { return before(ctx, c), nil }
 	}
 	pc.PrepareConn = func(ctx context.Context, c *pgx.Conn) (bool, error) {

@@ -44,7 +44,7 @@ func (c pingConn) NetConn() net.Conn { return c.Conn }
 // checkedPool is pool (libpq's keys for cfg, one connection, pinged
 // once) with CheckBeforeAcquire if hook, counting its pings.
 func checkedPool(addr string, hook bool) (*pgxpool.Pool, *atomic.Int64, error) {
-	pc, err := keepalivepgx.ParsePoolConfig(connString(addr, true) + "&pool_max_conns=1")
+	pc, err := keepalivepgx.ParsePoolConfig(connString(addr, true))
 	if err != nil {
 		return nil, nil, err
 	}
