@@ -68,3 +68,18 @@ func ExampleConfigureOr() {
 	fmt.Println("from the connection string:", given)
 	// Output: from the connection string: false
 }
+
+// A pool that hands out no connection the kernel already doubts, and
+// pings none it trusts.
+func ExampleCheckBeforeAcquire() {
+	pc, err := keepalivepgx.ParsePoolConfig("postgres://app@db:5432/app?keepalives_idle=8&keepalives_interval=1&keepalives_count=3&tcp_user_timeout=11000")
+	if err != nil {
+		log.Fatal(err)
+	}
+	keepalivepgx.CheckBeforeAcquire(pc)
+	pool, err := pgxpool.NewWithConfig(context.Background(), pc)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+}
