@@ -36,6 +36,9 @@ var ErrUnanswered = errors.New("keepalive: peer unanswered")
 //
 // On Linux Check reads TCP_INFO (one getsockopt; two when the connection
 // is closed; the Config, read back too, when something is unanswered).
+// For a Multipath TCP connection the kernel reports its first subflow,
+// so Check sees a reset or a dead subflow but not the peer's orderly
+// close (DATA_FIN).
 // On other systems it reports only what the socket's pending error says,
 // a reset or a timeout, and nil otherwise; on plan9, js/wasm and wasip1
 // it returns an error wrapping errors.ErrUnsupported. Inspect gives the
@@ -210,7 +213,7 @@ func (h Health) describe() string {
 	var s string
 	switch n := h.unansweredProbes(); {
 	case h.Retransmissions > 0:
-		s = fmt.Sprintf("retransmission %d unanswered (%d segments unacknowledged)", h.Retransmissions, h.Unacked)
+		s = fmt.Sprintf("retransmission %d unanswered, %s", h.Retransmissions, segments(h.Unacked))
 	case n > 0 && h.KeepAlive.Enabled:
 		s = fmt.Sprintf("probe %d of %d unanswered", n, h.KeepAlive.Config.probes())
 	case n > 0:
@@ -218,7 +221,7 @@ func (h Health) describe() string {
 	case h.Probes > 0:
 		s = fmt.Sprintf("probe %d in flight", h.Probes)
 	case h.Unacked > 0:
-		s = fmt.Sprintf("%d segments in flight", h.Unacked)
+		s = segments(h.Unacked)
 	}
 	add := func(t string) {
 		if s != "" {
@@ -233,6 +236,14 @@ func (h Health) describe() string {
 		add("declared gone in ≤ " + round(h.GivesUpIn).String())
 	}
 	return s
+}
+
+// segments counts unacknowledged segments in words.
+func segments(n int) string {
+	if n == 1 {
+		return "1 unacknowledged segment"
+	}
+	return strconv.Itoa(n) + " unacknowledged segments"
 }
 
 // round shortens a duration for reading.

@@ -23,12 +23,16 @@ func inspectFD(fd uintptr, generic, full bool, h *Health) error {
 	}
 	info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO)
 	if err != nil {
-		if !isRefusal(err) {
+		if !isRefusal(err) && !isMPTCP(fd) {
 			return os.NewSyscallError("getsockopt TCP_INFO", err)
 		}
-		// A Multipath TCP socket on kernels before 6.x refuses
-		// TCP_INFO: say what the pending error says.
-		h.Err = pendingError(fd)
+		// A Multipath TCP socket answers TCP_INFO for its first subflow
+		// (net/mptcp/sockopt.c, mptcp_getsockopt_sol_tcp, since Linux
+		// 5.16), or refuses it when it has none or the kernel is older:
+		// say what the pending error says.
+		if h.Err = pendingError(fd); h.Err != nil {
+			h.State = TCPClosed
+		}
 		return nil
 	}
 	h.State = TCPState(info.State)

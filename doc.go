@@ -10,6 +10,7 @@
 //	ln = keepalive.WrapListener(existing, cfg)                 // listeners built elsewhere
 //	err = keepalive.Set(conn, cfg)                             // connections you already have
 //	state, err := keepalive.Get(conn)                          // what the kernel holds; state.Timeout()
+//	err = keepalive.Check(conn)                                // before reuse: nil, ErrUnanswered, peer gone, io.EOF
 //
 // # Why not net.KeepAliveConfig
 //
@@ -62,6 +63,11 @@
 // ETIMEDOUT, to the first call that looks and then clears it: a second
 // reader or a concurrent writer sees io.EOF or EPIPE instead. Within
 // picks a Config for a detection bound.
+//
+// The kernel knows earlier: Check reports, without a round trip, a
+// connection whose keep-alive probes or retransmissions go unanswered
+// (ErrUnanswered) before the kernel gives up, and Inspect gives the
+// readings behind it (docs/behaviour.md).
 //
 // # Middleboxes
 //
