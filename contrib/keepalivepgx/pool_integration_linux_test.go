@@ -10,13 +10,13 @@ import (
 	"fmt"
 	"net"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -95,8 +95,38 @@ func init() {
 					return err
 				}
 			}
-			fmt.Printf("pings %d\n", pings.Load())
+			fmt.Printf("pings %d %d\n", pings.Load(), p.Stat().NewConnsCount())
 			return nil
+		}
+		// A live server that ended the connection's backend (FIN): the
+		// pool's idle connection used once the FIN arrived.
+		calls["pool-terminated"+suffix] = func(addr string, inflight func()) error {
+			p, pings, err := checkedPool(addr, hook)
+			if err != nil {
+				return err
+			}
+			defer p.Close()
+			inflight()
+			c, err := p.Acquire(context.Background())
+			if err != nil {
+				return err
+			}
+			pid := c.Conn().PgConn().PID()
+			c.Release()
+			other, err := pgx.Connect(context.Background(), connString(addr, false))
+			if err != nil {
+				return err
+			}
+			defer other.Close(context.Background())
+			if _, err := other.Exec(context.Background(), "SELECT pg_terminate_backend($1)", pid); err != nil {
+				return err
+			}
+			time.Sleep(200 * time.Millisecond) // the FIN's way
+			pings.Store(0)
+			start := time.Now()
+			_, err = p.Exec(context.Background(), "SELECT 1")
+			fmt.Printf("acquired %d %d\n", time.Since(start).Milliseconds(), pings.Load())
+			return err
 		}
 		// A vanished server: the pool's idle connection used once a
 		// probe has gone unanswered.
@@ -149,19 +179,51 @@ func TestIntegrationPoolCheck(t *testing.T) {
 
 	// The pings a live server is spared.
 	with, without := start("pool-pings"), start("pool-pings-without")
-	pings := func(p *netns.Process) int {
-		s := p.Expect("pings", 30*time.Second)
+	// pings reads how many pings a call sent and how many connections
+	// its pool opened.
+	pings := func(p *netns.Process) (pings, conns int) {
+		_, err := fmt.Sscan(p.Expect("pings", 30*time.Second), &pings, &conns)
+		require.NoError(t, err)
 		o, err := p.Outcome(5 * time.Second)
 		require.NoError(t, err)
 		require.Empty(t, o.Err)
-		n, err := strconv.Atoi(s)
-		require.NoError(t, err)
-		return n
+		return pings, conns
 	}
-	pw, pwo := pings(with), pings(without)
-	t.Logf("live server, 3 queries on a connection idle 1.1s: %d pings with CheckBeforeAcquire, %d without", pw, pwo)
+	pw, cw := pings(with)
+	pwo, cwo := pings(without)
+	t.Logf("live server, 3 queries on a connection idle 1.1s: %d pings and %d connection(s) with CheckBeforeAcquire, %d and %d without", pw, cw, pwo, cwo)
 	assert.Equal(t, 0, pw)
+	assert.Equal(t, 1, cw, "CheckBeforeAcquire destroyed a live connection")
 	assert.Equal(t, 3, pwo)
+
+	// acquired reads what a call printed: how long its Exec took and
+	// how many pings it sent; want is "error" for a call that must fail
+	// (peer gone), "ok" for one that must succeed, "" for a baseline.
+	acquired := func(name string, p *netns.Process, want string) (time.Duration, int) {
+		var ms, pings int
+		_, err := fmt.Sscan(p.Expect("acquired", 30*time.Second), &ms, &pings)
+		require.NoError(t, err)
+		o, err := p.Outcome(5 * time.Second)
+		require.NoError(t, err)
+		d := time.Duration(ms) * time.Millisecond
+		t.Logf("%s: Exec returned %v after it began, %d pings: %q peer-gone=%v", name, d, pings, o.Err, o.PeerGone)
+		switch want {
+		case "error":
+			assert.NotEmpty(t, o.Err, "%s: no error from a vanished server", name)
+			assert.True(t, o.PeerGone, "%s: keepalive.IsPeerGone(%q) = false", name, o.Err)
+		case "ok":
+			assert.Empty(t, o.Err, "%s: no fresh connection", name)
+		}
+		return d, pings
+	}
+
+	// A backend ended by the server, its FIN arrived: the connection,
+	// idle less than a second, is not pinged; pgxpool alone hands it out
+	// (pgx v5.12: the query fails with the server's FATAL 57P01).
+	with, without = start("pool-terminated"), start("pool-terminated-without")
+	_, pw = acquired("terminated, with CheckBeforeAcquire", with, "ok")
+	acquired("terminated, without", without, "")
+	assert.Equal(t, 0, pw, "CheckBeforeAcquire pinged a connection whose FIN arrived")
 
 	// A vanished server.
 	with, without = start("pool-check"), start("pool-check-without")
@@ -173,26 +235,8 @@ func TestIntegrationPoolCheck(t *testing.T) {
 	for _, p := range []*netns.Process{with, without} {
 		require.NoError(t, p.Signal(syscall.SIGUSR1))
 	}
-	// acquired reads what a call printed: how long its Exec took and
-	// how many pings it sent; fail if it must fail.
-	acquired := func(name string, p *netns.Process, fail bool) (time.Duration, int) {
-		var ms, pings int
-		_, err := fmt.Sscan(p.Expect("acquired", 30*time.Second), &ms, &pings)
-		require.NoError(t, err)
-		o, err := p.Outcome(5 * time.Second)
-		require.NoError(t, err)
-		d := time.Duration(ms) * time.Millisecond
-		t.Logf("%s: Exec returned %v after it began, %d pings: %q peer-gone=%v", name, d, pings, o.Err, o.PeerGone)
-		if fail {
-			assert.NotEmpty(t, o.Err, "%s: no error from a vanished server", name)
-			assert.True(t, o.PeerGone, "%s: keepalive.IsPeerGone(%q) = false", name, o.Err)
-		} else {
-			assert.Empty(t, o.Err, "%s: no fresh connection", name)
-		}
-		return d, pings
-	}
-	dw, pw := acquired("vanished, with CheckBeforeAcquire", with, true)
-	dwo, pwo := acquired("vanished, without", without, true)
+	dw, pw := acquired("vanished, with CheckBeforeAcquire", with, "error")
+	dwo, pwo := acquired("vanished, without", without, "error")
 	assert.Equal(t, 0, pw, "CheckBeforeAcquire pinged the dead connection")
 	assert.Equal(t, 1, pwo, "pgxpool's ping on the dead connection")
 	assert.Less(t, dw, dwo, "the hook spares the ping's wait")
@@ -215,8 +259,8 @@ func TestIntegrationPoolCheck(t *testing.T) {
 	restart()
 	uncut(t, n)
 	signal()
-	_, pw = acquired("restarted, with CheckBeforeAcquire", with, false)
-	_, pwo = acquired("restarted, without", without, false)
+	_, pw = acquired("restarted, with CheckBeforeAcquire", with, "ok")
+	_, pwo = acquired("restarted, without", without, "ok")
 	assert.Equal(t, 0, pw, "CheckBeforeAcquire pinged the dead connection")
 	assert.Equal(t, 1, pwo, "pgxpool's ping on the dead connection")
 }
