@@ -5,7 +5,9 @@
 // connection's dialer, so that a query waiting on a server whose host
 // died fails within the Config's bound. Each value is read as libpq
 // reads it (ReadKeys); ConfigureOr takes a Config for connection strings
-// without the keys, and SetConfig one given in code.
+// without the keys, and SetConfig one given in code. CheckBeforeAcquire
+// makes a pool check each connection with keepalive.Check instead of
+// pinging it.
 //
 // pgx does not know those keys: it sends them to the server as runtime
 // parameters, and PostgreSQL refuses the connection ("FATAL:

@@ -33,8 +33,8 @@ import (
 // It wraps pc.ShouldPing and pc.PrepareConn (or the deprecated
 // BeforeAcquire, which PrepareConn replaces), which still run for the
 // connections Check passes; set them before calling it. On Linux Check
-// is one getsockopt (TCP_INFO); docs/integrations.md#pgxpool-check has what the hook
-// saves, measured against a real server.
+// is one getsockopt (TCP_INFO). What the hook saves, measured against a
+// real server: docs/integrations.md#pgxpool-check.
 func CheckBeforeAcquire(pc *pgxpool.Config) {
 	shouldPing := pc.ShouldPing
 	pc.ShouldPing = func(ctx context.Context, p pgxpool.ShouldPingParams) bool {
