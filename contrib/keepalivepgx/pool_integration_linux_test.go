@@ -118,7 +118,9 @@ func init() {
 				return err
 			}
 			defer other.Close(context.Background())
-			if _, err := other.Exec(context.Background(), "SELECT pg_terminate_backend($1)", pid); err != nil {
+			// The timeout makes it wait until the backend has exited
+			// (PostgreSQL 14 and later), its socket closed.
+			if _, err := other.Exec(context.Background(), "SELECT pg_terminate_backend($1, 10000)", pid); err != nil {
 				return err
 			}
 			time.Sleep(200 * time.Millisecond) // the FIN's way
