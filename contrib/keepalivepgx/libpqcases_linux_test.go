@@ -58,9 +58,9 @@ var libpqCases = []libpqCase{
 	{name: "idle sign", conn: "keepalives_idle=+30", cfg: keepalive.Config{Idle: 30 * time.Second, Interval: sys, Count: sys}, libpq: libpqOK},
 	{name: "idle leading zeros", conn: "keepalives_idle=007", cfg: keepalive.Config{Idle: 7 * time.Second, Interval: sys, Count: sys}, libpq: libpqOK},
 	{name: "idle=32767", conn: "keepalives_idle=32767", cfg: keepalive.Config{Idle: 32767 * time.Second, Interval: sys, Count: sys}, libpq: libpqOK},
-	// libpq documents 0 as the system's value; on Linux it hands 0 to
-	// the kernel, which refuses it, so the connection fails there (not on
-	// FreeBSD or macOS, whose kernels take 0 as their default).
+	// libpq documents 0 as the system's value, and hands 0 to the
+	// kernel; Linux refuses it, so the connection fails. keepalivepgx
+	// does what libpq documents.
 	{name: "idle=0", conn: "keepalives_idle=0", cfg: keepalive.Config{Idle: sys, Interval: sys, Count: sys}, libpq: libpqSetsockopt},
 	{name: "idle=-1", conn: "keepalives_idle=-1", cfg: keepalive.Config{Idle: sys, Interval: sys, Count: sys}, libpq: libpqSetsockopt},
 	{name: "idle=-2147483648", conn: "keepalives_idle=-2147483648", cfg: keepalive.Config{Idle: sys, Interval: sys, Count: sys}, libpq: libpqSetsockopt},
