@@ -87,8 +87,9 @@ func Configure(c *pgconn.Config) error {
 // ConfigureOr is Configure with a Config for a connection string that
 // has none of libpq's keep-alive keys: the connection string's keys if
 // it has any, else fallback (as SetConfig sets it). given reports
-// whether the keys were there. A fallback that fails Validate is an
-// error, and c is left as it is.
+// whether the keys were there. A bad value (as for Configure) or a
+// fallback that fails Validate is an error, given is false and c is left
+// as it is.
 func ConfigureOr(c *pgconn.Config, fallback keepalive.Config) (given bool, err error) {
 	return configure(c, &fallback)
 }
