@@ -54,3 +54,32 @@ func ExampleSetConfig() {
 	}
 	defer conn.Close(context.Background())
 }
+
+// The connection string's keys if it has any, else a Config from code.
+func ExampleConfigureOr() {
+	cc, err := pgx.ParseConfig("postgres://app@db:5432/app?application_name=api")
+	if err != nil {
+		log.Fatal(err)
+	}
+	given, err := keepalivepgx.ConfigureOr(&cc.Config, keepalive.Within(10*time.Second))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("from the connection string:", given)
+	// Output: from the connection string: false
+}
+
+// A pool that hands out no connection the kernel already doubts, and
+// pings none it trusts.
+func ExampleCheckBeforeAcquire() {
+	pc, err := keepalivepgx.ParsePoolConfig("postgres://app@db:5432/app?keepalives_idle=8&keepalives_interval=1&keepalives_count=3&tcp_user_timeout=11000")
+	if err != nil {
+		log.Fatal(err)
+	}
+	keepalivepgx.CheckBeforeAcquire(pc)
+	pool, err := pgxpool.NewWithConfig(context.Background(), pc)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+}

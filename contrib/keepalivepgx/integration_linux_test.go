@@ -132,8 +132,10 @@ func init() {
 
 // startPostgres runs a PostgreSQL server from Debian's postgresql
 // package in the server's namespace: initdb into a temporary directory
-// and postgres, both as the postgres user (PostgreSQL refuses root).
-func startPostgres(t *testing.T, n *netns.Network) {
+// and postgres, both as the postgres user (PostgreSQL refuses root). It
+// returns a function that restarts the server: an immediate shutdown,
+// every connection's backend gone, and a new postmaster on the same data.
+func startPostgres(t *testing.T, n *netns.Network) (restart func()) {
 	t.Helper()
 	found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/postgres")
 	u, err := user.Lookup("postgres")
@@ -161,14 +163,27 @@ func startPostgres(t *testing.T, n *netns.Network) {
 	require.NoError(t, err)
 	require.NoError(t, hba.Close())
 
-	p := n.Exec(n.Peer, netns.Command{
-		Args: []string{filepath.Join(bin, "postgres"), "-D", data, "-h", netns.PeerAddr, "-p", "5432", "-k", dir,
-			"-c", "fsync=off", "-c", "shared_buffers=16MB", "-c", "max_connections=20"},
-		User: "postgres",
-		Dir:  dir,
-		Stop: syscall.SIGQUIT, // immediate shutdown: the data directory goes anyway
-	})
-	p.ExpectContaining("database system is ready to accept connections", time.Minute)
+	start := func() *netns.Process {
+		p := n.Exec(n.Peer, netns.Command{
+			Args: []string{filepath.Join(bin, "postgres"), "-D", data, "-h", netns.PeerAddr, "-p", "5432", "-k", dir,
+				"-c", "fsync=off", "-c", "shared_buffers=16MB", "-c", "max_connections=20"},
+			User: "postgres",
+			Dir:  dir,
+			Stop: syscall.SIGQUIT, // immediate shutdown: the data directory goes anyway
+		})
+		p.ExpectContaining("database system is ready to accept connections", time.Minute)
+		return p
+	}
+	p := start()
+	return func() {
+		t.Helper()
+		require.NoError(t, p.Signal(syscall.SIGQUIT))
+		p.ExpectContaining("database system is shut down", time.Minute)
+		// Its output ends when the postmaster and every backend exited.
+		_, err := p.Wait("\x00", time.Minute)
+		require.NotErrorIs(t, err, netns.ErrNoLine)
+		p = start()
+	}
 }
 
 func TestIntegrationDeadServer(t *testing.T) {

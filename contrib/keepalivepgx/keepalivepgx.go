@@ -3,7 +3,11 @@
 // keepalives_interval, keepalives_count, tcp_user_timeout — and gives
 // them to pgx (github.com/jackc/pgx/v5) as a keepalive.Config on the
 // connection's dialer, so that a query waiting on a server whose host
-// died fails within the Config's bound.
+// died fails within the Config's bound. Each value is read as libpq
+// reads it (ReadKeys); ConfigureOr takes a Config for connection strings
+// without the keys, and SetConfig one given in code. CheckBeforeAcquire
+// makes a pool check each connection with keepalive.Check instead of
+// pinging it.
 //
 // pgx does not know those keys: it sends them to the server as runtime
 // parameters, and PostgreSQL refuses the connection ("FATAL:
@@ -22,7 +26,6 @@ package keepalivepgx
 import (
 	"context"
 	"net"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -33,12 +36,8 @@ import (
 	"github.com/tcpkeepalive/keepalive/internal/stickyconn"
 )
 
-// libpqKeys are libpq's keep-alive settings, in the order the text form
-// is built; keepalive.Config's text form takes them under these names.
-var libpqKeys = []string{"keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout"}
-
-// ParseConfig is pgx.ParseConfig with the connection string's keep-alive
-// settings moved into the dialer (Configure).
+// ParseConfig is pgx.ParseConfig with the connection string's
+// keep-alive settings moved into the dialer (Configure).
 func ParseConfig(connString string) (*pgx.ConnConfig, error) {
 	cc, err := pgx.ParseConfig(connString)
 	if err != nil {
@@ -65,53 +64,61 @@ func ParsePoolConfig(connString string) (*pgxpool.Config, error) {
 }
 
 // Configure removes libpq's keep-alive keys from c.RuntimeParams, where
-// pgx's parser left them, and sets c.DialFunc to dial with what they say:
+// pgx's parser left them, and sets c.DialFunc to dial with what they say
+// (ReadKeys):
 //   - keepalives_idle, keepalives_interval and keepalives_count in
-//     seconds or a count, tcp_user_timeout in milliseconds, 0 for the
-//     system's value, as libpq reads them (keepalive.Config's
-//     UnmarshalText);
-//   - keepalives=0: keep-alive off (and the other keys ignored);
-//   - none of the keys: c is left as it is.
+//     seconds or a count, tcp_user_timeout in milliseconds, each read on
+//     its own as libpq reads it; a key left out, 0 or negative leaves the
+//     system's value (for tcp_user_timeout: none);
+//   - keepalives=0: keep-alive off, and the other keys are not read;
+//     any other integer: on;
+//   - none of the keys: c is left as it is, so pgx dials with Go's
+//     defaults (ConfigureOr takes a Config for that case).
 //
-// The dialer keeps c.ConnectTimeout, as pgx's own does. A bad value is an
-// error naming the key, and c is left as it is.
+// A tcp_user_timeout that makes Linux ignore keepalives_count is
+// accepted, as libpq accepts it; Keys.Coherent reports it. The dialer
+// keeps c.ConnectTimeout, as pgx's own does. A bad value is a *KeyError
+// naming the key and the limit, and c is left as it is.
 func Configure(c *pgconn.Config) error {
-	var pairs []string
-	off := false
-	for _, k := range libpqKeys {
-		v, ok := c.RuntimeParams[k]
-		if !ok {
-			continue
-		}
-		if k == "keepalives" && v == "0" {
-			off = true
-			continue
-		}
-		pairs = append(pairs, k+"="+v)
+	_, err := configure(c, nil)
+	return err
+}
+
+// ConfigureOr is Configure with a Config for a connection string that
+// has none of libpq's keep-alive keys: the connection string's keys if
+// it has any, else fallback (as SetConfig sets it). given reports
+// whether the keys were there. A bad value (as for Configure) or a
+// fallback that fails Validate is an error, given is false and c is left
+// as it is.
+func ConfigureOr(c *pgconn.Config, fallback keepalive.Config) (given bool, err error) {
+	return configure(c, &fallback)
+}
+
+// configure is ConfigureOr, leaving c as it is for no keys and no
+// fallback.
+func configure(c *pgconn.Config, fallback *keepalive.Config) (given bool, err error) {
+	k, err := ReadKeys(c)
+	if err != nil {
+		return false, err
 	}
-	if len(pairs) == 0 && !off {
-		return nil
-	}
-	var d *net.Dialer
-	if off {
-		d = &net.Dialer{KeepAlive: -1}
-	} else {
-		var cfg keepalive.Config
-		if err := cfg.UnmarshalText([]byte(strings.Join(pairs, ","))); err != nil {
-			return err
+	switch {
+	case k.Off:
+		c.DialFunc = dialFunc(&net.Dialer{KeepAlive: -1}, c.ConnectTimeout)
+	case k.Given:
+		c.DialFunc = dialFunc(keepalive.NewDialer(keepalive.WithKeepalive(k.Config)), c.ConnectTimeout)
+	case fallback != nil:
+		if err := fallback.Validate(); err != nil {
+			return false, err
 		}
-		// Parsing is syntax only; the running system's limits are
-		// Validate's.
-		if err := cfg.Validate(); err != nil {
-			return err
-		}
-		d = keepalive.NewDialer(keepalive.WithKeepalive(cfg))
+		SetConfig(c, *fallback)
+		return false, nil
+	default:
+		return false, nil
 	}
-	for _, k := range libpqKeys {
-		delete(c.RuntimeParams, k)
+	for _, key := range libpqKeys {
+		delete(c.RuntimeParams, key)
 	}
-	c.DialFunc = dialFunc(d, c.ConnectTimeout)
-	return nil
+	return true, nil
 }
 
 // dialFunc dials with d, giving up after timeout (none if zero), and

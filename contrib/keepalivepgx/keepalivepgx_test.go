@@ -2,23 +2,19 @@ package keepalivepgx_test
 
 import (
 	"context"
+	"maps"
 	"net"
+	"reflect"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/tcpkeepalive/keepalive"
 	"github.com/tcpkeepalive/keepalive/contrib/keepalivepgx"
-	"github.com/tcpkeepalive/keepalive/internal/netns"
 )
-
-func TestMain(m *testing.M) {
-	netns.RunCalls(calls, nil)
-	goleak.VerifyTestMain(m)
-}
 
 // dialState dials a loopback listener with dial and returns what the
 // kernel holds for the socket.
@@ -79,10 +75,93 @@ func TestParseConfigNoKeys(t *testing.T) {
 }
 
 func TestParseConfigBadValue(t *testing.T) {
-	_, err := keepalivepgx.ParseConfig(base + "&keepalives_count=500")
-	assert.ErrorContains(t, err, "Count")
-	_, err = keepalivepgx.ParseConfig(base + "&keepalives_idle=soon")
-	assert.ErrorContains(t, err, "keepalives_idle")
+	// Every error names its key, its value and the limit; all are reported.
+	_, err := keepalivepgx.ParseConfig(base + "&keepalives_count=500&keepalives_idle=soon&tcp_user_timeout=-1ms")
+	require.Error(t, err)
+	assert.ErrorContains(t, err, `keepalives_idle "soon": not an integer`)
+	assert.ErrorContains(t, err, `tcp_user_timeout "-1ms": not an integer`)
+	_, err = keepalivepgx.ParseConfig(base + "&keepalives_count=500")
+	assert.ErrorContains(t, err, `keepalivepgx: invalid keepalives_count "500": `)
+	var ce *keepalive.ConfigError
+	assert.ErrorAs(t, err, &ce, "the *keepalive.ConfigError behind it")
+}
+
+func TestConfigureOr(t *testing.T) {
+	fallback := keepalive.Within(10 * time.Second)
+	for _, tc := range []struct {
+		name  string
+		conn  string
+		given bool
+		want  keepalive.State
+	}{
+		{name: "no keys", conn: base, want: keepalive.State{Enabled: true, Config: fallback}},
+		{name: "keys", conn: base + "&keepalives_idle=30&keepalives_interval=5&keepalives_count=3", given: true,
+			want: keepalive.State{Enabled: true, Config: keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3}}},
+		{name: "off", conn: base + "&keepalives=0", given: true, want: keepalive.State{Enabled: false}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cc, err := pgx.ParseConfig(tc.conn)
+			require.NoError(t, err)
+			given, err := keepalivepgx.ConfigureOr(&cc.Config, fallback)
+			require.NoError(t, err)
+			assert.Equal(t, tc.given, given)
+			assert.Equal(t, map[string]string{"application_name": "x"}, cc.RuntimeParams)
+			st := dialState(t, cc.DialFunc)
+			if !tc.want.Enabled {
+				assert.False(t, st.Enabled)
+				return
+			}
+			assert.Equal(t, tc.want, st)
+		})
+	}
+}
+
+func TestConfigureOrBad(t *testing.T) {
+	// A bad value or a bad fallback: an error, and the config as it was.
+	for _, tc := range []struct {
+		name, conn string
+		fallback   keepalive.Config
+		err        string
+	}{
+		{"bad key", base + "&keepalives_count=500", keepalive.Config{}, `keepalives_count "500"`},
+		{"bad fallback", base, keepalive.Config{Count: 500}, "invalid Count 500"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cc, err := pgx.ParseConfig(tc.conn)
+			require.NoError(t, err)
+			params, dial := maps.Clone(cc.RuntimeParams), cc.DialFunc
+			given, err := keepalivepgx.ConfigureOr(&cc.Config, tc.fallback)
+			assert.ErrorContains(t, err, tc.err)
+			assert.False(t, given)
+			assert.Equal(t, params, cc.RuntimeParams)
+			assert.Equal(t, reflect.ValueOf(dial).Pointer(), reflect.ValueOf(cc.DialFunc).Pointer(), "DialFunc changed")
+		})
+	}
+}
+
+// A tcp_user_timeout below keepalives_idle + keepalives_interval drops an
+// idle connection at its first unanswered probe on Linux. libpq and the
+// kernel take it, so Configure does too, and Keys.Coherent says why it
+// may not be what was meant.
+func TestIncoherentKeys(t *testing.T) {
+	conn := base + "&keepalives_idle=30&keepalives_interval=5&keepalives_count=3&tcp_user_timeout=20000"
+	cc, err := pgx.ParseConfig(conn)
+	require.NoError(t, err)
+	k, err := keepalivepgx.ReadKeys(&cc.Config)
+	require.NoError(t, err)
+	assert.ErrorContains(t, k.Coherent(), "tcp_user_timeout disagrees with keepalives_count")
+	assert.ErrorContains(t, k.Coherent(), "after 1 unanswered probe(s) at 35s, not after 3 at 45s")
+
+	require.NoError(t, keepalivepgx.Configure(&cc.Config))
+	st := dialState(t, cc.DialFunc)
+	assert.Equal(t, keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 20 * time.Second}, st.Config)
+	assert.Equal(t, 35*time.Second, st.Timeout(), "the bound the socket really holds")
+
+	cc, err = pgx.ParseConfig(base + "&keepalives_idle=30&keepalives_interval=5&keepalives_count=3&tcp_user_timeout=45000")
+	require.NoError(t, err)
+	k, err = keepalivepgx.ReadKeys(&cc.Config)
+	require.NoError(t, err)
+	assert.NoError(t, k.Coherent())
 }
 
 func TestSetConfig(t *testing.T) {

@@ -1,0 +1,14 @@
+package keepalivepgx_test
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/tcpkeepalive/keepalive/internal/netns"
+)
+
+func TestMain(m *testing.M) {
+	netns.RunCalls(calls, nil)
+	goleak.VerifyTestMain(m)
+}
