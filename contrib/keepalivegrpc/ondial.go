@@ -126,4 +126,4 @@ func (o *observer) HandleConn(ctx context.Context, s stats.ConnStats) {
 }
 
 func (o *observer) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
-func (o *observer) HandleRPC(context.Context, stats.RPCStats)                         {}
+func (o *observer) HandleRPC(context.Context, stats.RPCStats)                       {}
