@@ -6,6 +6,7 @@ package keepalive_test
 
 import (
 	"context"
+	"io"
 	"net"
 	"syscall"
 	"testing"
@@ -161,9 +162,15 @@ func TestAllocs(t *testing.T) {
 	syscallConn := testing.AllocsPerRun(100, func() { rawSink, _ = tc.SyscallConn() })
 	set := testing.AllocsPerRun(100, func() { keepalive.Set(c, cfg) })
 	get := testing.AllocsPerRun(100, func() { keepalive.Get(c) })
-	t.Logf("allocs per call: SyscallConn %v, Set %v, Get %v", syscallConn, set, get)
+	live, _ := pair(t, listen(t, nil), nil) // sink's connections are closed
+	require.NoError(t, keepalive.Check(live))
+	check := testing.AllocsPerRun(100, func() { keepalive.Check(live) })
+	t.Logf("allocs per call: SyscallConn %v, Set %v, Get %v, Check %v", syscallConn, set, get, check)
 	assert.LessOrEqual(t, set, syscallConn, "Set allocates more than SyscallConn")
 	assert.LessOrEqual(t, get, syscallConn, "Get allocates more than SyscallConn")
+	// SyscallConn's, and the TCP_INFO that x/sys returns by pointer.
+	assert.LessOrEqual(t, check, syscallConn+1, "Check allocates more than SyscallConn and TCP_INFO")
+	assert.LessOrEqual(t, check, 2.0, "Check allocates more than the issue's 2")
 
 	// Nothing accepts during a dial's count: connections wait in the
 	// listener's backlog, so that no other goroutine allocates meanwhile.
@@ -190,4 +197,54 @@ func TestAllocs(t *testing.T) {
 	oursWithUserTimeout := dial(keepalive.NewDialer(keepalive.WithKeepalive(cfg)))
 	t.Logf("allocs per dial with a hook: WithKeepalive (user timeout) %v, net.Dialer{KeepAliveConfig, no-op ControlContext} %v", oursWithUserTimeout, goesWithHook)
 	assert.LessOrEqual(t, oursWithUserTimeout, goesWithHook, "the user-timeout hook allocates")
+}
+
+// BenchmarkCheck is keepalive.Check on a live connection, beside
+// BenchmarkPing, the round trip a pool pays to learn the same.
+func BenchmarkCheck(b *testing.B) {
+	ln := benchListen(b, &net.ListenConfig{})
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		a, _ := ln.Accept()
+		accepted <- a
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(b, err)
+	a := <-accepted
+	b.Cleanup(func() { c.Close(); ln.Close(); a.Close() })
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := keepalive.Check(c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPing is a 1-byte round trip to an echoing peer over loopback:
+// the cheapest ping a pool could send instead of Check.
+func BenchmarkPing(b *testing.B) {
+	ln := benchListen(b, &net.ListenConfig{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		io.Copy(c, c)
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(b, err)
+	b.Cleanup(func() { c.Close(); ln.Close(); <-done })
+	buf := []byte{0}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Write(buf); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, buf); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -40,3 +40,8 @@ func control(Config) func(network, address string, rc syscall.RawConn) error {
 func setUserTimeout(syscall.RawConn, Config) error {
 	return unsupported("setting a user timeout")
 }
+
+// inspectFD: there are no socket options to read (Check, Inspect).
+func inspectFD(uintptr, bool, bool, *Health) error {
+	return unsupported("checking a connection")
+}

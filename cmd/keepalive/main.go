@@ -254,6 +254,10 @@ func hold(ctx context.Context, r *reporter, o options, conn net.Conn) error {
 	deadline := time.NewTimer(o.hold)
 	defer deadline.Stop()
 	sent := 0
+	watch := time.NewTicker(healthEvery)
+	defer watch.Stop()
+	var health healthWatch
+	health.poll(r, conn)
 	summary := func(outcome string) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -275,6 +279,19 @@ func hold(ctx context.Context, r *reporter, o options, conn net.Conn) error {
 			f, packet := lastPacket(conn)
 			f["held"], f["quiet"] = time.Since(start).String(), quiet.String()
 			r.event("alive", f, fmt.Sprintf("still open after %v (no data received for %v%s)", time.Since(start).Round(time.Second), quiet.Round(time.Second), packet))
+		case <-watch.C:
+			taken := health.poll(r, conn)
+			if taken == nil {
+				continue
+			}
+			// Inspect took the kernel's error: the reader, woken too,
+			// may hold it instead, or io.EOF.
+			var readErr error
+			select {
+			case readErr = <-died:
+			case <-time.After(100 * time.Millisecond):
+			}
+			died <- diedWith(readErr, taken)
 		case err := <-died:
 			mu.Lock()
 			quiet := time.Since(lastHeard)

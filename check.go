@@ -1,0 +1,319 @@
+package keepalive
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// ErrUnanswered is the error Check wraps when the kernel is counting:
+// keep-alive probes or retransmissions have gone unanswered for longer
+// than a round trip, so the peer may be dead, but the kernel has not yet
+// declared it gone. IsPeerGone is false for it.
+var ErrUnanswered = errors.New("keepalive: peer unanswered")
+
+// Check reports, without sending or reading anything and without
+// blocking, whether the kernel still believes in conn's peer. It is
+// meant for every checkout from a connection pool.
+//
+// It returns nil for a live connection, including one with unread data
+// (which it leaves unread) and one whose keep-alive probes are being
+// answered. It returns an error wrapping ErrUnanswered while keep-alive
+// probes or retransmissions go unanswered; one for which IsPeerGone is
+// true once the kernel has declared the peer gone (timed out or reset);
+// and one wrapping io.EOF once the peer has closed its side (FIN), when
+// the connection can no longer carry a new request. A nil, closed
+// (net.ErrClosed) or non-TCP conn gives an error as in Get. Errors are
+// *net.OpError values.
+//
+// The kernel hands a dropped connection's error (SO_ERROR) to the first
+// call that asks: Check takes it and returns it, so decide on Check's
+// error; a later Read then returns io.EOF and a Write EPIPE, at once.
+//
+// On Linux Check reads TCP_INFO (one getsockopt; two when the connection
+// is closed; the Config, read back too, when something is unanswered).
+// On other systems it reports only what the socket's pending error says,
+// a reset or a timeout, and nil otherwise; on plan9, js/wasm and wasip1
+// it returns an error wrapping errors.ErrUnsupported. Inspect gives the
+// readings behind it; docs/behaviour.md explains them.
+func Check(conn net.Conn) error {
+	h, err := inspect(conn, false)
+	if err == nil {
+		err = h.verdict()
+	}
+	if err != nil {
+		return opError("check", conn, err)
+	}
+	return nil
+}
+
+// Inspect reads what the kernel knows of conn's peer: the readings
+// behind Check, and the keep-alive settings read back as Get does. It
+// sends and reads nothing. Like Check, it takes the socket's pending
+// error when the connection is closed (Health.Err). Errors are
+// *net.OpError values, for the same conns as Get.
+func Inspect(conn net.Conn) (Health, error) {
+	h, err := inspect(conn, true)
+	if err != nil {
+		return Health{}, opError("inspect", conn, err)
+	}
+	return h, nil
+}
+
+// Health is what the kernel knows of a connection's peer, as Inspect
+// reads it. A reading the system does not report is -1 (TCPUnknown for
+// State); on Linux all are reported, elsewhere see Check.
+type Health struct {
+	// State is the kernel's TCP state: TCPEstablished for a live
+	// connection, TCPCloseWait once the peer's FIN arrived, TCPClosed
+	// once the kernel dropped it. TCPUnknown where unreported.
+	State TCPState
+
+	// Err is the error with which the kernel dropped the connection
+	// (ETIMEDOUT, ECONNRESET…), taken from the socket when State is
+	// TCPClosed; nil otherwise. If a Read, Write or Check took it first,
+	// Err wraps EPIPE, what a Write now gets.
+	Err error
+
+	// SinceReceived is the time since the last packet arrived from the
+	// peer, data or acknowledgement (Linux: the lesser of
+	// tcpi_last_data_recv and tcpi_last_ack_recv, in milliseconds).
+	SinceReceived time.Duration
+
+	// Probes is how many keep-alive (or zero-window) probes were sent
+	// since the peer was last heard from (tcpi_probes); 0 while nothing
+	// is probing. The newest of them may still be on its way.
+	Probes int
+
+	// Retransmissions is how many times the retransmission timer fired
+	// for the oldest unacknowledged segment (tcpi_retransmits): each one
+	// an interval of at least one RTO without an acknowledgement. 0 when
+	// nothing was retransmitted on timeout.
+	Retransmissions int
+
+	// Unacked is how many segments were sent and are not yet
+	// acknowledged (tcpi_unacked): the connection is busy, and
+	// keep-alive waits, when it is above 0.
+	Unacked int
+
+	// RTT is the smoothed round-trip time and RTO the retransmission
+	// timeout the kernel derives from it (at least 200ms on Linux); 0
+	// before any round trip was measured. A probe or segment out for
+	// less than RTO is in flight, not unanswered.
+	RTT, RTO time.Duration
+
+	// KeepAlive holds the keep-alive settings read back (as Get reads
+	// them). Zero in Check's readings unless something is unanswered.
+	KeepAlive State
+
+	// GivesUpIn is the most the kernel will still wait, from now, before
+	// it declares the peer gone if the peer sends nothing more: for an
+	// idle connection what remains of KeepAlive.Timeout() since the last
+	// packet, for a busy one what remains of UserTimeout or of the
+	// retransmissions (tcp_retries2). 0 once it has given up, or with
+	// keep-alive off on an idle connection; -1 where unknown.
+	GivesUpIn time.Duration
+}
+
+// A TCPState is a kernel's TCP connection state (RFC 9293 names).
+type TCPState uint8
+
+// The TCP states, as the systems report them.
+const (
+	TCPUnknown TCPState = iota
+	TCPEstablished
+	TCPSynSent
+	TCPSynReceived
+	TCPFinWait1
+	TCPFinWait2
+	TCPTimeWait
+	TCPClosed
+	TCPCloseWait
+	TCPLastAck
+	TCPListen
+	TCPClosing
+)
+
+var tcpStateNames = [...]string{
+	"UNKNOWN", "ESTABLISHED", "SYN-SENT", "SYN-RECEIVED", "FIN-WAIT-1", "FIN-WAIT-2",
+	"TIME-WAIT", "CLOSED", "CLOSE-WAIT", "LAST-ACK", "LISTEN", "CLOSING",
+}
+
+// String returns the state's RFC 9293 name, such as "ESTABLISHED".
+func (s TCPState) String() string {
+	if int(s) < len(tcpStateNames) {
+		return tcpStateNames[s]
+	}
+	return "TCPState(" + strconv.Itoa(int(s)) + ")"
+}
+
+// finReceived reports the states in which the peer's FIN has arrived.
+func (s TCPState) finReceived() bool {
+	return s == TCPCloseWait || s == TCPLastAck || s == TCPClosing || s == TCPTimeWait
+}
+
+// unknownHealth is a Health with nothing reported.
+var unknownHealth = Health{SinceReceived: -1, Probes: -1, Retransmissions: -1, Unacked: -1, RTT: -1, RTO: -1, GivesUpIn: -1}
+
+// Unanswered reports whether keep-alive probes or retransmissions have
+// gone unanswered for longer than a round trip (see unansweredProbes).
+func (h Health) Unanswered() bool {
+	return h.Retransmissions > 0 || h.unansweredProbes() > 0
+}
+
+// unansweredProbes counts the probes out for longer than RTO. Linux
+// counts a probe (icsk_probes_out) when it sends it, and the peer's
+// answer resets the count (tcp_ack), so the newest probe may be in
+// flight. The first probe left at Idle after the last packet received,
+// or later: kernel timers fire late, by at most an eighth of their
+// length (the timer wheel's granularity, kernel/time/timer.c). So the
+// first probe has been out at least SinceReceived - Idle*9/8, and at
+// least Interval*(Probes-1); it is unanswered once that exceeds RTO, the
+// kernel's own bound on a round trip. Without the settings (not read),
+// only a second probe proves the first unanswered.
+func (h Health) unansweredProbes() int {
+	if h.Probes <= 0 {
+		return 0
+	}
+	c := h.KeepAlive.Config
+	if c.Idle <= 0 || c.Interval <= 0 {
+		return h.Probes - 1
+	}
+	out := max(h.SinceReceived-c.Idle-c.Idle/8, c.Interval*time.Duration(h.Probes-1))
+	if out <= max(h.RTO, 0) {
+		return h.Probes - 1
+	}
+	return h.Probes
+}
+
+// String describes the readings for an operator, as cmd/keepalive
+// prints them: "ESTABLISHED, probe 1 of 4 unanswered, nothing received
+// for 3.1s, declared gone in ≤ 2.9s".
+func (h Health) String() string {
+	s := h.State.String()
+	if h.Err != nil {
+		return s + ", " + h.Err.Error()
+	}
+	if d := h.describe(); d != "" {
+		s += ", " + d
+	}
+	return s
+}
+
+// describe tells what is unanswered, for how long, and how long the
+// kernel will still wait.
+func (h Health) describe() string {
+	var s string
+	switch n := h.unansweredProbes(); {
+	case h.Retransmissions > 0:
+		s = fmt.Sprintf("retransmission %d unanswered, %d unacknowledged segments", h.Retransmissions, h.Unacked)
+	case n > 0 && h.KeepAlive.Enabled:
+		s = fmt.Sprintf("probe %d of %d unanswered", n, h.KeepAlive.Config.probes())
+	case n > 0:
+		s = fmt.Sprintf("probe %d unanswered", n)
+	case h.Probes > 0:
+		s = fmt.Sprintf("probe %d in flight", h.Probes)
+	case h.Unacked > 0:
+		s = fmt.Sprintf("%d unacknowledged segments", h.Unacked)
+	}
+	add := func(t string) {
+		if s != "" {
+			s += ", "
+		}
+		s += t
+	}
+	if h.SinceReceived >= 0 {
+		add("nothing received for " + round(h.SinceReceived).String())
+	}
+	if h.GivesUpIn >= 0 && (h.KeepAlive.Enabled || h.Unacked > 0) {
+		add("declared gone in ≤ " + round(h.GivesUpIn).String())
+	}
+	return s
+}
+
+// round shortens a duration for reading.
+func round(d time.Duration) time.Duration {
+	if d >= time.Second {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
+}
+
+// verdict is Check's judgement of h.
+func (h Health) verdict() error {
+	switch {
+	case h.Err != nil:
+		return &goneError{h.Err}
+	case h.State.finReceived():
+		return &eofError{}
+	case h.Unanswered():
+		return &unansweredError{h.describe()}
+	}
+	return nil
+}
+
+// A goneError is a connection the kernel has dropped.
+type goneError struct{ err error }
+
+func (e *goneError) Error() string {
+	return "keepalive: the kernel dropped the connection: " + e.err.Error()
+}
+func (e *goneError) Unwrap() error { return e.err }
+
+// An eofError is a connection whose peer closed its side.
+type eofError struct{}
+
+func (*eofError) Error() string {
+	return "keepalive: the peer closed the connection: " + io.EOF.Error()
+}
+func (*eofError) Unwrap() error { return io.EOF }
+
+// An unansweredError is a connection on which the kernel is counting.
+type unansweredError struct{ what string }
+
+func (e *unansweredError) Error() string { return "keepalive: " + e.what + ": peer unanswered" }
+func (e *unansweredError) Unwrap() error { return ErrUnanswered }
+
+// A checkOp carries one Check or Inspect into RawConn.Control; its
+// closure is made once per pooled checkOp, so that Check allocates
+// nothing beyond SyscallConn and the kernel's reading.
+type checkOp struct {
+	h       Health
+	generic bool
+	full    bool
+	err     error
+	fn      func(fd uintptr)
+}
+
+var checkOps = sync.Pool{New: func() any {
+	o := new(checkOp)
+	o.fn = func(fd uintptr) { o.err = inspectFD(fd, o.generic, o.full, &o.h) }
+	return o
+}}
+
+// inspect reads conn's Health; full asks for the settings even when
+// nothing is unanswered.
+func inspect(conn net.Conn, full bool) (Health, error) {
+	sc, generic, err := syscallConn(conn)
+	if err != nil {
+		return Health{}, err
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return Health{}, err
+	}
+	o := checkOps.Get().(*checkOp)
+	o.h, o.generic, o.full, o.err = unknownHealth, generic, full, nil
+	err = rc.Control(o.fn)
+	if err == nil {
+		err = o.err
+	}
+	h := o.h
+	o.h = Health{}
+	checkOps.Put(o)
+	return h, err
+}
