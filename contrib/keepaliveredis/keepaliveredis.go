@@ -35,7 +35,18 @@ import (
 // that dials with cfg. Like go-redis's own dialer it gives up after
 // dialTimeout (none if zero) and, when tlsConfig is not nil, speaks TLS
 // over the connection.
+//
+// Without TLS, go-redis's pool asks keepalive.Check about an idle
+// connection before it hands it out, and drops one whose keep-alive
+// probes go unanswered (keepalive.ErrUnanswered) as it drops a reset one,
+// instead of writing the next command into it. See check.go for how.
 func Dialer(cfg keepalive.Config, dialTimeout time.Duration, tlsConfig *tls.Config) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return dialer(cfg, dialTimeout, tlsConfig, keepalive.Check)
+}
+
+// dialer is Dialer with go-redis's health check going through check
+// first, or, with check nil, as go-redis has it.
+func dialer(cfg keepalive.Config, dialTimeout time.Duration, tlsConfig *tls.Config, check func(net.Conn) error) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	d := keepalive.NewDialer(keepalive.WithKeepalive(cfg))
 	d.Timeout = dialTimeout
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -45,6 +56,9 @@ func Dialer(cfg keepalive.Config, dialTimeout time.Duration, tlsConfig *tls.Conf
 		}
 		conn := stickyconn.Wrap(c)
 		if tlsConfig == nil {
+			if check != nil {
+				conn = withCheck(conn, check)
+			}
 			return conn, nil
 		}
 		cfg := tlsConfig.Clone()
