@@ -16,6 +16,11 @@
 // and reads again, and the second read finds only io.EOF. With the
 // error kept, the command fails with it (ETIMEDOUT after the user
 // timeout) and keepalive.IsPeerGone recognises it.
+//
+// Without TLS, go-redis's pool check (run before it hands out an idle
+// connection) asks keepalive.Check too, and so drops a connection whose
+// keep-alive probes go unanswered instead of writing the next command
+// into it: see check.go and docs/integrations.md.
 package keepaliveredis
 
 import (
