@@ -31,20 +31,23 @@ import (
 // returns nil for a *tls.Conn, which is no syscall.Conn, so as not to read
 // TLS records), and neither does this.
 
-// checked is a connection whose RawConn's Read asks check first. conn is
-// the connection under it, on which check is called.
+// checked is a connection whose RawConn's Read asks check about socket
+// first: the *net.TCPConn under the Conn, so that keepalive.Check knows
+// it for TCP by its type and makes no system call to find out.
 type checked struct {
 	net.Conn
-	check func(net.Conn) error
+	socket net.Conn
+	check  func(net.Conn) error
 }
 
-// withCheck returns c, a syscall.Conn, with go-redis's health check going
-// through check first; a c that is no syscall.Conn is returned as it is.
-func withCheck(c net.Conn, check func(net.Conn) error) net.Conn {
+// withCheck returns c, a syscall.Conn whose socket is socket, with
+// go-redis's health check going through check first; a c that is no
+// syscall.Conn is returned as it is.
+func withCheck(c, socket net.Conn, check func(net.Conn) error) net.Conn {
 	if _, ok := c.(syscall.Conn); !ok {
 		return c
 	}
-	return &checked{Conn: c, check: check}
+	return &checked{Conn: c, socket: socket, check: check}
 }
 
 // SyscallConn returns the socket's RawConn, with Read checking first.
@@ -66,7 +69,7 @@ type checkedRawConn struct {
 
 // Read returns the check's error, if any, before it calls f.
 func (rc checkedRawConn) Read(f func(fd uintptr) (done bool)) error {
-	if err := rc.c.check(rc.c.Conn); err != nil {
+	if err := rc.c.check(rc.c.socket); err != nil {
 		return err
 	}
 	return rc.RawConn.Read(f)

@@ -62,7 +62,7 @@ func dialer(cfg keepalive.Config, dialTimeout time.Duration, tlsConfig *tls.Conf
 		conn := stickyconn.Wrap(c)
 		if tlsConfig == nil {
 			if check != nil {
-				conn = withCheck(conn, check)
+				conn = withCheck(conn, c, check)
 			}
 			return conn, nil
 		}
