@@ -198,8 +198,8 @@ func runPooled(t *testing.T, n *netns.Network, call string, cut func(ports []int
 // without, it waits for the kernel or a timeout first.
 func TestIntegrationPooledDeadPath(t *testing.T) {
 	t.Parallel()
+	n := netns.New(t) // counted, and skipped without root
 	netns.NeedNFT(t)
-	n := netns.New(t)
 	startRedis(t, n)
 	got := runPooled(t, n, "pooled-", func(ports []int) { dropFlows(t, n, ports) }, 15*time.Second)
 
