@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"net"
 	"time"
 
 	"google.golang.org/grpc"
@@ -38,6 +39,26 @@ func ExampleDialOption() {
 	defer conn.Close()
 	// err := client.SomeRPC(ctx, req)
 	// if keepalivegrpc.IsPeerGone(err) { … }
+}
+
+// A client that logs what each of its sockets holds once gRPC has set it
+// up, gRPC's own TCP_USER_TIMEOUT included.
+func ExampleDialOptions() {
+	cfg := keepalive.Within(10 * time.Second)
+	opts := keepalivegrpc.DialOptions(cfg, func(conn net.Conn, st keepalive.State, err error) {
+		if err != nil {
+			log.Printf("keepalive: %v", err)
+			return
+		}
+		log.Printf("keepalive: %v → %v: %v (bound %v)", conn.LocalAddr(), conn.RemoteAddr(), st.Config, st.Timeout())
+	})
+	opts = append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		keepalivegrpc.KeepaliveParams(cfg, grpckeepalive.ClientParameters{Time: time.Minute}))
+	conn, err := grpc.NewClient("dns:///backend:443", opts...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close()
 }
 
 // What gRPC is given for a Config without a user timeout: with PINGs

@@ -15,6 +15,8 @@
 // Config with a longer one loses it. ServerParameters and
 // ClientParameters return gRPC's parameters with the value the Config
 // means, and ServerOption and KeepaliveParams hand them to gRPC.
+// DialOptions shows what each socket a client dials holds once gRPC has
+// written to it.
 //
 // gRPC's own keepalive (HTTP/2 PINGs, ClientParameters and
 // ServerParameters.Time) proves that the peer's gRPC stack answers, but

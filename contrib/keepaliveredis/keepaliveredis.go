@@ -16,6 +16,11 @@
 // and reads again, and the second read finds only io.EOF. With the
 // error kept, the command fails with it (ETIMEDOUT after the user
 // timeout) and keepalive.IsPeerGone recognises it.
+//
+// Without TLS, go-redis's pool check (run before it hands out an idle
+// connection) asks keepalive.Check too, and so drops a connection whose
+// keep-alive probes go unanswered instead of writing the next command
+// into it: see check.go and docs/integrations.md.
 package keepaliveredis
 
 import (
@@ -35,7 +40,18 @@ import (
 // that dials with cfg. Like go-redis's own dialer it gives up after
 // dialTimeout (none if zero) and, when tlsConfig is not nil, speaks TLS
 // over the connection.
+//
+// Without TLS, go-redis's pool asks keepalive.Check about an idle
+// connection before it hands it out, and drops one whose keep-alive
+// probes go unanswered (keepalive.ErrUnanswered) as it drops a reset one,
+// instead of writing the next command into it. See check.go for how.
 func Dialer(cfg keepalive.Config, dialTimeout time.Duration, tlsConfig *tls.Config) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return dialer(cfg, dialTimeout, tlsConfig, keepalive.Check)
+}
+
+// dialer is Dialer with go-redis's health check going through check
+// first, or, with check nil, as go-redis has it.
+func dialer(cfg keepalive.Config, dialTimeout time.Duration, tlsConfig *tls.Config, check func(net.Conn) error) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	d := keepalive.NewDialer(keepalive.WithKeepalive(cfg))
 	d.Timeout = dialTimeout
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -45,6 +61,9 @@ func Dialer(cfg keepalive.Config, dialTimeout time.Duration, tlsConfig *tls.Conf
 		}
 		conn := stickyconn.Wrap(c)
 		if tlsConfig == nil {
+			if check != nil {
+				conn = withCheck(conn, c, check)
+			}
 			return conn, nil
 		}
 		cfg := tlsConfig.Clone()

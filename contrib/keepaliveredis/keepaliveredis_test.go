@@ -53,16 +53,7 @@ func redisServer(t *testing.T) string {
 // TestOptions: a real redis-server on loopback; every connection the
 // client opens carries the Config.
 func TestOptions(t *testing.T) {
-	path := redisServer(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	srv := exec.Command(path, "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--save", "", "--appendonly", "no", "--dir", t.TempDir())
-	require.NoError(t, srv.Start())
-	defer func() { srv.Process.Kill(); srv.Wait() }()
-
-	o := keepaliveredis.Options(&redis.Options{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}, cfg)
+	o := keepaliveredis.Options(&redis.Options{Addr: loopbackRedis(t)}, cfg)
 	var conns []net.Conn
 	dial := o.Dialer
 	o.Dialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -109,4 +100,28 @@ func TestPeerGoneSticks(t *testing.T) {
 	require.True(t, keepalive.IsPeerGone(first), "%v", first)
 	_, second := conn.Read(buf)
 	assert.Equal(t, first, second)
+}
+
+// loopbackRedis starts redis-server on loopback until the test ends and
+// returns its address.
+func loopbackRedis(t *testing.T) string {
+	t.Helper()
+	path := redisServer(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	srv := exec.Command(path, "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--save", "", "--appendonly", "no", "--dir", t.TempDir())
+	require.NoError(t, srv.Start())
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for c.Ping(ctx).Err() != nil {
+		require.NoError(t, ctx.Err(), "redis-server did not answer")
+		time.Sleep(50 * time.Millisecond)
+	}
+	return addr
 }

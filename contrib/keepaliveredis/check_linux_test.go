@@ -1,0 +1,106 @@
+package keepaliveredis_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/contrib/keepaliveredis"
+)
+
+// TestPoolAsksCheck: go-redis's pool asks the check about an idle
+// connection before handing it out, and dials anew when it objects. A
+// real redis-server on loopback; the check stands in for keepalive.Check.
+func TestPoolAsksCheck(t *testing.T) {
+	addr := loopbackRedis(t)
+	for _, tt := range []struct {
+		name  string
+		err   error // the check's answer
+		dials int32 // after two commands
+	}{
+		{"nil keeps the connection", nil, 1},
+		{"an error drops it", keepalive.ErrUnanswered, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var dials, checks atomic.Int32
+			dial := keepaliveredis.DialerWithCheck(cfg, func(c net.Conn) error {
+				checks.Add(1)
+				assert.IsType(t, &net.TCPConn{}, c, "the socket under the wrappers")
+				return tt.err
+			})
+			c := redis.NewClient(&redis.Options{Addr: addr, Dialer: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				dials.Add(1)
+				return dial(ctx, network, addr)
+			}})
+			defer c.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			require.NoError(t, c.Ping(ctx).Err())
+			require.Equal(t, int32(1), dials.Load())
+			require.NoError(t, c.Set(ctx, "k", "v", 0).Err())
+			assert.Equal(t, tt.dials, dials.Load(), "connections dialed")
+			assert.Positive(t, checks.Load(), "checks")
+		})
+	}
+}
+
+// TestCheckedRawConn: the Dialer's connection, on loopback. Its RawConn's
+// Read, through which go-redis peeks, answers with keepalive.Check's
+// error first: nil while the peer is there (the peek runs, and sees data
+// waiting), io.EOF after its FIN, a peer-gone error after a reset.
+// Control, which keepalive.Get uses, is the socket's own.
+func TestCheckedRawConn(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		peer func(*net.TCPConn)
+		want func(t *testing.T, err error)
+		peek bool // the peek ran
+	}{
+		{"live", func(*net.TCPConn) {}, func(t *testing.T, err error) { assert.NoError(t, err) }, true},
+		{"live, data waiting", func(p *net.TCPConn) { p.Write([]byte("+OK\r\n")) }, func(t *testing.T, err error) { assert.NoError(t, err) }, true},
+		{"FIN", func(p *net.TCPConn) { p.Close() }, func(t *testing.T, err error) { assert.ErrorIs(t, err, io.EOF) }, false},
+		{"RST", func(p *net.TCPConn) { p.SetLinger(0); p.Close() }, func(t *testing.T, err error) {
+			assert.True(t, keepalive.IsPeerGone(err), "%v", err)
+		}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			defer ln.Close()
+			conn, err := keepaliveredis.Dialer(cfg, time.Second, nil)(context.Background(), "tcp", ln.Addr().String())
+			require.NoError(t, err)
+			defer conn.Close()
+			peer, err := ln.Accept()
+			require.NoError(t, err)
+			defer peer.Close()
+			tt.peer(peer.(*net.TCPConn))
+			time.Sleep(50 * time.Millisecond) // the FIN or RST reaches the socket
+
+			st, err := keepalive.Get(conn)
+			require.NoError(t, err)
+			assert.Equal(t, keepalive.State{Enabled: true, Config: cfg}, st)
+			rc, err := conn.(syscall.Conn).SyscallConn()
+			require.NoError(t, err)
+			peeked := false
+			err = rc.Read(func(fd uintptr) bool {
+				var b [1]byte
+				syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+				peeked = true
+				return true
+			})
+			tt.want(t, err)
+			assert.Equal(t, tt.peek, peeked, "the peek ran")
+			assert.False(t, errors.Is(err, keepalive.ErrUnanswered))
+		})
+	}
+}
