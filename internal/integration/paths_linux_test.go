@@ -6,6 +6,8 @@ package integration_test
 // that answers for the vanished peer with ICMP errors. Each failed call
 // is checked as a user sees it: a *net.OpError, and what IsPeerGone
 // says of it.
+// TestIntegrationListenerSysctl: an accepted connection keeps the
+// Config's values whatever the namespace's sysctls say.
 
 import (
 	"context"

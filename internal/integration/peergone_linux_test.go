@@ -4,7 +4,9 @@ package integration_test
 // IPv6, as a caller gets them (*net.OpError wrapping an os.SyscallError
 // wrapping the errno). The errors only a network path produces
 // (ETIMEDOUT, ENOTCONN of Multipath TCP, the ICMP errors) are in
-// paths_linux_test.go. The library on [::1] is here too.
+// paths_linux_test.go. The library on [::1] is here too, and, in a
+// namespace, that an ICMP error a connection survives does not stick
+// (TestIntegrationStickyTransientICMP).
 
 import (
 	"context"
