@@ -5,9 +5,9 @@ package integration_test
 // accepted connection, a connect to a vanished host, IPv6, and a router
 // that answers for the vanished peer with ICMP errors. Each failed call
 // is checked as a user sees it: a *net.OpError, and what IsPeerGone
-// says of it.
-// TestIntegrationListenerSysctl: an accepted connection keeps the
-// Config's values whatever the namespace's sysctls say.
+// says of it. And a Listener's accepted connections keep the Config's
+// values whatever the namespace's sysctls say
+// (TestIntegrationListenerSysctl).
 
 import (
 	"context"
