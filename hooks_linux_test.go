@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -190,4 +191,103 @@ func TestListen(t *testing.T) {
 	u, err := keepalive.Listen(context.Background(), "unix", t.TempDir()+"/s", cfg)
 	require.NoError(t, err, "other networks listen unchanged")
 	u.Close()
+}
+
+// fileConn is a net.Conn whose SyscallConn is an *os.File's: a pipe, not
+// a socket.
+type fileConn struct {
+	net.Conn
+	f *os.File
+}
+
+func (c fileConn) SyscallConn() (syscall.RawConn, error) { return c.f.SyscallConn() }
+
+// listenerOf hands out its conns, then net.ErrClosed.
+type listenerOf struct {
+	net.Listener
+	conns chan net.Conn
+}
+
+func (l listenerOf) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	default:
+		return nil, net.ErrClosed
+	}
+}
+
+// TestListenerReturnsNonSocket: a connection whose SyscallConn is not a
+// socket is not TCP, so a Listener returns it unchanged and reports it,
+// as its policy says, instead of closing it as a refusal (issue 18, 5).
+func TestListenerReturnsNonSocket(t *testing.T) {
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	defer w.Close()
+	p1, p2 := net.Pipe()
+	defer p1.Close()
+	defer p2.Close()
+	conn := fileConn{p1, w}
+	var reported []error
+	ln := &keepalive.Listener{Listener: listenerOf{conns: make(chan net.Conn, 1)}, Config: cfg,
+		OnError: func(_ net.Conn, err error) { reported = append(reported, err) }}
+	ln.Listener.(listenerOf).conns <- conn
+	c, err := ln.Accept()
+	require.NoError(t, err, "the connection was closed")
+	assert.Equal(t, net.Conn(conn), c)
+	require.Len(t, reported, 1)
+	assert.ErrorContains(t, reported[0], "not a socket")
+	go p1.Write([]byte{1})
+	_, err = p2.Read(make([]byte, 1))
+	assert.NoError(t, err, "the connection still works")
+	_, err = w.Write([]byte{1})
+	assert.NoError(t, err, "the pipe still works")
+
+	err = keepalive.Set(conn, cfg)
+	assert.ErrorContains(t, err, "not a socket")
+	assert.ErrorIs(t, err, syscall.ENOTSOCK)
+}
+
+// TestWithKeepaliveUserWrapper: re-applying WithKeepalive replaces the
+// Config inside a user's hook assigned before it, and cannot inside one
+// assigned after it that wraps the library's, as WithKeepalive's doc says
+// (issue 18, 6). Read on the dialed socket.
+func TestWithKeepaliveUserWrapper(t *testing.T) {
+	ln := listen(t, nil)
+	logging := func(calls *int, next func(context.Context, string, string, syscall.RawConn) error) func(context.Context, string, string, syscall.RawConn) error {
+		return func(ctx context.Context, network, address string, rc syscall.RawConn) error {
+			*calls++
+			if next == nil {
+				return nil
+			}
+			return next(ctx, network, address, rc)
+		}
+	}
+	for _, tt := range []struct {
+		name   string
+		before bool          // the user's hook is assigned before WithKeepalive
+		want   time.Duration // TCP_USER_TIMEOUT after re-applying Config{}
+	}{
+		{"user hook assigned before: replaced", true, 0},
+		{"user hook wrapping the library's: the earlier Config stays", false, 7 * time.Second},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var calls int
+			d := &net.Dialer{}
+			if tt.before {
+				d.ControlContext = logging(&calls, nil)
+			}
+			keepalive.WithKeepalive(keepalive.Config{UserTimeout: 7 * time.Second})(d)
+			if !tt.before {
+				d.ControlContext = logging(&calls, d.ControlContext)
+			}
+			keepalive.WithKeepalive(keepalive.Config{})(d)
+			dialed, _ := pair(t, ln, d)
+			k := readKernel(t, dialed)
+			assert.Equal(t, tt.want, k.UserTimeout)
+			assert.Equal(t, 1, calls, "the user's hook runs once per dial")
+			assert.True(t, k.KeepAlive)
+		})
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net"
 	"os"
+	"syscall"
 	"testing"
 	"time"
 
@@ -135,4 +136,72 @@ func TestListenFor(t *testing.T) {
 			assert.Equal(t, unix.IPPROTO_TCP, proto)
 		})
 	}
+}
+
+// exhaustFDs makes every new descriptor fail with EMFILE, as a server at
+// its fd limit does, until restore is called.
+func exhaustFDs(t *testing.T) (restore func()) {
+	t.Helper()
+	var lim unix.Rlimit
+	require.NoError(t, unix.Getrlimit(unix.RLIMIT_NOFILE, &lim))
+	entries, err := os.ReadDir("/proc/self/fd")
+	require.NoError(t, err)
+	low := lim
+	low.Cur = uint64(len(entries)) + 8
+	require.NoError(t, unix.Setrlimit(unix.RLIMIT_NOFILE, &low))
+	var held []int
+	for {
+		fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			break
+		}
+		held = append(held, fd)
+	}
+	return func() {
+		for _, fd := range held {
+			unix.Close(fd)
+		}
+		require.NoError(t, unix.Setrlimit(unix.RLIMIT_NOFILE, &lim))
+	}
+}
+
+// TestFallbackFiguresReported: when /proc cannot be read (fd
+// exhaustion), the weaker-bound report of a Multipath TCP connection
+// says which figures are the built-in fallbacks (close_timeout 60s,
+// Linux's keep-alive defaults), instead of stating them as read (issue
+// 18, Also). Read on a real Multipath TCP connection.
+func TestFallbackFiguresReported(t *testing.T) {
+	lc := &net.ListenConfig{KeepAlive: -1}
+	lc.SetMultipathTCP(true)
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	d := &net.Dialer{KeepAlive: -1}
+	d.SetMultipathTCP(true)
+	dialed, err := d.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	defer dialed.Close()
+	conn, err := ln.Accept()
+	require.NoError(t, err)
+	defer conn.Close()
+	if mp, _ := conn.(*net.TCPConn).MultipathTCP(); !mp {
+		t.Skip("skipping: no Multipath TCP connection here (net.mptcp.enabled=0 or no MPTCP)")
+	}
+	c := Config{Idle: System}
+	require.NoError(t, Set(conn, c), "as a Listener sets it")
+
+	read := weaker(conn, c, nil).Error()
+	assert.NotContains(t, read, "not read from the system", "every figure was read")
+
+	restore := exhaustFDs(t)
+	report := weaker(conn, c, nil).Error()
+	_, cerr := readCloseTimeout()
+	serr := c.systemFallback()
+	restore()
+
+	assert.ErrorIs(t, cerr, syscall.EMFILE)
+	assert.ErrorIs(t, serr, syscall.EMFILE)
+	assert.Contains(t, report, "not read from the system: net.mptcp.close_timeout taken as 1m0s, the kernel's default")
+	assert.Contains(t, report, "the system's keep-alive defaults taken as Linux's (idle=2h0m0s,interval=1m15s,count=9)")
+	t.Log(report)
 }

@@ -3,7 +3,8 @@
 // takes: that a dead peer is noticed within Config.Timeout whether the
 // connection is idle or busy, dialed or accepted, plain or Multipath TCP,
 // over IPv4 or IPv6 (deadpeer, paths, multipath); which errors a gone
-// peer produces and that IsPeerGone names them (peergone); that Under
+// peer produces and that IsPeerGone names them (peergone); what Check
+// and Inspect report before the kernel gives up (check); that Under
 // keeps a flow alive through a NAT that forgets idle flows (middlebox);
 // how many setsockopt calls and allocations each way of connecting
 // costs (syscalls, bench); and what the Windows code sets, run under

@@ -5,9 +5,13 @@ package integration_test
 // accepted connection, a connect to a vanished host, IPv6, and a router
 // that answers for the vanished peer with ICMP errors. Each failed call
 // is checked as a user sees it: a *net.OpError, and what IsPeerGone
-// says of it.
+// says of it. And a Listener's accepted connections keep the Config's
+// values whatever the namespace's sysctls say
+// (TestIntegrationListenerSysctl).
 
 import (
+	"context"
+	"net"
 	"testing"
 	"time"
 
@@ -204,4 +208,64 @@ func assertBetween(t *testing.T, lo, hi, got time.Duration) {
 	t.Helper()
 	assert.GreaterOrEqual(t, got, lo-100*time.Millisecond, "noticed before the kernel's bound")
 	assert.LessOrEqual(t, got, hi+hi/8+500*time.Millisecond, "noticed later than the kernel's bound")
+}
+
+// TestIntegrationListenerSysctl: a Listener skips only the options Go's
+// per-accept keep-alive wrote, never a value the socket reads from the
+// namespace's sysctl because nothing set it (issue 18, 1). Each accepted
+// connection must keep the Config's values after the sysctls change.
+func TestIntegrationListenerSysctl(t *testing.T) {
+	n := netns.New(t)
+	ns := n.Peer
+	c := keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second} // Count 9, the sysctl's default
+	for _, tt := range []struct {
+		name string
+		lc   net.ListenConfig
+		c    keepalive.Config
+		idle string // tcp_keepalive_time while the first connection is accepted
+	}{
+		{"Go's keep-alive off", net.ListenConfig{KeepAlive: -1}, c, "7200"},
+		{"Go's keep-alive off, Idle equal to the sysctl", net.ListenConfig{KeepAlive: -1}, keepalive.Config{Idle: 7200 * time.Second, Interval: 5 * time.Second}, "7200"},
+		{"Go leaves the count", net.ListenConfig{KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: 30 * time.Second, Interval: 5 * time.Second, Count: -1}}, c, "7200"},
+		{"Go writes all (net.Listen)", net.ListenConfig{}, c, "7200"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			n.Sysctl(ns, "net.ipv4.tcp_keepalive_probes", "9")
+			n.Sysctl(ns, "net.ipv4.tcp_keepalive_time", tt.idle)
+			var inner net.Listener
+			inNamespace(t, ns, func() (err error) {
+				inner, err = tt.lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+				return err
+			})
+			ln := keepalive.WrapListener(inner, tt.c)
+			defer ln.Close()
+			accept := func() *net.TCPConn {
+				t.Helper()
+				var d net.Conn
+				inNamespace(t, ns, func() (err error) {
+					d, err = (&net.Dialer{KeepAlive: -1}).Dial("tcp", inner.Addr().String())
+					return err
+				})
+				t.Cleanup(func() { d.Close() })
+				a, err := ln.Accept()
+				require.NoError(t, err)
+				t.Cleanup(func() { a.Close() })
+				return a.(*net.TCPConn)
+			}
+			first := accept()
+			n.Sysctl(ns, "net.ipv4.tcp_keepalive_probes", "100")
+			n.Sysctl(ns, "net.ipv4.tcp_keepalive_time", "60")
+			second := accept()
+			want := tt.c.Timeout()
+			for name, conn := range map[string]*net.TCPConn{"first": first, "second": second} {
+				k := readKernel(t, conn)
+				assert.Equal(t, 9, k.Count, "%s connection: TCP_KEEPCNT", name)
+				assert.Equal(t, tt.c.Idle, k.Idle, "%s connection: TCP_KEEPIDLE", name)
+				assert.Equal(t, tt.c.Interval, k.Interval, "%s connection: TCP_KEEPINTVL", name)
+				st, err := keepalive.Get(conn)
+				require.NoError(t, err)
+				assert.Equal(t, want, st.Timeout(), "%s connection", name)
+			}
+		})
+	}
 }

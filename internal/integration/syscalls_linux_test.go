@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -19,20 +21,35 @@ import (
 	"github.com/tcpkeepalive/keepalive/internal/netns"
 )
 
+// costsEnv makes the test binary, run again under strace, make
+// connsPerRun connections one way (its value names the way).
 const costsEnv = "KEEPALIVE_COSTS"
 
 // connsPerRun is how many connections each traced run makes.
 const connsPerRun = 20
 
-// A traced run: the test binary run again under strace, making
-// connsPerRun connections one way.
+// checkCostsEnv makes the test binary, run again under strace, call
+// Check between getppid markers (a call the runtime never makes):
+// checksPerRun times on a live connection, then once on a reset one.
+const checkCostsEnv = "KEEPALIVE_CHECK_COSTS"
+
+const checksPerRun = 100
+
+// A traced run: the test binary run again under strace (traced), doing
+// what costsEnv or checkCostsEnv asks, then exiting before the tests.
 func init() {
-	if way := os.Getenv(costsEnv); way != "" {
-		if err := connect(way); err != nil {
+	run := func(err error) {
+		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
 		os.Exit(0)
+	}
+	if way := os.Getenv(costsEnv); way != "" {
+		run(connect(way))
+	}
+	if os.Getenv(checkCostsEnv) != "" {
+		run(checkCosts())
 	}
 }
 
@@ -85,6 +102,26 @@ func connect(way string) error {
 	return nil
 }
 
+// traced runs the test binary again under strace -f, tracing the calls
+// named (strace's -e trace=), with env added to its environment, and
+// returns the trace; it skips, counted, where strace cannot trace.
+func traced(t *testing.T, calls, env string) string {
+	t.Helper()
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	out := filepath.Join(t.TempDir(), "trace")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "strace", "-f", "-qq", "-e", "trace="+calls, "-o", out, exe, "-test.run=^$")
+	cmd.Env = append(os.Environ(), env)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		netns.Skip(t, fmt.Sprintf("strace cannot trace here: %v: %s", err, b))
+	}
+	trace, err := os.ReadFile(out)
+	require.NoError(t, err)
+	return string(trace)
+}
+
 var keepaliveOption = regexp.MustCompile(`setsockopt\(\d+, (?:SOL_SOCKET, SO_KEEPALIVE|SOL_TCP, (?:TCP_KEEPIDLE|TCP_KEEPINTVL|TCP_KEEPCNT|TCP_USER_TIMEOUT)),`)
 
 // TestIntegrationSyscalls counts, with strace, the keep-alive setsockopt
@@ -96,22 +133,11 @@ func TestIntegrationSyscalls(t *testing.T) {
 	if _, err := exec.LookPath("strace"); err != nil {
 		netns.Skip(t, "needs strace (apt-get install strace)")
 	}
-	exe, err := os.Executable()
-	require.NoError(t, err)
 	count := func(t *testing.T, way string) (total int, perOption map[string]int) {
 		t.Helper()
-		out := filepath.Join(t.TempDir(), "trace")
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "strace", "-f", "-qq", "-e", "trace=setsockopt", "-o", out, exe, "-test.run=^$")
-		cmd.Env = append(os.Environ(), costsEnv+"="+way)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			netns.Skip(t, fmt.Sprintf("strace cannot trace here: %v: %s", err, b))
-		}
-		trace, err := os.ReadFile(out)
-		require.NoError(t, err)
+		trace := traced(t, "setsockopt", costsEnv+"="+way)
 		perOption = map[string]int{}
-		for _, m := range keepaliveOption.FindAllStringSubmatch(string(trace), -1) {
+		for _, m := range keepaliveOption.FindAllStringSubmatch(trace, -1) {
 			perOption[regexp.MustCompile(`(SO_KEEPALIVE|TCP_\w+)`).FindString(m[0])]++
 			total++
 		}
@@ -156,4 +182,89 @@ func TestIntegrationSyscalls(t *testing.T) {
 			assert.Equal(t, tt.twice, twice, "options set twice")
 		})
 	}
+}
+
+// checkCosts is a traced run of Check (checkCostsEnv).
+func checkCosts() error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	conns := [2]net.Conn{}
+	for i := range conns {
+		if conns[i], err = net.Dial("tcp", ln.Addr().String()); err != nil {
+			return err
+		}
+		defer conns[i].Close()
+		a, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		if i == 1 {
+			a.(*net.TCPConn).SetLinger(0)
+			a.Close() // RST
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // the reset arrives
+	syscall.Getppid()
+	for range checksPerRun {
+		if err := keepalive.Check(conns[0]); err != nil {
+			return err
+		}
+	}
+	syscall.Getppid()
+	if err := keepalive.Check(conns[1]); !keepalive.IsPeerGone(err) {
+		return fmt.Errorf("Check on a reset connection: %v", err)
+	}
+	syscall.Getppid()
+	return nil
+}
+
+// TestIntegrationCheckSyscalls counts, with strace, the system calls
+// Check makes: one getsockopt (TCP_INFO) on a live connection, two
+// (TCP_INFO, SO_ERROR) on a dropped one, and nothing else. `bash
+// scripts/bench` prints them.
+func TestIntegrationCheckSyscalls(t *testing.T) {
+	netns.Track(t)
+	if _, err := exec.LookPath("strace"); err != nil {
+		netns.Skip(t, "needs strace (apt-get install strace)")
+	}
+	trace := traced(t, "getppid,%network,read,write,ioctl,fcntl,poll,ppoll,epoll_ctl", checkCostsEnv+"=1")
+	var spans [][]string
+	var span []string
+	// A call starts "pid name(": signals ("--- SIGURG") and the second
+	// halves of interrupted calls ("<... resumed>") are not calls.
+	call := regexp.MustCompile(`^\d+\s+\w+\(`)
+	for _, line := range strings.Split(trace, "\n") {
+		switch {
+		case !call.MatchString(line):
+		case strings.Contains(line, "getppid("):
+			if span != nil {
+				spans = append(spans, span)
+			}
+			span = []string{}
+		case span != nil:
+			span = append(span, line)
+		}
+	}
+	require.Len(t, spans, 2, "markers missing in the trace")
+	live, dropped := spans[0], spans[1]
+	t.Logf("syscalls: Check on a live connection: %s per call (%d in %d calls)", strconv.FormatFloat(float64(len(live))/checksPerRun, 'f', -1, 64), len(live), checksPerRun)
+	var names []string
+	for _, l := range dropped {
+		if m := regexp.MustCompile(`^\d+\s+(\w+)\(\d+, \w+, (\w+)`).FindStringSubmatch(l); m != nil {
+			names = append(names, m[1]+" "+m[2])
+		} else {
+			names = append(names, l)
+		}
+	}
+	t.Logf("syscalls: Check on a reset connection: %d (%s)", len(dropped), strings.Join(names, ", "))
+	assert.Len(t, live, checksPerRun)
+	for _, l := range live {
+		assert.Contains(t, l, "getsockopt(")
+		assert.Contains(t, l, "TCP_INFO")
+	}
+	assert.Len(t, dropped, 2)
 }

@@ -58,3 +58,41 @@ func ReadKernel(t *testing.T, c syscall.Conn) Kernel {
 	require.Empty(t, errs)
 	return k
 }
+
+// TCPInfo reads TCP_INFO for c.
+func TCPInfo(t *testing.T, c syscall.Conn) *unix.TCPInfo {
+	t.Helper()
+	rc, err := c.SyscallConn()
+	require.NoError(t, err)
+	var info *unix.TCPInfo
+	var ierr error
+	require.NoError(t, rc.Control(func(fd uintptr) {
+		info, ierr = unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO)
+	}))
+	require.NoError(t, ierr)
+	return info
+}
+
+// Queued is how many received bytes wait unread on c (FIONREAD).
+func Queued(t *testing.T, c syscall.Conn) int {
+	t.Helper()
+	rc, err := c.SyscallConn()
+	require.NoError(t, err)
+	var n int
+	var ierr error
+	require.NoError(t, rc.Control(func(fd uintptr) { n, ierr = unix.IoctlGetInt(int(fd), unix.SIOCINQ) }))
+	require.NoError(t, ierr)
+	return n
+}
+
+// SOError reads and clears c's pending error (SO_ERROR).
+func SOError(t *testing.T, c syscall.Conn) int {
+	t.Helper()
+	rc, err := c.SyscallConn()
+	require.NoError(t, err)
+	var v int
+	var serr error
+	require.NoError(t, rc.Control(func(fd uintptr) { v, serr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_ERROR) }))
+	require.NoError(t, serr)
+	return v
+}

@@ -1,7 +1,8 @@
 // Package sockettest holds what the module's test packages share: the
 // Config the tests ask for, loopback listeners and connections closed at
-// the end of the test, and, on Linux, what the kernel holds for a socket,
-// read with getsockopt by the test itself, never through the library.
+// the end of the test, and, on Linux, what the kernel holds for a socket
+// (keep-alive options, TCP_INFO, unread bytes, the pending error), read
+// by the test itself, never through the library.
 // It is test tooling for this module, not API.
 package sockettest
 
