@@ -1,7 +1,6 @@
 package keepalive
 
 import (
-	"fmt"
 	"os"
 	"syscall"
 	"time"
@@ -52,13 +51,4 @@ func inspectFD(fd uintptr, generic, full bool, h *Health) error {
 		}
 	}
 	return nil
-}
-
-var errDroppedEarlier = fmt.Errorf("connection dropped earlier, its error already taken: %w", syscall.EPIPE)
-
-// bsdStates maps the TCPS_ states of tcp_fsm.h (TCPS_CLOSED = 0 …
-// TCPS_TIME_WAIT = 10).
-var bsdStates = [...]TCPState{
-	TCPClosed, TCPListen, TCPSynSent, TCPSynReceived, TCPEstablished, TCPCloseWait,
-	TCPFinWait1, TCPClosing, TCPLastAck, TCPFinWait2, TCPTimeWait,
 }
