@@ -1,8 +1,6 @@
 package keepalive
 
 import (
-	"os"
-	"syscall"
 	"time"
 	"unsafe"
 
@@ -47,27 +45,7 @@ func inspectFD(fd uintptr, generic, full bool, h *Health) error {
 	case errno == unix.ECONNRESET:
 		h.State = TCPClosed
 	}
-	if !read || h.State == TCPClosed {
-		v, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_ERROR)
-		if err != nil {
-			return os.NewSyscallError("getsockopt SO_ERROR", err)
-		}
-		switch {
-		case v != 0:
-			h.State, h.Err = TCPClosed, syscall.Errno(v)
-		case h.State == TCPClosed:
-			// An earlier call took the error; a Write now fails with
-			// EPIPE.
-			h.Err = errDroppedEarlier
-		}
-	}
-	if full && platform().readBack {
-		var err error
-		if h.KeepAlive, err = getFD(fd); err != nil {
-			return err
-		}
-	}
-	return nil
+	return finishBSD(fd, read, full, h)
 }
 
 // freebsdTCPInfoKnown is how much of struct tcp_info inspectFD reads.
