@@ -39,12 +39,12 @@ var ErrUnanswered = errors.New("keepalive: peer unanswered")
 // For a Multipath TCP connection the kernel reports its first subflow,
 // so Check sees a reset or a dead subflow but not the peer's orderly
 // close (DATA_FIN).
-// On darwin (TCP_CONNECTION_INFO) and Windows 10 1703 and later
-// (SIO_TCP_INFO) it reads the TCP state, so a FIN is seen, but those
-// kernels do not count unanswered probes: never ErrUnanswered. On other
-// systems it reports only what the socket's pending error says, a reset
-// or a timeout, and nil otherwise; on plan9, js/wasm and wasip1 it
-// returns an error wrapping errors.ErrUnsupported. Inspect gives the
+// On darwin (TCP_CONNECTION_INFO), FreeBSD (TCP_INFO) and Windows 10
+// 1703 and later (SIO_TCP_INFO) it reads the TCP state, so a FIN is seen,
+// but those kernels do not count unanswered probes: never ErrUnanswered.
+// On other systems it reports only what the socket's pending error says,
+// a reset or a timeout, and nil otherwise; on plan9, js/wasm and wasip1
+// it returns an error wrapping errors.ErrUnsupported. Inspect gives the
 // readings behind it; docs/behaviour.md explains them.
 func Check(conn net.Conn) error {
 	h, err := inspect(conn, false)
@@ -87,7 +87,8 @@ type Health struct {
 
 	// SinceReceived is the time since the last packet arrived from the
 	// peer, data or acknowledgement (Linux: the lesser of
-	// tcpi_last_data_recv and tcpi_last_ack_recv, in milliseconds).
+	// tcpi_last_data_recv and tcpi_last_ack_recv, in milliseconds;
+	// FreeBSD: tcpi_last_data_recv, any segment, in microseconds).
 	SinceReceived time.Duration
 
 	// Probes is how many keep-alive (or zero-window) probes were sent

@@ -1,9 +1,6 @@
 package keepalive
 
 import (
-	"fmt"
-	"os"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -32,33 +29,5 @@ func inspectFD(fd uintptr, generic, full bool, h *Health) error {
 		h.RTT = time.Duration(info.Srtt) * time.Millisecond
 		h.RTO = time.Duration(info.Rto) * time.Millisecond
 	}
-	if err != nil || h.State == TCPClosed {
-		v, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_ERROR)
-		if err != nil {
-			return os.NewSyscallError("getsockopt SO_ERROR", err)
-		}
-		switch {
-		case v != 0:
-			h.State, h.Err = TCPClosed, syscall.Errno(v)
-		case h.State == TCPClosed:
-			// An earlier call took the error; a Write now fails with
-			// EPIPE.
-			h.Err = errDroppedEarlier
-		}
-	}
-	if full && platform().readBack {
-		if h.KeepAlive, err = getFD(fd); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-var errDroppedEarlier = fmt.Errorf("connection dropped earlier, its error already taken: %w", syscall.EPIPE)
-
-// bsdStates maps the TCPS_ states of tcp_fsm.h (TCPS_CLOSED = 0 …
-// TCPS_TIME_WAIT = 10).
-var bsdStates = [...]TCPState{
-	TCPClosed, TCPListen, TCPSynSent, TCPSynReceived, TCPEstablished, TCPCloseWait,
-	TCPFinWait1, TCPClosing, TCPLastAck, TCPFinWait2, TCPTimeWait,
+	return finishBSD(fd, err == nil, full, h)
 }

@@ -126,11 +126,11 @@ func TestNativeWrapListener(t *testing.T) {
 
 // TestNativeCheck: Check on a live, a closed-by-the-peer and a reset
 // connection. Where the kernel reports the TCP state (darwin:
-// TCP_CONNECTION_INFO; Windows 10 1703 and later: SIO_TCP_INFO), the
-// peer's FIN gives io.EOF; where it does not (Wine, which lacks
-// SIO_TCP_INFO; the BSDs and illumos for now), Check reports only the
-// pending error, and the test says which it saw. A reset is a gone peer
-// everywhere.
+// TCP_CONNECTION_INFO; FreeBSD: TCP_INFO; Windows 10 1703 and later:
+// SIO_TCP_INFO), the peer's FIN gives io.EOF; where it does not (Wine,
+// which lacks SIO_TCP_INFO; the other BSDs and illumos), Check reports
+// only the pending error, and the test says which it saw. A reset is a
+// gone peer everywhere.
 func TestNativeCheck(t *testing.T) {
 	dialed, accepted := pair(t, listen(t, nil), nil)
 	require.NoError(t, keepalive.Check(dialed))
@@ -140,6 +140,18 @@ func TestNativeCheck(t *testing.T) {
 	if reportsState {
 		t.Logf("the kernel reports the TCP state: %v (RTT %v)", h, h.RTT)
 		assert.Equal(t, keepalive.TCPEstablished, h.State)
+		if runtime.GOOS == "freebsd" {
+			// TCP_INFO's times are microseconds (tcp_fill_info: ticks ×
+			// tick). The RTO is at least tcp_rexmit_min (30ms) and at
+			// most the initial 1s (3s before FreeBSD 13): read as
+			// milliseconds or nanoseconds it falls outside. The
+			// connection is new.
+			assert.True(t, h.RTO >= time.Millisecond && h.RTO <= 3*time.Second, "RTO %v", h.RTO)
+			assert.True(t, h.RTT >= 0 && h.RTT < h.RTO, "RTT %v, RTO %v", h.RTT, h.RTO)
+			assert.True(t, h.SinceReceived >= 0 && h.SinceReceived < 5*time.Second, "since received %v", h.SinceReceived)
+			assert.Equal(t, -1, h.Probes, "FreeBSD counts no current probes")
+			assert.Equal(t, -1, h.Retransmissions, "FreeBSD counts retransmissions only in total")
+		}
 	} else {
 		t.Logf("no TCP state on this system: Check falls back to the pending error alone (%+v)", h)
 		assert.Equal(t, -1, h.Probes)
