@@ -17,7 +17,7 @@ import (
 
 func TestMain(m *testing.M) {
 	netns.RunCalls(calls, nil)
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(netns.Summarised{M: m})
 }
 
 // dialState dials a loopback listener with dial and returns what the
