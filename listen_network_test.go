@@ -6,6 +6,7 @@ import (
 	"net"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -17,6 +18,7 @@ import (
 // (not Go's "unexpected address type"), an invalid Config included; a
 // Unix stream network listens as net.Listen would.
 func TestListenNetworks(t *testing.T) {
+	cfg := keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3}
 	for _, tt := range []struct {
 		network, address string
 		cfg              keepalive.Config
