@@ -76,7 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	fs.Usage = func() {} // parseError prints it for -h, one line on it otherwise
 	var o options
 	o.cfg = defaultConfig
-	fs.Var(configFlag{&o.cfg}, "config", "keep-alive settings: idle=…,interval=…,count=…,user-timeout=… (each may be \"system\")")
+	fs.Var(configFlag{&o.cfg}, "config", "keep-alive settings: idle=…,interval=…,count=…,user-timeout=… (each may be \"system\"), or within=… (a dead peer noticed within that), either with under=… (a NAT's idle timeout to stay under)")
 	fs.StringVar(&o.connect, "connect", "", "dial `host:port` instead of a loopback listener")
 	fs.StringVar(&o.listen, "listen", "", "accept connections on `addr` and report each")
 	fs.DurationVar(&o.hold, "hold", 0, "with -connect: hold the connection this long and report how it ends (0: print and exit)")
@@ -98,8 +98,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return errors.New("-hold and -ping must not be negative, -every must be positive")
 	case o.hold > 0 && o.connect == "":
 		return errors.New("-hold goes with -connect")
-	case o.findIdle != 0 && (o.connect == "" || o.hold > 0):
-		return errors.New("-find-idle-timeout goes with -connect, not -hold")
+	case o.hold == 0 && (given(fs, "ping") || given(fs, "every")):
+		return errors.New("-ping and -every go with -hold")
+	case o.findIdle != 0 && o.connect == "":
+		return errors.New("-find-idle-timeout goes with -connect")
+	case o.findIdle != 0 && o.hold > 0:
+		return errors.New("-find-idle-timeout and -hold exclude each other")
 	}
 	if err := systemAlone(fs); err != nil {
 		return err
