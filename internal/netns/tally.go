@@ -127,9 +127,10 @@ func hasTrackedSubtest(name string) bool {
 // A Summarised test main prints Summary after the tests ran:
 // goleak.VerifyTestMain(netns.Summarised{m}) or
 // os.Exit(netns.Summarised{m}.Run()). go test shows it with -v, or when
-// the package fails. With KEEPALIVE_NO_SKIP=1 in the environment, a
-// skipped integration test fails the run, for a machine (CI) where every
-// one must run.
+// the package fails. With KEEPALIVE_NO_SKIP=1 or CI=true in the
+// environment, a skipped integration test fails the run, for a machine
+// (CI) where every one must run. Every package with TestIntegration*
+// tests runs them under it (TestEveryIntegrationTestCounted checks).
 type Summarised struct{ M interface{ Run() int } }
 
 // Run runs the tests and prints the summary. Every top-level test whose
