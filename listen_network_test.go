@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -42,7 +43,12 @@ func TestListenNetworks(t *testing.T) {
 		})
 	}
 	t.Run("unix", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "s")
+		// Not t.TempDir: Wine cannot remove a Unix socket's file, which
+		// would fail the test at cleanup.
+		dir, err := os.MkdirTemp("", "keepalive-unix")
+		require.NoError(t, err)
+		defer os.RemoveAll(dir)
+		path := filepath.Join(dir, "s")
 		ln, err := keepalive.Listen(context.Background(), "unix", path, cfg)
 		if err != nil {
 			// Systems without Unix sockets (plan9, js) fail as net.Listen does.
