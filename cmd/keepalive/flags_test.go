@@ -21,10 +21,10 @@ func TestFlagMistakes(t *testing.T) {
 		want    string
 		notWant string
 	}{
-		{name: "ping without hold", args: []string{"-connect", "127.0.0.1:1", "-ping", "1s"}, want: "-ping and -every go with -hold"},
-		{name: "every without hold", args: []string{"-every", "1s"}, want: "-ping and -every go with -hold"},
+		{name: "ping without hold", args: []string{"-connect", "127.0.0.1:1", "-ping", "1s"}, want: "-ping goes with -hold"},
+		{name: "every without hold", args: []string{"-every", "1s"}, want: "-every goes with -hold or -find-idle-timeout"},
 		{name: "find-idle-timeout alone", args: []string{"-find-idle-timeout", "10s"}, want: "-find-idle-timeout goes with -connect", notWant: "-hold"},
-		{name: "find-idle-timeout and hold", args: []string{"-connect", "a:1", "-hold", "1s", "-find-idle-timeout", "10s"}, want: "-find-idle-timeout and -hold exclude each other"},
+		{name: "find-idle-timeout and hold", args: []string{"-connect", "a:1", "-hold", "1s", "-find-idle-timeout", "10s"}, want: "-find-idle-timeout goes with -connect, not -hold"},
 		{name: "negative idle", args: []string{"-config", "idle=-1s"}, want: `or "system" for the system's`, notWant: "keepalive.System"},
 		{name: "within with idle", args: []string{"-config", "within=30s,idle=3s"}, want: "give it alone (or with under=)"},
 		{name: "within twice", args: []string{"-config", "within=30s,within=20s"}, want: "within= given twice"},
