@@ -84,6 +84,10 @@ func (s State) String() string {
 // does where an older kernel lacks an option the system has since gained
 // (FreeBSD's TCP_MAXUNACKTIME before 14). Any other refusal by the
 // kernel stops Set at that option. Errors are *net.OpError values.
+//
+// Set is safe for concurrent use: concurrent calls on one connection
+// apply their Configs one after the other, never a mix of two, and Get
+// reads a state one of them left.
 func Set(conn net.Conn, c Config) error {
 	if err := c.Validate(); err != nil {
 		return opError("set", conn, err)

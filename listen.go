@@ -26,13 +26,20 @@ import (
 // WrapListener to be told about each weaker connection.
 //
 // An invalid c fails Listen with its *ConfigError, in a *net.OpError,
-// before anything is created. Non-TCP networks ("unix") listen unchanged.
+// before anything is created. The other stream networks ("unix",
+// "unixpacket") listen unchanged, as net.Listen would; a packet network
+// ("udp", "ip", "unixgram") fails with an error naming it, since it has
+// no connections to keep alive (net.ListenPacket listens on those).
 func Listen(ctx context.Context, network, address string, c Config) (net.Listener, error) {
 	return listenFor(platform(), ctx, network, address, c)
 }
 
 func listenFor(t *sockopts, ctx context.Context, network, address string, c Config) (net.Listener, error) {
 	if !isTCPNetwork(network) {
+		if network != "unix" && network != "unixpacket" {
+			return nil, &net.OpError{Op: "listen", Net: network, Err: fmt.Errorf(
+				"keepalive.Listen: network %q is not a stream network (tcp, tcp4, tcp6, unix or unixpacket): use net.ListenPacket", network)}
+		}
 		var lc net.ListenConfig
 		return lc.Listen(ctx, network, address)
 	}

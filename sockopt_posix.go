@@ -42,6 +42,7 @@ type sockOp struct {
 var sockOps = sync.Pool{New: func() any {
 	o := new(sockOp)
 	o.set = func(fd uintptr) {
+		defer lockFD(fd).Unlock()
 		if o.err = o.check(fd); o.err == nil {
 			o.err = setFDSkipping(fd, o.c, o.skip)
 		}
@@ -50,6 +51,7 @@ var sockOps = sync.Pool{New: func() any {
 		}
 	}
 	o.get = func(fd uintptr) {
+		defer lockFD(fd).Unlock()
 		if o.err = o.check(fd); o.err == nil {
 			o.state, o.err = getFD(fd)
 		}
@@ -76,6 +78,19 @@ type notSocketError struct{ err error }
 func (e *notSocketError) Error() string        { return "keepalive: not a socket: " + e.err.Error() }
 func (e *notSocketError) Is(target error) bool { return target == errNotTCP }
 func (e *notSocketError) Unwrap() error        { return e.err }
+
+// fdLocks make a Set's options, and a Get's reads, one step on their
+// socket: two Sets with different Configs on one connection would
+// otherwise interleave their setsockopt calls and leave a mix of both.
+// Striped by descriptor, so that locking costs no allocation and no
+// syscall; sockets that share a stripe only wait for each other.
+var fdLocks [64]sync.Mutex
+
+func lockFD(fd uintptr) *sync.Mutex {
+	mu := &fdLocks[fd%uintptr(len(fdLocks))]
+	mu.Lock()
+	return mu
+}
 
 func (o *sockOp) check(fd uintptr) error {
 	if o.generic {

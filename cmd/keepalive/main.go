@@ -76,12 +76,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	fs.Usage = func() {} // parseError prints it for -h, one line on it otherwise
 	var o options
 	o.cfg = defaultConfig
-	fs.Var(configFlag{&o.cfg}, "config", "keep-alive settings: idle=…,interval=…,count=…,user-timeout=… (each may be \"system\")")
+	fs.Var(configFlag{&o.cfg}, "config", "keep-alive settings: idle=…,interval=…,count=…,user-timeout=… (each may be \"system\"), or within=… (a dead peer noticed within that), either with under=… (a NAT's idle timeout to stay under)")
 	fs.StringVar(&o.connect, "connect", "", "dial `host:port` instead of a loopback listener")
 	fs.StringVar(&o.listen, "listen", "", "accept connections on `addr` and report each")
 	fs.DurationVar(&o.hold, "hold", 0, "with -connect: hold the connection this long and report how it ends (0: print and exit)")
 	fs.DurationVar(&o.ping, "ping", 0, "with -hold: send one byte this often (0: stay idle)")
-	fs.DurationVar(&o.every, "every", 10*time.Second, "with -hold: report that the connection is alive this often")
+	fs.DurationVar(&o.every, "every", 10*time.Second, "with -hold or -find-idle-timeout: report that the connection is alive this often")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "how long to wait for -connect")
 	fs.DurationVar(&o.findIdle, "find-idle-timeout", 0, "with -connect: find the path's idle timeout, up to this long, against keepalive -listen")
 	fs.BoolVar(&o.system, "system", false, "print the system's keep-alive defaults and what they mean in time")
@@ -98,7 +98,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return errors.New("-hold and -ping must not be negative, -every must be positive")
 	case o.hold > 0 && o.connect == "":
 		return errors.New("-hold goes with -connect")
-	case o.findIdle != 0 && (o.connect == "" || o.hold > 0):
+	case o.hold == 0 && given(fs, "ping"):
+		return errors.New("-ping goes with -hold")
+	case o.hold == 0 && o.findIdle == 0 && given(fs, "every"):
+		return errors.New("-every goes with -hold or -find-idle-timeout")
+	case o.findIdle != 0 && o.connect == "":
+		return errors.New("-find-idle-timeout goes with -connect")
+	case o.findIdle != 0 && o.hold > 0:
 		return errors.New("-find-idle-timeout goes with -connect, not -hold")
 	}
 	if err := systemAlone(fs); err != nil {

@@ -26,7 +26,7 @@ import (
 
 func TestMain(m *testing.M) {
 	netns.RunCalls(calls, keepalivegrpc.IsPeerGone)
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(netns.Summarised{M: m})
 }
 
 var (

@@ -24,7 +24,7 @@ import (
 
 func TestMain(m *testing.M) {
 	netns.RunCalls(calls, nil)
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(netns.Summarised{M: m})
 }
 
 var cfg = keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second}

@@ -10,5 +10,5 @@ import (
 
 func TestMain(m *testing.M) {
 	netns.RunCalls(calls, nil)
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(netns.Summarised{M: m})
 }

@@ -43,7 +43,7 @@ func NeedNFT(t testing.TB) {
 	case Available() == "":
 		needed(t, why)
 	default:
-		t.Skip("skipping: " + why)
+		Skip(t, why)
 	}
 }
 

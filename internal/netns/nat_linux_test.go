@@ -20,6 +20,8 @@ type recorder struct {
 func (r *recorder) Helper()           {}
 func (r *recorder) Skip(args ...any)  { r.skipped = args[0].(string) }
 func (r *recorder) Fatal(args ...any) { r.failed = args[0].(string) }
+func (r *recorder) Name() string      { return "recorder" }
+func (r *recorder) Cleanup(func())    {} // left out of the tally
 
 // TestNeedNFT: without nft the middlebox tests skip, except under CI,
 // where they fail: .ci/run installs nftables.

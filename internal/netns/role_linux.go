@@ -51,12 +51,12 @@ func parse[T any](s string) (T, error) {
 
 // needed stops a test that cannot run here: it fails when CI is "true"
 // (.ci/run installs everything the tests need, and a test that silently
-// skips in CI proves nothing) and skips elsewhere.
+// skips in CI proves nothing) and skips elsewhere, counted in Summary.
 func needed(t testing.TB, why string) {
 	t.Helper()
 	if strings.EqualFold(os.Getenv("CI"), "true") {
 		t.Fatal("CI=true but the test cannot run: " + why)
 		return // a testing.TB's Fatal does not return; a recorder's may
 	}
-	t.Skip("skipping: " + why)
+	Skip(t, why)
 }

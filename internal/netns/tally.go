@@ -1,19 +1,24 @@
 package netns
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 )
 
 // The tally of integration tests: which ran and which skipped, and why,
-// for the line Summary prints after the run. testing.M knows nothing of
-// single tests, so each integration test is counted by calling Track
-// (New does), and skips through Skip (New does) to give its reason.
+// for the line Summary prints after the run. Summarised tracks every
+// top-level test named TestIntegration*, so such a test is counted
+// however it skips (t.Skip, a helper's t.Skip, NeedNFT, Missing); Track
+// counts any other test or subtest (New, Skip, NeedNFT and Missing call
+// it), and Skip records the reason.
 var tally struct {
 	mu      sync.Mutex
 	tests   map[string]*tallied
@@ -122,22 +127,67 @@ func hasTrackedSubtest(name string) bool {
 // A Summarised test main prints Summary after the tests ran:
 // goleak.VerifyTestMain(netns.Summarised{m}) or
 // os.Exit(netns.Summarised{m}.Run()). go test shows it with -v, or when
-// the package fails. With KEEPALIVE_NO_SKIP=1 in the environment, a
-// skipped integration test fails the run, for a machine (CI) where every
-// one must run.
+// the package fails. With KEEPALIVE_NO_SKIP=1 or CI=true in the
+// environment, a skipped integration test fails the run, for a machine
+// (CI) where every one must run. Every package with TestIntegration*
+// tests runs them under it (TestEveryIntegrationTestCounted checks).
 type Summarised struct{ M interface{ Run() int } }
 
-// Run runs the tests and prints the summary.
+// Run runs the tests and prints the summary. Every top-level test whose
+// name starts with TestIntegration is tracked before its first line runs.
+// With KEEPALIVE_NO_SKIP=1 or CI=true, a skipped integration test fails
+// the run.
 func (s Summarised) Run() int {
+	if err := trackIntegration(s.M); err != nil {
+		fmt.Println("FAIL:", err)
+		return 1
+	}
 	code := s.M.Run()
 	line, skips := summary()
 	if line == "" {
 		return code
 	}
 	fmt.Println(line)
-	if code == 0 && skips > 0 && os.Getenv("KEEPALIVE_NO_SKIP") == "1" {
-		fmt.Println("FAIL: integration tests skipped, and KEEPALIVE_NO_SKIP=1")
+	if why := mustRun(); code == 0 && skips > 0 && why != "" {
+		fmt.Printf("FAIL: %d integration tests skipped, and %s\n", skips, why)
 		return 1
 	}
 	return code
+}
+
+// mustRun says why a skipped integration test fails the run here, or "".
+func mustRun() string {
+	switch {
+	case os.Getenv("KEEPALIVE_NO_SKIP") == "1":
+		return "KEEPALIVE_NO_SKIP=1"
+	case strings.EqualFold(os.Getenv("CI"), "true"):
+		return "CI=true"
+	}
+	return ""
+}
+
+// trackIntegration wraps each TestIntegration* test of m so that it calls
+// Track first. testing.M keeps its tests in an unexported field (since
+// Go 1.4); should that change, the run fails here rather than count
+// nothing.
+func trackIntegration(m interface{ Run() int }) error {
+	tm, ok := m.(*testing.M)
+	if !ok {
+		return nil // not a real test main: nothing to wrap
+	}
+	f := reflect.ValueOf(tm).Elem().FieldByName("tests")
+	if !f.IsValid() || f.Type() != reflect.TypeFor[[]testing.InternalTest]() {
+		return errors.New("netns: testing.M has no tests []testing.InternalTest any more: " +
+			"cannot count integration tests (update internal/netns/tally.go)")
+	}
+	tests := *(*[]testing.InternalTest)(unsafe.Pointer(f.UnsafeAddr()))
+	for i, test := range tests {
+		if strings.HasPrefix(test.Name, "TestIntegration") {
+			tests[i].F = func(t *testing.T) {
+				Track(t)
+				test.F(t)
+			}
+		}
+	}
+	return nil
 }

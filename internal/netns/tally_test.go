@@ -1,9 +1,19 @@
 package netns
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestTally: Summary counts tracked tests as they end, skipped ones by
@@ -27,4 +37,121 @@ func TestTally(t *testing.T) {
 	t.Run("untracked", func(t *testing.T) { t.Skip("not an integration test") })
 	assert.Equal(t, "integration: 2 ran, 4 skipped; needs root: 2 (TestTally/root, TestTally/root_too); "+
 		"needs strace: 1 (TestTally/parent/b); skipped by the test itself (see go test -v): 1 (TestTally/by_itself)", Summary())
+}
+
+// TestTallyCountsEverySkip builds testdata/tallychild, whose integration
+// tests skip in every way (t.Skip, SkipNow, Skipf, in a helper, in
+// parallel, NeedNFT without nft, Missing, Skip in a subtest), and runs it
+// as go test would: each skip must be counted, and must fail the run
+// under KEEPALIVE_NO_SKIP=1 and under CI=true.
+func TestTallyCountsEverySkip(t *testing.T) {
+	// go test puts its own go command first on PATH.
+	bin := filepath.Join(t.TempDir(), "tallychild.test")
+	out, err := exec.Command("go", "test", "-c", "-o", bin, "./testdata/tallychild").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	const counted = "integration: 2 ran, 9 skipped"
+	for _, tt := range []struct {
+		name string
+		env  []string
+		run  string
+		fail string // "" if the run passes
+	}{
+		{name: "skips allowed", fail: ""},
+		{name: "KEEPALIVE_NO_SKIP=1", env: []string{"KEEPALIVE_NO_SKIP=1"}, fail: "FAIL: 9 integration tests skipped, and KEEPALIVE_NO_SKIP=1"},
+		{name: "CI=true", env: []string{"CI=true"}, fail: "CI=true but the test cannot run: keepalive-no-such-server not found"},
+		{name: "none skipped", env: []string{"KEEPALIVE_NO_SKIP=1", "CI=true"}, run: "^TestIntegrationRuns$"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			args := []string{"-test.count=1"}
+			if tt.run != "" {
+				args = append(args, "-test.run", tt.run)
+			}
+			cmd := exec.Command(bin, args...)
+			// No nft, no ip, no strace: an empty PATH.
+			cmd.Env = append([]string{"PATH=" + t.TempDir(), "HOME=" + os.Getenv("HOME")}, tt.env...)
+			out, err := cmd.CombinedOutput()
+			if tt.run != "" {
+				assert.NoError(t, err, "%s", out)
+				assert.Contains(t, string(out), "integration: 1 ran, 0 skipped")
+				return
+			}
+			assert.Contains(t, string(out), tt.fail)
+			if tt.fail == "" {
+				assert.NoError(t, err, "%s", out)
+				assert.Contains(t, string(out), counted)
+				return
+			}
+			assert.Error(t, err, "%s", out)
+		})
+	}
+}
+
+// TestEveryIntegrationTestCounted reads every test file of the
+// repository, contrib modules included: a package with TestIntegration*
+// tests must run them under Summarised (which counts every skip), and a
+// TestIntegration* test must skip through netns (Skip, NeedNFT,
+// Missing), which gives the reason and counts a subtest's skip too: a
+// subtest's own t.Skip is invisible to the tally.
+func TestEveryIntegrationTestCounted(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	require.NoError(t, err)
+	mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(string(mod), "module github.com/tcpkeepalive/keepalive\n"), "not the module root: %s", root)
+	integration := map[string][]string{} // dir -> TestIntegration* found
+	summarised := map[string]bool{}
+	var found int
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && path != root {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		dir, _ := filepath.Rel(root, filepath.Dir(path))
+		ast.Inspect(f, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok && id.Name == "Summarised" {
+				summarised[dir] = true
+			}
+			return true
+		})
+		for _, decl := range f.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok || fn.Recv != nil || !strings.HasPrefix(fn.Name.Name, "TestIntegration") || fn.Body == nil {
+				continue
+			}
+			found++
+			integration[dir] = append(integration[dir], fn.Name.Name)
+			ast.Inspect(fn.Body, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok {
+					return true
+				}
+				sel, ok := call.Fun.(*ast.SelectorExpr)
+				if !ok || !slices.Contains([]string{"Skip", "Skipf", "SkipNow"}, sel.Sel.Name) {
+					return true
+				}
+				if x, ok := sel.X.(*ast.Ident); ok && x.Name == "netns" {
+					return true
+				}
+				rel, _ := filepath.Rel(root, path)
+				t.Errorf("%s: %s calls %s directly: use netns.Skip(t, why), which counts it with its reason",
+					rel, fn.Name.Name, sel.Sel.Name)
+				return true
+			})
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.NotZero(t, found, "no TestIntegration* test found under %s", root)
+	for dir, tests := range integration {
+		assert.True(t, summarised[dir], "%s has %s but no TestMain running netns.Summarised: its skips go uncounted", dir, tests)
+	}
 }

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tcpkeepalive/keepalive"
+)
+
+// TestFlagMistakes: flags that would do nothing are refused, each error
+// names the flags given, and a value error speaks the flag's language.
+func TestFlagMistakes(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		args    []string
+		want    string
+		notWant string
+	}{
+		{name: "ping without hold", args: []string{"-connect", "127.0.0.1:1", "-ping", "1s"}, want: "-ping goes with -hold"},
+		{name: "every without hold", args: []string{"-every", "1s"}, want: "-every goes with -hold or -find-idle-timeout"},
+		{name: "find-idle-timeout alone", args: []string{"-find-idle-timeout", "10s"}, want: "-find-idle-timeout goes with -connect", notWant: "-hold"},
+		{name: "find-idle-timeout and hold", args: []string{"-connect", "a:1", "-hold", "1s", "-find-idle-timeout", "10s"}, want: "-find-idle-timeout goes with -connect, not -hold"},
+		{name: "negative idle", args: []string{"-config", "idle=-1s"}, want: `or "system" for the system's`, notWant: "keepalive.System"},
+		{name: "within with idle", args: []string{"-config", "within=30s,idle=3s"}, want: "give it alone (or with under=)"},
+		{name: "within twice", args: []string{"-config", "within=30s,within=20s"}, want: "within= given twice"},
+		{name: "under zero", args: []string{"-config", "under=0s"}, want: "under=0s: want a positive duration"},
+		{name: "within not a duration", args: []string{"-config", "within=soon"}, want: "within=soon: want a positive duration"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := run(context.Background(), tt.args, &out, &out)
+			require.Error(t, err)
+			assert.Contains(t, err.Error()+out.String(), tt.want)
+			if tt.notWant != "" {
+				assert.NotContains(t, err.Error()+out.String(), tt.notWant)
+			}
+		})
+	}
+}
+
+// TestConfigWithinUnder: -config within=…,under=… is Within(…).Under(…),
+// under= goes with the text form's keys and alone with the command's
+// default, and the dialed socket holds the result, read back from the
+// kernel.
+func TestConfigWithinUnder(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		want keepalive.Config
+	}{
+		{"within=30s,under=350s", keepalive.Within(30 * time.Second).Under(350 * time.Second)},
+		{"within=30s", keepalive.Within(30 * time.Second)},
+		{" under = 10s , within = 30s ", keepalive.Within(30 * time.Second).Under(10 * time.Second)},
+		{"idle=600s,interval=10s,count=3,under=350s", keepalive.Config{Idle: 600 * time.Second, Interval: 10 * time.Second, Count: 3}.Under(350 * time.Second)},
+		{"under=10s", defaultConfig.Under(10 * time.Second)},
+	} {
+		t.Run(tt.text, func(t *testing.T) {
+			got, err := parseConfig(tt.text)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+			needLinux(t)
+			var out bytes.Buffer
+			require.NoError(t, run(context.Background(), []string{"-config", tt.text}, &out, &out))
+			assert.Contains(t, out.String(), "keep-alive on "+tt.want.String())
+		})
+	}
+	assert.NotEqual(t, keepalive.Within(30*time.Second), keepalive.Within(30*time.Second).Under(10*time.Second),
+		"Under changed nothing: the under=10s case proves nothing")
+}

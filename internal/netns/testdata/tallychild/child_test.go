@@ -1,0 +1,56 @@
+// Package tallychild is a test binary for TestTallyCountsEverySkip: its
+// integration tests skip in every way one can, and the tally must count
+// each. It lives in testdata so that ./... leaves it out.
+package tallychild
+
+import (
+	"os"
+	"testing"
+
+	"github.com/tcpkeepalive/keepalive/internal/netns"
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(netns.Summarised{M: m}.Run())
+}
+
+func TestIntegrationRuns(t *testing.T) {}
+
+func TestIntegrationSkip(t *testing.T) { t.Skip("skipping: by itself") }
+
+func TestIntegrationSkipNow(t *testing.T) { t.SkipNow() }
+
+func TestIntegrationSkipf(t *testing.T) { t.Skipf("skipping: %s", "formatted") }
+
+func skipInHelper(t *testing.T) {
+	t.Helper()
+	t.Skip("skipping: in a helper")
+}
+
+func TestIntegrationHelper(t *testing.T) { skipInHelper(t) }
+
+func TestIntegrationParallel(t *testing.T) {
+	t.Parallel()
+	t.Skip("skipping: parallel")
+}
+
+// The harness's own ways: no nft on PATH (the parent empties PATH), a
+// missing server binary, a reason given.
+func TestIntegrationNFT(t *testing.T) { netns.NeedNFT(t) }
+
+func TestIntegrationMissing(t *testing.T) {
+	netns.Missing(t, "keepalive-no-such-server", "no-such-package")
+}
+
+func TestIntegrationSubtest(t *testing.T) {
+	t.Run("runs", func(t *testing.T) { netns.Track(t) })
+	t.Run("skips", func(t *testing.T) { netns.Skip(t, "a subtest's reason") })
+}
+
+// A test not named TestIntegration* that finds its server missing.
+func TestServerMissing(t *testing.T) {
+	netns.Missing(t, "keepalive-no-such-server", "no-such-package")
+}
+
+// Not an integration test: its skip is not the tally's business.
+func TestUnit(t *testing.T) { t.Skip("skipping: a unit test") }
