@@ -63,6 +63,11 @@ func listenFor(t *sockopts, ctx context.Context, network, address string, c Conf
 // connection they accept, keeping lc's own Control hook, which runs
 // first (its error fails Listen, and c is then not applied). Configuring
 // lc again replaces c: the library's hook is never stacked on itself.
+// The limit, as for WithKeepalive: a hook of yours assigned after
+// ConfigureListenConfig that calls the one it replaced hides the
+// library's hook inside a closure the library cannot see into, so the
+// earlier c keeps running from yours; configure lc again only when your
+// hooks were assigned before, or use a fresh net.ListenConfig.
 // It sets lc's KeepAlive, KeepAliveConfig and Control, and on Linux its
 // Multipath TCP choice; every other field is left alone. Assign your own
 // Control before calling it: one assigned afterwards replaces the

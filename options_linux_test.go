@@ -28,7 +28,7 @@ func socket(t *testing.T, typ, proto int) int {
 // TestKernelErrorsNameTheOption goes below Validate, to the kernel.
 func TestKernelErrorsNameTheOption(t *testing.T) {
 	fd := socket(t, unix.SOCK_STREAM, unix.IPPROTO_TCP)
-	err := setFD(uintptr(fd), Config{Idle: 10 * time.Second, Count: 200})
+	err := setFD(uintptr(fd), Config{Idle: 10 * time.Second, Count: 200}, 0)
 	var se *os.SyscallError
 	require.ErrorAs(t, err, &se)
 	assert.EqualError(t, err, "setsockopt TCP_KEEPCNT: invalid argument")
@@ -37,7 +37,7 @@ func TestKernelErrorsNameTheOption(t *testing.T) {
 	// A UDP socket has no TCP options, and is not Multipath TCP: a plain
 	// error, not a partial success.
 	udp := socket(t, unix.SOCK_DGRAM, unix.IPPROTO_UDP)
-	err = setFD(uintptr(udp), Config{UserTimeout: time.Second})
+	err = setFD(uintptr(udp), Config{UserTimeout: time.Second}, 0)
 	assert.EqualError(t, err, "setsockopt TCP_USER_TIMEOUT: protocol not available")
 	assert.False(t, errors.Is(err, errors.ErrUnsupported))
 	assert.ErrorIs(t, checkTCP(uintptr(udp)), errNotTCP)

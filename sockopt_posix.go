@@ -44,7 +44,7 @@ var sockOps = sync.Pool{New: func() any {
 	o.set = func(fd uintptr) {
 		defer lockFD(fd).Unlock()
 		if o.err = o.check(fd); o.err == nil {
-			o.err = setFDSkipping(fd, o.c, o.skip)
+			o.err = setFD(fd, o.c, o.skip)
 		}
 		if o.err == nil && o.detect {
 			o.multipath = multipathInUse(fd)
@@ -126,12 +126,9 @@ func setUserTimeout(rc syscall.RawConn, c Config) error {
 // setFD sets each option c asks for exactly once. The user timeout goes
 // first and SO_KEEPALIVE last, so that the keep-alive timer starts with
 // the final values. Interval goes before Count, which illumos checks
-// against it.
-func setFD(fd uintptr, c Config) error { return setFDSkipping(fd, c, 0) }
-
-// setFDSkipping is setFD but for the steps of skip (bit i for step i of
+// against it. It skips the steps of skip (bit i for step i of
 // setSteps), which the socket holds already (see setAccepted).
-func setFDSkipping(fd uintptr, c Config, skip uint8) error {
+func setFD(fd uintptr, c Config, skip uint8) error {
 	t := platform()
 	var refused []error
 	r := c.resolved(Config{})
