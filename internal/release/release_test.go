@@ -19,8 +19,7 @@ const root = "github.com/tcpkeepalive/keepalive"
 const placeholder = "v0.0.0-00010101000000-000000000000"
 
 var (
-	requireRoot = regexp.MustCompile(`(?m)^\s*(?:require\s+)?` + regexp.QuoteMeta(root) + `\s+(\S+)`)
-	rootTag     = regexp.MustCompile(`^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$`)
+	rootTag = regexp.MustCompile(`^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$`)
 )
 
 // requirement is what one go.mod (where: its path, at a tag or in the
@@ -54,10 +53,33 @@ func unsatisfiable(reqs []requirement, tags []string) []string {
 	return bad
 }
 
+// parse reads the version of root that gomod requires: a "require root
+// vX" line, or a "root vX" line inside a require block. Replace and
+// exclude directives, which name the root too, are not requirements.
 func parse(where string, gomod []byte) requirement {
 	r := requirement{where: where}
-	if m := requireRoot.FindSubmatch(gomod); m != nil {
-		r.version = string(m[1])
+	inRequire := false
+	for _, line := range strings.Split(string(gomod), "\n") {
+		line, _, _ = strings.Cut(line, "//")
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 0:
+			continue
+		case inRequire && f[0] == ")":
+			inRequire = false
+			continue
+		case len(f) == 2 && f[1] == "(":
+			inRequire = f[0] == "require"
+			continue
+		case !inRequire && f[0] == "require":
+			f = f[1:]
+		case !inRequire:
+			continue
+		}
+		if len(f) >= 2 && f[0] == root {
+			r.version = f[1]
+			return r
+		}
 	}
 	return r
 }
@@ -94,6 +116,8 @@ func TestReleaseLogic(t *testing.T) {
 	assert.Equal(t, requirement{"a", "v1.2.3"}, parse("a", []byte("module x\n\nrequire (\n\tfoo v1.0.0\n\t"+root+" v1.2.3\n)\n")))
 	assert.Equal(t, requirement{"a", placeholder}, parse("a", []byte("module x\nrequire "+root+" "+placeholder+"\nreplace "+root+" => ../..\n")))
 	assert.Equal(t, requirement{"a", ""}, parse("a", []byte("module x\nrequire "+root+"/contrib/y v1.0.0\n")))
+	// A replace block before the requirement (contrib/keepaliveexample's go.mod).
+	assert.Equal(t, requirement{"a", placeholder}, parse("a", []byte("module x\n\nreplace (\n\t"+root+" => ../..\n\t"+root+"/contrib/y => ../y\n)\n\nrequire (\n\t"+root+" "+placeholder+" // indirect\n)\n")))
 }
 
 // TestReleaseRequirements checks the repository: every contrib module's
