@@ -10,13 +10,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
-	"sort"
-	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -130,66 +123,10 @@ func init() {
 	}
 }
 
-// startPostgres runs a PostgreSQL server from Debian's postgresql
-// package in the server's namespace: initdb into a temporary directory
-// and postgres, both as the postgres user (PostgreSQL refuses root). It
-// returns a function that restarts the server: an immediate shutdown,
-// every connection's backend gone, and a new postmaster on the same data.
-func startPostgres(t *testing.T, n *netns.Network) (restart func()) {
-	t.Helper()
-	found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/postgres")
-	u, err := user.Lookup("postgres")
-	if len(found) == 0 || err != nil {
-		netns.Missing(t, "/usr/lib/postgresql/*/bin/postgres", "postgresql")
-	}
-	sort.Strings(found)
-	bin := filepath.Dir(found[len(found)-1])
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-
-	dir, err := os.MkdirTemp("", "keepalivepgx-")
-	require.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	require.NoError(t, os.Chown(dir, uid, gid))
-	data := filepath.Join(dir, "data")
-	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C")
-	initdb.Dir = dir
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
-	out, err := initdb.CombinedOutput()
-	require.NoError(t, err, "initdb: %s", out)
-	hba, err := os.OpenFile(filepath.Join(data, "pg_hba.conf"), os.O_APPEND|os.O_WRONLY, 0)
-	require.NoError(t, err)
-	_, err = fmt.Fprintf(hba, "host all all %s/24 trust\n", netns.ClientAddr)
-	require.NoError(t, err)
-	require.NoError(t, hba.Close())
-
-	start := func() *netns.Process {
-		p := n.Exec(n.Peer, netns.Command{
-			Args: []string{filepath.Join(bin, "postgres"), "-D", data, "-h", netns.PeerAddr, "-p", "5432", "-k", dir,
-				"-c", "fsync=off", "-c", "shared_buffers=16MB", "-c", "max_connections=20"},
-			User: "postgres",
-			Dir:  dir,
-			Stop: syscall.SIGQUIT, // immediate shutdown: the data directory goes anyway
-		})
-		p.ExpectContaining("database system is ready to accept connections", time.Minute)
-		return p
-	}
-	p := start()
-	return func() {
-		t.Helper()
-		require.NoError(t, p.Signal(syscall.SIGQUIT))
-		p.ExpectContaining("database system is shut down", time.Minute)
-		// Its output ends when the postmaster and every backend exited.
-		_, err := p.Wait("\x00", time.Minute)
-		require.NotErrorIs(t, err, netns.ErrNoLine)
-		p = start()
-	}
-}
-
 func TestIntegrationDeadServer(t *testing.T) {
 	t.Parallel()
 	n := netns.New(t)
-	startPostgres(t, n)
+	n.StartPostgres(t)
 	addr := net.JoinHostPort(netns.PeerAddr, "5432")
 
 	// The trap: pgx alone forwards libpq's keys to the server.

@@ -175,7 +175,7 @@ func uncut(t *testing.T, n *netns.Network) {
 func TestIntegrationPoolCheck(t *testing.T) {
 	t.Parallel()
 	n := netns.New(t)
-	restart := startPostgres(t, n)
+	_, restart := n.StartRestartablePostgres(t)
 	addr := net.JoinHostPort(netns.PeerAddr, "5432")
 	start := func(name string) *netns.Process { return n.StartCall(n.Client, name, addr) }
 

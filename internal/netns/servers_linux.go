@@ -1,6 +1,7 @@
 package netns
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -22,10 +23,19 @@ import (
 // elsewhere (Missing).
 func (n *Network) StartPostgres(t testing.TB) string {
 	t.Helper()
+	addr, _ := n.StartRestartablePostgres(t)
+	return addr
+}
+
+// StartRestartablePostgres is StartPostgres, also returning a function
+// that restarts the server: an immediate shutdown, every connection's
+// backend gone, and a new postmaster on the same data.
+func (n *Network) StartRestartablePostgres(t testing.TB) (addr string, restart func()) {
+	t.Helper()
 	found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/postgres")
 	if len(found) == 0 {
 		Missing(t, "/usr/lib/postgresql/*/bin/postgres", "postgresql")
-		return ""
+		return "", func() {}
 	}
 	sort.Strings(found)
 	bin := filepath.Dir(found[len(found)-1])
@@ -44,15 +54,30 @@ func (n *Network) StartPostgres(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := n.Exec(n.Peer, Command{
-		Args: []string{filepath.Join(bin, "postgres"), "-D", data, "-h", PeerAddr, "-p", "5432", "-k", dir,
-			"-c", "fsync=off", "-c", "shared_buffers=16MB", "-c", "max_connections=20"},
-		User: "postgres",
-		Dir:  dir,
-		Stop: syscall.SIGQUIT, // immediate shutdown: the data directory goes anyway
-	})
-	p.ExpectContaining("database system is ready to accept connections", time.Minute)
-	return net.JoinHostPort(PeerAddr, "5432")
+	start := func() *Process {
+		p := n.Exec(n.Peer, Command{
+			Args: []string{filepath.Join(bin, "postgres"), "-D", data, "-h", PeerAddr, "-p", "5432", "-k", dir,
+				"-c", "fsync=off", "-c", "shared_buffers=16MB", "-c", "max_connections=20"},
+			User: "postgres",
+			Dir:  dir,
+			Stop: syscall.SIGQUIT, // immediate shutdown: the data directory goes anyway
+		})
+		p.ExpectContaining("database system is ready to accept connections", time.Minute)
+		return p
+	}
+	p := start()
+	return net.JoinHostPort(PeerAddr, "5432"), func() {
+		t.Helper()
+		if err := p.Signal(syscall.SIGQUIT); err != nil {
+			t.Fatal(err)
+		}
+		p.ExpectContaining("database system is shut down", time.Minute)
+		// Its output ends when the postmaster and every backend exited.
+		if _, err := p.Wait("\x00", time.Minute); errors.Is(err, ErrNoLine) {
+			t.Fatal("postgres did not exit after its shutdown")
+		}
+		p = start()
+	}
 }
 
 // StartMariaDB runs a MariaDB server from Debian's mariadb-server
