@@ -211,7 +211,6 @@ func TestHealthString(t *testing.T) {
 	h = keepalive.Health{State: keepalive.TCPClosed, Err: syscall.ETIMEDOUT}
 	assert.Equal(t, "CLOSED, connection timed out", h.String())
 	assert.Equal(t, "TCPState(200)", keepalive.TCPState(200).String())
-	assert.True(t, errors.Is(keepalive.ErrUnanswered, keepalive.ErrUnanswered))
 }
 
 // TestCheckMultipath: Check on both ends of a Multipath TCP connection
