@@ -75,7 +75,12 @@ func (n *Network) Exec(ns string, c Command) *Process {
 			select {
 			case line, ok := <-in:
 				if !ok {
+					// The process's last lines are still queued: hand them
+					// out before the end (Cleanup drains what nobody reads).
 					tailDone <- tail
+					for _, line := range queue {
+						p.lines <- line
+					}
 					return
 				}
 				queue = append(queue, line)
