@@ -135,6 +135,9 @@ type Process struct {
 	cmd   *exec.Cmd
 	lines chan string
 	t     testing.TB
+
+	mu      sync.Mutex
+	skipped []string // the last lines Wait passed over, for its errors
 }
 
 // EndEnv is the variable that tells a re-executed test binary which end
@@ -184,22 +187,38 @@ var ErrNoLine = errors.New("no such line in time")
 
 // Wait waits up to timeout for a line starting with prefix and returns
 // the rest of it; ErrNoLine if none came, another error if the process
-// ended first.
+// ended first. Its errors quote the last lines the process printed
+// before, such as a Call's result when the Call failed before it
+// printed "inflight".
 func (p *Process) Wait(prefix string, timeout time.Duration) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	deadline := time.After(timeout)
 	for {
 		select {
 		case line, ok := <-p.lines:
 			if !ok {
-				return "", fmt.Errorf("end exited before printing %q", prefix)
+				return "", fmt.Errorf("the process exited before printing %q%s", prefix, p.printed())
 			}
 			if rest, found := strings.CutPrefix(line, prefix); found {
 				return strings.TrimSpace(rest), nil
 			}
+			p.skipped = append(p.skipped, line)
+			if len(p.skipped) > 10 {
+				p.skipped = p.skipped[1:]
+			}
 		case <-deadline:
-			return "", fmt.Errorf("%w: %q within %v", ErrNoLine, prefix, timeout)
+			return "", fmt.Errorf("%w: %q within %v%s", ErrNoLine, prefix, timeout, p.printed())
 		}
 	}
+}
+
+// printed is the lines Wait passed over, for an error.
+func (p *Process) printed() string {
+	if len(p.skipped) == 0 {
+		return " (it printed nothing else)"
+	}
+	return "; it printed before:\n\t" + strings.Join(p.skipped, "\n\t")
 }
 
 // Expect is Wait that fails the test without the line.

@@ -99,14 +99,21 @@ func (n *Network) StartMariaDB(t testing.TB) string {
 	}
 	dir := serverDir(t, "mysql", "keepalive-mariadb-")
 	data := filepath.Join(dir, "data")
-	asUser(t, "mysql", dir, install, "--no-defaults", "--datadir="+data, "--auth-root-authentication-method=normal",
-		"--skip-test-db", "--skip-name-resolve")
+	// Every file of the server in dir, its temporary files too: mariadbd
+	// (the bootstrap mariadb-install-db runs included) deletes every
+	// "#sql*" file in its tmpdir when it starts, so two servers sharing
+	// /tmp delete each other's temporary tables ("Could not remove
+	// temporary table … Installation of system tables failed!").
+	tmp := filepath.Join(dir, "tmp")
+	mkdirAs(t, "mysql", tmp)
+	asUser(t, "mysql", dir, install, "--no-defaults", "--datadir="+data, "--tmpdir="+tmp,
+		"--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve")
 	initFile := filepath.Join(dir, "init.sql")
 	if err := os.WriteFile(initFile, []byte("CREATE USER IF NOT EXISTS 'app'@'%';\nGRANT ALL ON *.* TO 'app'@'%';\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	p := n.Exec(n.Peer, Command{
-		Args: []string{server, "--no-defaults", "--datadir=" + data, "--bind-address=" + PeerAddr, "--port=3306",
+		Args: []string{server, "--no-defaults", "--datadir=" + data, "--tmpdir=" + tmp, "--bind-address=" + PeerAddr, "--port=3306",
 			"--socket=" + filepath.Join(dir, "mysqld.sock"), "--pid-file=" + filepath.Join(dir, "mysqld.pid"),
 			"--skip-name-resolve", "--skip-log-bin", "--innodb-buffer-pool-size=16M", "--innodb-log-file-size=8M",
 			"--skip-innodb-doublewrite", "--innodb-flush-log-at-trx-commit=0", "--init-file=" + initFile},
@@ -134,12 +141,26 @@ func serverDir(t testing.TB, name, pattern string) string {
 	return dir
 }
 
-// asUser runs a program to its end as the user name, in dir.
+// mkdirAs makes the directory dir, owned by the user name.
+func mkdirAs(t testing.TB, name, dir string) {
+	t.Helper()
+	uid, gid := ids(t, name)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// asUser runs a program to its end as the user name, in dir, with dir as
+// its TMPDIR.
 func asUser(t testing.TB, name, dir string, args ...string) {
 	t.Helper()
 	uid, gid := ids(t, name)
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TMPDIR="+dir)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%s: %v: %s", filepath.Base(args[0]), err, out)
