@@ -11,7 +11,7 @@ replace (
 )
 
 require (
-	github.com/jackc/pgx/v5 v5.12.0
+	github.com/jackc/pgx/v5 v5.13.0
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/stretchr/testify v1.12.1
 	github.com/tcpkeepalive/keepalive v0.0.0-00010101000000-000000000000

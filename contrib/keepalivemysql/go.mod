@@ -5,7 +5,7 @@ go 1.26.0
 replace github.com/tcpkeepalive/keepalive => ../..
 
 require (
-	github.com/go-sql-driver/mysql v1.10.1
+	github.com/go-sql-driver/mysql v1.11.0
 	github.com/stretchr/testify v1.12.1
 	github.com/tcpkeepalive/keepalive v0.0.0-00010101000000-000000000000
 	go.uber.org/goleak v1.3.0

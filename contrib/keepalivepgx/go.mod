@@ -5,7 +5,7 @@ go 1.26.0
 replace github.com/tcpkeepalive/keepalive => ../..
 
 require (
-	github.com/jackc/pgx/v5 v5.12.0
+	github.com/jackc/pgx/v5 v5.13.0
 	github.com/stretchr/testify v1.12.1
 	github.com/tcpkeepalive/keepalive v0.0.0-00010101000000-000000000000
 	go.uber.org/goleak v1.3.0
