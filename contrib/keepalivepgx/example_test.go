@@ -13,6 +13,42 @@ import (
 	"github.com/tcpkeepalive/keepalive/contrib/keepalivepgx"
 )
 
+// The one way to wire a pool: the connection string's keep-alive keys if
+// it has any, else a Config from code; each connection checked with
+// keepalive.Check when the pool hands it out; and what a connection got,
+// read back from the kernel.
+func Example() {
+	ctx := context.Background()
+	pc, err := pgxpool.ParseConfig("postgres://app@db:5432/app")
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := keepalivepgx.ConfigureOr(&pc.ConnConfig.Config, keepalive.Within(10*time.Second)); err != nil {
+		log.Fatal(err)
+	}
+	keepalivepgx.CheckBeforeAcquire(pc)
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	st, err := keepalive.Get(conn.Conn().PgConn().Conn())
+	conn.Release()
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("keep-alive %v, bound %v", st, st.Timeout())
+
+	if _, err := pool.Exec(ctx, "SELECT pg_sleep(60)"); keepalive.IsPeerGone(err) {
+		log.Print("the database host is gone")
+	}
+}
+
 // libpq's keys stay in the connection string, where ops teams put them;
 // they reach the dialer, not the server.
 func ExampleParseConfig() {
@@ -47,7 +83,9 @@ func ExampleSetConfig() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	keepalivepgx.SetConfig(&cc.Config, keepalive.Within(10*time.Second))
+	if err := keepalivepgx.SetConfig(&cc.Config, keepalive.Within(10*time.Second)); err != nil {
+		log.Fatal(err)
+	}
 	conn, err := pgx.ConnectConfig(context.Background(), cc)
 	if err != nil {
 		log.Fatal(err)

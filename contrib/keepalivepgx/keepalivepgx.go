@@ -1,32 +1,41 @@
-// Package keepalivepgx takes libpq's keep-alive settings from a
-// PostgreSQL connection string — keepalives, keepalives_idle,
-// keepalives_interval, keepalives_count, tcp_user_timeout — and gives
-// them to pgx (github.com/jackc/pgx/v5) as a keepalive.Config on the
-// connection's dialer, so that a query waiting on a server whose host
-// died fails within the Config's bound. Each value is read as libpq
-// reads it (ReadKeys); ConfigureOr takes a Config for connection strings
-// without the keys, and SetConfig one given in code. CheckBeforeAcquire
-// makes a pool check each connection with keepalive.Check instead of
-// pinging it.
+// Package keepalivepgx gives pgx (github.com/jackc/pgx/v5) connections
+// a keepalive.Config, so that a query waiting on a server whose host died
+// fails within the Config's bound, and a pool hands out no connection the
+// kernel already knows is dead. The one way to wire a pool:
 //
-// pgx does not know those keys: it sends them to the server as runtime
-// parameters, and PostgreSQL refuses the connection ("FATAL:
-// unrecognized configuration parameter \"keepalives_interval\""). Its own
-// dialer is Go's default (keep-alive 15s, 15s, 9 probes, no user
+//	pc, err := pgxpool.ParseConfig(connString)
+//	_, err = keepalivepgx.ConfigureOr(&pc.ConnConfig.Config, keepalive.Within(10*time.Second))
+//	keepalivepgx.CheckBeforeAcquire(pc)
+//	pool, err := pgxpool.NewWithConfig(ctx, pc)
+//
+// ConfigureOr takes libpq's keep-alive keys from the connection string
+// (keepalives, keepalives_idle, keepalives_interval, keepalives_count,
+// tcp_user_timeout, read as libpq reads them) and, where it has none,
+// the Config from code: the connection string wins. CheckBeforeAcquire
+// makes the pool check each connection with keepalive.Check instead of
+// pinging it. A single connection is wired the same way on
+// pgx.ParseConfig's result. keepalive.Get(conn.PgConn().Conn()) reads
+// what a connection got from the kernel.
+//
+// pgx does not know libpq's keys: it sends them to the server, which
+// refuses the connection ("FATAL: unrecognized configuration parameter").
+// Its own dialer is Go's default (keep-alive 15s, 15s, 9 probes, no user
 // timeout): a query whose request goes unacknowledged waits out the
-// kernel's retransmissions, about 15 minutes.
-//
-// pgx (v5.12) loses the kernel's error when a connection times out: its
-// background reader drops any error whose Timeout method says true, as
-// ETIMEDOUT's does, and the next read returns io.ErrUnexpectedEOF. The
-// connections dialed here keep the error, so that the query fails with
-// it and keepalive.IsPeerGone recognises it.
+// kernel's retransmissions, about 15 minutes. pgx also loses the kernel's
+// error when a connection times out; the connections dialed here keep
+// it, so that keepalive.IsPeerGone recognises the query's error
+// (docs/integrations.md#postgresql-pgx).
 package keepalivepgx
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
+	"runtime"
+	"sync"
 	"time"
+	"weak"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -37,7 +46,7 @@ import (
 )
 
 // ParseConfig is pgx.ParseConfig with the connection string's
-// keep-alive settings moved into the dialer (Configure).
+// keep-alive keys moved into the dialer (Configure).
 func ParseConfig(connString string) (*pgx.ConnConfig, error) {
 	cc, err := pgx.ParseConfig(connString)
 	if err != nil {
@@ -50,7 +59,7 @@ func ParseConfig(connString string) (*pgx.ConnConfig, error) {
 }
 
 // ParsePoolConfig is pgxpool.ParseConfig with the connection string's
-// keep-alive settings moved into the dialer of every connection the pool
+// keep-alive keys moved into the dialer of every connection the pool
 // opens (Configure).
 func ParsePoolConfig(connString string) (*pgxpool.Config, error) {
 	pc, err := pgxpool.ParseConfig(connString)
@@ -85,11 +94,11 @@ func Configure(c *pgconn.Config) error {
 }
 
 // ConfigureOr is Configure with a Config for a connection string that
-// has none of libpq's keep-alive keys: the connection string's keys if
-// it has any, else fallback (as SetConfig sets it). given reports
-// whether the keys were there. A bad value (as for Configure) or a
-// fallback that fails Validate is an error, given is false and c is left
-// as it is.
+// has none of libpq's keep-alive keys: the connection string's keys win
+// over fallback, also when Configure (or ParseConfig, ParsePoolConfig)
+// already moved them into c's dialer. given reports whether the keys
+// decide. A bad value (as for Configure) or a fallback that fails
+// Validate is an error, given is false and c is left as it is.
 func ConfigureOr(c *pgconn.Config, fallback keepalive.Config) (given bool, err error) {
 	return configure(c, &fallback)
 }
@@ -101,16 +110,21 @@ func configure(c *pgconn.Config, fallback *keepalive.Config) (given bool, err er
 	if err != nil {
 		return false, err
 	}
+	if fallback != nil {
+		if err := fallback.Validate(); err != nil {
+			return false, err
+		}
+	}
 	switch {
 	case k.Off:
 		c.DialFunc = dialFunc(&net.Dialer{KeepAlive: -1}, c.ConnectTimeout)
 	case k.Given:
 		c.DialFunc = dialFunc(keepalive.NewDialer(keepalive.WithKeepalive(k.Config)), c.ConnectTimeout)
+	case fromKeys(c):
+		// Configure moved the keys into c's dialer already: they win.
+		return true, nil
 	case fallback != nil:
-		if err := fallback.Validate(); err != nil {
-			return false, err
-		}
-		SetConfig(c, *fallback)
+		c.DialFunc = dialFunc(keepalive.NewDialer(keepalive.WithKeepalive(*fallback)), c.ConnectTimeout)
 		return false, nil
 	default:
 		return false, nil
@@ -118,7 +132,25 @@ func configure(c *pgconn.Config, fallback *keepalive.Config) (given bool, err er
 	for _, key := range libpqKeys {
 		delete(c.RuntimeParams, key)
 	}
+	markFromKeys(c)
 	return true, nil
+}
+
+// fromKeysSet holds the configs whose dialer configure set from libpq's
+// keys, which it took out of RuntimeParams: weak pointers, so that a
+// config is forgotten when it is collected.
+var fromKeysSet sync.Map // weak.Pointer[pgconn.Config] → struct{}
+
+func markFromKeys(c *pgconn.Config) {
+	p := weak.Make(c)
+	if _, loaded := fromKeysSet.LoadOrStore(p, struct{}{}); !loaded {
+		runtime.AddCleanup(c, func(p weak.Pointer[pgconn.Config]) { fromKeysSet.Delete(p) }, p)
+	}
+}
+
+func fromKeys(c *pgconn.Config) bool {
+	_, ok := fromKeysSet.Load(weak.Make(c))
+	return ok
 }
 
 // dialFunc dials with d, giving up after timeout (none if zero), and
@@ -136,7 +168,27 @@ func dialFunc(d *net.Dialer, timeout time.Duration) pgconn.DialFunc {
 }
 
 // SetConfig sets c.DialFunc to dial with cfg, keeping c.ConnectTimeout,
-// for a Config given in code rather than in the connection string.
-func SetConfig(c *pgconn.Config, cfg keepalive.Config) {
+// for a config whose connection string has none of libpq's keep-alive
+// keys. An invalid cfg is its *keepalive.ConfigError. Keys in c, or keys
+// Configure already took from it, are an error, as cfg would silently
+// replace them (or pgx would send them to the server, which refuses
+// them): ConfigureOr is for a Config that applies only without keys.
+// On error c is left as it is.
+func SetConfig(c *pgconn.Config, cfg keepalive.Config) error {
+	if c == nil {
+		return errors.New("keepalivepgx: nil *pgconn.Config")
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	for _, key := range libpqKeys {
+		if v, ok := c.RuntimeParams[key]; ok {
+			return fmt.Errorf("keepalivepgx: the connection string sets %s=%q, which SetConfig would override: use ConfigureOr, under which the connection string wins", key, v)
+		}
+	}
+	if fromKeys(c) {
+		return errors.New("keepalivepgx: the connection string's keep-alive keys are already in the dialer, which SetConfig would override: use ConfigureOr, under which the connection string wins")
+	}
 	c.DialFunc = dialFunc(keepalive.NewDialer(keepalive.WithKeepalive(cfg)), c.ConnectTimeout)
+	return nil
 }

@@ -168,6 +168,72 @@ func TestSetConfig(t *testing.T) {
 	cc, err := keepalivepgx.ParseConfig(base)
 	require.NoError(t, err)
 	cfg := keepalive.Within(10 * time.Second)
-	keepalivepgx.SetConfig(&cc.Config, cfg)
+	require.NoError(t, keepalivepgx.SetConfig(&cc.Config, cfg))
 	assert.Equal(t, keepalive.State{Enabled: true, Config: cfg}, dialState(t, cc.DialFunc))
+}
+
+// SetConfig refuses, where it is called, what would fail every dial or
+// silently lose the connection string's keys; the config stays as it
+// was.
+func TestSetConfigRefused(t *testing.T) {
+	parsed := func(conn string) *pgx.ConnConfig {
+		cc, err := pgx.ParseConfig(conn)
+		require.NoError(t, err)
+		return cc
+	}
+	configured := func(conn string) *pgx.ConnConfig {
+		cc, err := keepalivepgx.ParseConfig(conn)
+		require.NoError(t, err)
+		return cc
+	}
+	for _, tc := range []struct {
+		name string
+		cc   *pgx.ConnConfig
+		cfg  keepalive.Config
+		err  string
+	}{
+		{"invalid Config", parsed(base), keepalive.Config{Count: 500}, "invalid Count 500"},
+		{"keys in the connection string", parsed(base + "&keepalives_idle=60"), keepalive.Within(10 * time.Second), `sets keepalives_idle="60", which SetConfig would override`},
+		{"keys already in the dialer", configured(base + "&keepalives_idle=60"), keepalive.Within(10 * time.Second), "already in the dialer"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			params, dial := maps.Clone(tc.cc.RuntimeParams), tc.cc.DialFunc
+			assert.ErrorContains(t, keepalivepgx.SetConfig(&tc.cc.Config, tc.cfg), tc.err)
+			assert.Equal(t, params, tc.cc.RuntimeParams)
+			assert.Equal(t, reflect.ValueOf(dial).Pointer(), reflect.ValueOf(tc.cc.DialFunc).Pointer(), "DialFunc changed")
+		})
+	}
+	assert.Error(t, keepalivepgx.SetConfig(nil, keepalive.Config{}))
+}
+
+// ParsePoolConfig moves the keys into the dialer; a ConfigureOr after it
+// still finds them there, and the connection string wins (issue 24: it
+// used to apply the fallback, and the socket got idle 5s).
+func TestParsePoolConfigThenConfigureOr(t *testing.T) {
+	pc, err := keepalivepgx.ParsePoolConfig(base + "&keepalives_idle=60")
+	require.NoError(t, err)
+	given, err := keepalivepgx.ConfigureOr(&pc.ConnConfig.Config, keepalive.Within(10*time.Second))
+	require.NoError(t, err)
+	assert.True(t, given, "the connection string's keys decide")
+	st := dialState(t, pc.ConnConfig.DialFunc)
+	assert.Equal(t, 60*time.Second, st.Config.Idle, "the connection string's keepalives_idle")
+
+	// Twice ConfigureOr, and Configure then ConfigureOr, on a single
+	// connection's config: the same.
+	cc, err := pgx.ParseConfig(base + "&keepalives_idle=60")
+	require.NoError(t, err)
+	for range 2 {
+		given, err = keepalivepgx.ConfigureOr(&cc.Config, keepalive.Within(10*time.Second))
+		require.NoError(t, err)
+		assert.True(t, given)
+		assert.Equal(t, 60*time.Second, dialState(t, cc.DialFunc).Config.Idle)
+	}
+
+	// Without keys, the fallback.
+	pc, err = keepalivepgx.ParsePoolConfig(base)
+	require.NoError(t, err)
+	given, err = keepalivepgx.ConfigureOr(&pc.ConnConfig.Config, keepalive.Within(10*time.Second))
+	require.NoError(t, err)
+	assert.False(t, given)
+	assert.Equal(t, keepalive.Within(10*time.Second), dialState(t, pc.ConnConfig.DialFunc).Config)
 }
