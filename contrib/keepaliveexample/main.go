@@ -1,7 +1,8 @@
 // Command keepaliveexample is the service many teams run, with every TCP
 // connection it has configured from one keepalive.Config: a gRPC server
 // behind a load balancer that forgets idle flows (an AWS Network Load
-// Balancer: 350s by default), PostgreSQL through pgxpool, Redis through
+// Balancer: 350s by default), PostgreSQL through pgxpool (its pool
+// checking each connection as it hands it out), Redis through
 // go-redis, other services over HTTP and, if -backend is given, over
 // gRPC. Copy it and replace the health service with yours.
 //
@@ -119,9 +120,14 @@ func newService(ctx context.Context, cfg keepalive.Config, s settings) (*service
 	if err != nil {
 		return nil, err
 	}
-	// cfg rather than libpq's keep-alive keys: pgx does not know those
-	// (keepalivepgx.ParsePoolConfig reads them from the string).
-	keepalivepgx.SetConfig(&pc.ConnConfig.Config, cfg)
+	// libpq's keep-alive keys if the connection string has any (they win:
+	// an operator's keepalives_idle=60 is kept), else cfg.
+	if _, err := keepalivepgx.ConfigureOr(&pc.ConnConfig.Config, cfg); err != nil {
+		return nil, err
+	}
+	// The pool hands out no connection keepalive.Check rejects (probes
+	// unanswered, the peer gone), without a ping for those it passes.
+	keepalivepgx.CheckBeforeAcquire(pc)
 	svc.db, err = pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, err

@@ -98,6 +98,45 @@ func TestService(t *testing.T) {
 	require.Len(t, sockets, 5)
 }
 
+// TestServiceDatabase: the pool checks connections as it hands them out
+// (CheckBeforeAcquire's hooks), and libpq's keep-alive keys in the
+// connection string win over the Config from code.
+func TestServiceDatabase(t *testing.T) {
+	cfg := keepalive.Within(10 * time.Second).Under(lbIdle)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	loopback, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer loopback.Close()
+	for _, tc := range []struct {
+		name, query string
+		want        keepalive.Config
+	}{
+		{"Config from code", "", cfg},
+		{"connection string's keys", "?keepalives_idle=60&keepalives_interval=5&keepalives_count=3",
+			keepalive.Config{Idle: 60 * time.Second, Interval: 5 * time.Second, Count: 3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			svc, err := newService(ctx, cfg, settings{
+				database: "postgres://app@" + loopback.Addr().String() + "/app" + tc.query,
+				redis:    "redis://" + loopback.Addr().String() + "/0",
+			})
+			require.NoError(t, err)
+			defer svc.close()
+			pc := svc.db.Config()
+			assert.NotNil(t, pc.PrepareConn, "CheckBeforeAcquire's hook")
+			assert.NotNil(t, pc.ShouldPing, "CheckBeforeAcquire's hook")
+			assert.Empty(t, pc.ConnConfig.RuntimeParams, "libpq's keys must not reach the server")
+			conn, err := pc.ConnConfig.DialFunc(ctx, "tcp", loopback.Addr().String())
+			require.NoError(t, err)
+			defer conn.Close()
+			st, err := keepalive.Get(conn)
+			require.NoError(t, err)
+			assert.Equal(t, keepalive.State{Enabled: true, Config: tc.want}, st)
+		})
+	}
+}
+
 // recording passes each accepted connection on.
 type recording struct {
 	net.Listener
