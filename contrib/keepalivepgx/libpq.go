@@ -2,17 +2,15 @@ package keepalivepgx
 
 import (
 	"errors"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/libpqkeys"
 )
 
 // libpqKeys are libpq's keep-alive settings.
-var libpqKeys = [...]string{"keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout"}
+var libpqKeys = libpqkeys.Keys
 
 // Keys is what libpq's keep-alive keys in a connection string say.
 type Keys struct {
@@ -52,63 +50,13 @@ func ReadKeys(c *pgconn.Config) (Keys, error) {
 	if c == nil {
 		return Keys{}, errors.New("keepalivepgx: nil *pgconn.Config")
 	}
-	var k Keys
-	for _, key := range libpqKeys {
-		if _, ok := c.RuntimeParams[key]; ok {
-			k.Given = true
-		}
+	s, err := libpqkeys.Read(c.RuntimeParams)
+	if err != nil {
+		return Keys{}, libpqkeys.Convert(err, func(e *libpqkeys.KeyError) error {
+			return &KeyError{Key: e.Key, Value: e.Value, Limit: e.Limit, Err: e.Err}
+		})
 	}
-	if !k.Given {
-		return k, nil
-	}
-	// libpq's useKeepalives: absent means on.
-	if v, ok := c.RuntimeParams["keepalives"]; ok {
-		n, ok := parseInt(v)
-		if !ok {
-			return Keys{}, notInteger("keepalives", v)
-		}
-		if n == 0 {
-			k.Off = true
-			return k, nil
-		}
-	}
-	var errs []error
-	// seconds reads a key in seconds or a count: absent, 0 and negative
-	// are the system's value.
-	seconds := func(key string, unit time.Duration) time.Duration {
-		v, ok := c.RuntimeParams[key]
-		if !ok {
-			return keepalive.System
-		}
-		n, ok := parseInt(v)
-		switch {
-		case !ok:
-			errs = append(errs, notInteger(key, v))
-			return 0
-		case n <= 0:
-			return keepalive.System
-		}
-		return time.Duration(n) * unit
-	}
-	k.Config.Idle = seconds("keepalives_idle", time.Second)
-	k.Config.Interval = seconds("keepalives_interval", time.Second)
-	k.Config.Count = int(seconds("keepalives_count", 1))
-	if v, ok := c.RuntimeParams["tcp_user_timeout"]; ok {
-		n, ok := parseInt(v)
-		switch {
-		case !ok:
-			errs = append(errs, notInteger("tcp_user_timeout", v))
-		case n > 0:
-			k.Config.UserTimeout = time.Duration(n) * time.Millisecond
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return Keys{}, err
-	}
-	if err := k.Config.Validate(); err != nil {
-		return Keys{}, keyErrors(c.RuntimeParams, err)
-	}
-	return k, nil
+	return Keys{Given: s.Given, Off: s.Off, Config: s.Config}, nil
 }
 
 // Coherent reports, as an error naming libpq's keys, a tcp_user_timeout
@@ -135,67 +83,7 @@ type KeyError struct {
 }
 
 func (e *KeyError) Error() string {
-	return "keepalivepgx: invalid " + e.Key + " " + strconv.Quote(e.Value) + ": " + e.Limit
+	return libpqkeys.Message("keepalivepgx", &libpqkeys.KeyError{Key: e.Key, Value: e.Value, Limit: e.Limit})
 }
 
 func (e *KeyError) Unwrap() error { return e.Err }
-
-// notInteger is the error for a value libpq's parse_int_param refuses.
-func notInteger(key, value string) error {
-	return &KeyError{Key: key, Value: value, Limit: "not an integer from -2147483648 to 2147483647, as libpq reads it"}
-}
-
-// keyFields maps keepalive.ConfigError's fields to libpq's keys.
-var keyFields = map[string]string{
-	"Idle":        "keepalives_idle",
-	"Interval":    "keepalives_interval",
-	"Count":       "keepalives_count",
-	"UserTimeout": "tcp_user_timeout",
-}
-
-// keyErrors turns Validate's joined *keepalive.ConfigError values into
-// *KeyError values naming libpq's keys and the values as given.
-func keyErrors(params map[string]string, err error) error {
-	var list []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		list = j.Unwrap()
-	} else {
-		list = []error{err}
-	}
-	out := make([]error, 0, len(list))
-	for _, e := range list {
-		var ce *keepalive.ConfigError
-		if !errors.As(e, &ce) {
-			out = append(out, e)
-			continue
-		}
-		key, ok := keyFields[ce.Field]
-		value := params[key]
-		if !ok { // "Timeout": the set as a whole
-			key, value = "keepalives_idle + keepalives_interval × keepalives_count", ce.Value
-		}
-		out = append(out, &KeyError{Key: key, Value: value, Limit: ce.Limit, Err: ce})
-	}
-	return errors.Join(out...)
-}
-
-// parseInt reads s as libpq's pqParseIntParam (parse_int_param in
-// earlier releases) does, PostgreSQL 18's
-// src/interfaces/libpq/fe-connect.c: strtol base 10,
-// which skips leading white space and takes a sign; at least one digit;
-// the result within a C int (32 bits); then only white space (isspace in
-// the C locale). So " 30 ", "+30" and "007" are read, "30s", "1.5",
-// "0x10", "30,count=1" and "" are not.
-func parseInt(s string) (int32, bool) {
-	const space = " \t\n\v\f\r"
-	s = strings.Trim(s, space)
-	digits := strings.TrimLeft(s, "+-")
-	if len(s)-len(digits) > 1 || digits == "" || strings.TrimLeft(digits, "0123456789") != "" {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(s, 10, 32)
-	if err != nil {
-		return 0, false
-	}
-	return int32(n), true
-}

@@ -2,72 +2,71 @@ package keepalivepgx_test
 
 import (
 	"errors"
-	"net"
-	"os"
-	"os/exec"
-	"strings"
-	"sync"
+	"maps"
 	"testing"
-	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/tcpkeepalive/keepalive/internal/netns"
+	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/contrib/keepalivepgx"
+	"github.com/tcpkeepalive/keepalive/internal/libpqkeys/libpqcases"
 )
 
-// TestLibpqParity gives each of libpqCases to libpq itself (psql, from
-// Debian's postgresql-client) and checks that libpq does what the case
-// says: connects, refuses the value ("invalid integer value"), or has the
-// kernel refuse what it sets ("setsockopt(TCP_KEEPIDLE) failed"). psql
-// connects to a loopback listener that reads the startup packet and
-// closes the connection: libpq reads and sets the keys before it
-// connects, so reaching the listener means it took them.
-func TestLibpqParity(t *testing.T) {
-	psql, err := exec.LookPath("psql")
-	if err != nil {
-		netns.Missing(t, "psql", "postgresql-client")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
+// TestLibpqValues gives each of the cases libpq is checked on
+// (TestLibpqParity in internal/libpqkeys/libpqcases) to ParseConfig and reads back what
+// the dialed socket holds.
+func TestLibpqValues(t *testing.T) {
+	for _, tc := range libpqcases.Cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			cc, err := keepalivepgx.ParseConfig("host=127.0.0.1 user=app sslmode=disable application_name=x " + tc.Conn)
+			if tc.Err != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.Err)
+				var ke *keepalivepgx.KeyError
+				assert.True(t, errors.As(err, &ke), "%v is not a *KeyError", err)
 				return
 			}
-			// Read the startup packet first, so that the close is a FIN,
-			// not a reset for unread data.
-			c.SetReadDeadline(time.Now().Add(5 * time.Second))
-			c.Read(make([]byte, 1024))
-			c.Close()
-		}
-	})
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	dir := t.TempDir()
-
-	for _, tc := range libpqCases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			cmd := exec.Command(psql, "-X", "-w", "-c", "", "host=127.0.0.1 port="+port+" user=app dbname=app sslmode=disable gssencmode=disable connect_timeout=5 "+tc.conn)
-			// No PG* variables, service files or password files of the
-			// machine's.
-			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "PGSYSCONFDIR=" + dir, "LC_ALL=C"}
-			out, err := cmd.CombinedOutput()
-			var exit *exec.ExitError
-			require.True(t, errors.As(err, &exit), "psql: %v: %s", err, out)
-			got := libpqOK // it reached the listener, which closed the connection
-			switch s := string(out); {
-			case strings.Contains(s, "invalid integer value"):
-				got = libpqInvalid
-			case strings.Contains(s, "setsockopt("):
-				got = libpqSetsockopt
-			case !strings.Contains(s, "server closed the connection unexpectedly") && !strings.Contains(s, "reset by peer"):
-				t.Fatalf("psql: %s", s)
+			require.NoError(t, err)
+			assert.Equal(t, map[string]string{"application_name": "x"}, cc.RuntimeParams, "libpq's keep-alive keys must not reach the server")
+			st := dialState(t, cc.DialFunc)
+			if tc.Off {
+				assert.False(t, st.Enabled)
+				return
 			}
-			assert.Equal(t, tc.libpq, got, "libpq: %s", out)
+			assert.Equal(t, keepalive.State{Enabled: true, Config: libpqcases.WithSystem(t, tc.Cfg)}, st)
 		})
 	}
+}
+
+// TestReadKeys checks what ReadKeys reports, and that it leaves the
+// config as it is.
+func TestReadKeys(t *testing.T) {
+	for _, tc := range libpqcases.Cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			cc, err := pgx.ParseConfig("host=127.0.0.1 " + tc.Conn)
+			require.NoError(t, err)
+			params := maps.Clone(cc.RuntimeParams)
+			k, err := keepalivepgx.ReadKeys(&cc.Config)
+			assert.Equal(t, params, cc.RuntimeParams)
+			if tc.Err != "" {
+				assert.ErrorContains(t, err, tc.Err)
+				return
+			}
+			require.NoError(t, err)
+			want := keepalivepgx.Keys{Given: true, Off: tc.Off}
+			if !tc.Off {
+				want.Config = tc.Cfg
+			}
+			assert.Equal(t, want, k)
+		})
+	}
+	cc, err := pgx.ParseConfig("host=127.0.0.1")
+	require.NoError(t, err)
+	k, err := keepalivepgx.ReadKeys(&cc.Config)
+	require.NoError(t, err)
+	assert.Equal(t, keepalivepgx.Keys{}, k)
+	_, err = keepalivepgx.ReadKeys(nil)
+	assert.Error(t, err)
 }

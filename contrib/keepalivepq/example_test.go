@@ -13,6 +13,24 @@ import (
 	"github.com/tcpkeepalive/keepalive/contrib/keepalivepq"
 )
 
+// The one way to wire it: the connection string's keep-alive keys if it
+// has any, else the Config from code; the pool closes, at checkout, a
+// connection keepalive.Check rejects.
+func Example() {
+	dsn := "postgres://app@db:5432/app?keepalives_idle=60"
+	cfg := keepalive.Within(10 * time.Second)
+	c, err := keepalivepq.NewConnector(dsn, cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	db := sql.OpenDB(keepalivepq.Checked(c))
+	defer db.Close()
+
+	got, on, err := keepalivepq.Effective(dsn, cfg)
+	fmt.Println(got.Idle, on, err)
+	// Output: 1m0s true <nil>
+}
+
 // libpq's keys stay in the connection string, where ops teams put them;
 // they reach the dialer, not the server. Without them, the Config given
 // in code applies.
@@ -33,7 +51,7 @@ func ExampleNewConnector() {
 func ExampleNewConnector_badValue() {
 	_, err := keepalivepq.NewConnector("host=db user=app keepalives_idle=30s", keepalive.Config{})
 	fmt.Println(err)
-	// Output: keepalivepq: keepalives_idle="30s": not a whole number of seconds from -2147483648 to 2147483647
+	// Output: keepalivepq: invalid keepalives_idle "30s": not an integer from -2147483648 to 2147483647, as libpq reads it
 }
 
 // A LISTEN connection idles for hours: the case keep-alive is for.

@@ -6,18 +6,22 @@
 // within the Config's bound instead of after the kernel's retransmissions
 // (about 15 minutes; lib/pq#620).
 //
+// The one way to wire it, the pool check included:
+//
+//	c, err := keepalivepq.NewConnector(dsn, keepalive.Within(10*time.Second))
+//	db := sql.OpenDB(keepalivepq.Checked(c))
+//
+// The connection string wins: when it has any of libpq's keep-alive
+// keys, they alone decide, and the Config from code applies only to a
+// connection string without them. Effective returns what a connection
+// gets; docs/integrations.md has the figures.
+//
 // lib/pq (v1.12) does not know those keys: pq.NewConfig (setFromTag) puts
 // every key it does not know into Config.Runtime, and the connection's
 // startup message sends them to the server as run-time parameters, which
 // PostgreSQL refuses ("FATAL: unrecognized configuration parameter
 // \"keepalives\""). NewConnector takes them out first. lib/pq's own
 // dialer is Go's default: keep-alive 15s, 15s, 9 probes, no user timeout.
-//
-//	c, err := keepalivepq.NewConnector(dsn, keepalive.Within(10*time.Second))
-//	db := sql.OpenDB(c)
-//
-// How the keys are read, and what a Config given in code adds, is
-// NewConnector's documentation; docs/integrations.md has the figures.
 package keepalivepq
 
 import (
@@ -41,8 +45,8 @@ import (
 //     passes it.
 //
 // The keys are removed before lib/pq sees them. A bad value is a
-// *KeyError naming the key and the limit; an invalid cfg is its
-// *keepalive.ConfigError. Either way no connector is returned.
+// *KeyError naming the key and the limit; an invalid cfg, used or not,
+// is its *keepalive.ConfigError. Either way no connector is returned.
 func NewConnector(dsn string, cfg keepalive.Config) (*pq.Connector, error) {
 	c, err := pq.NewConfig(dsn)
 	if err != nil {
@@ -54,38 +58,35 @@ func NewConnector(dsn string, cfg keepalive.Config) (*pq.Connector, error) {
 // NewConnectorConfig is NewConnector for a pq.Config, as pq.NewConfig
 // returns it (and the caller perhaps changed it): lib/pq leaves the keys
 // it does not know, libpq's keep-alive keys among them, in c.Runtime.
-// They are read as libpq (PostgreSQL 17, src/interfaces/libpq/fe-connect.c)
-// reads them, each value on its own:
-//   - keepalives: an integer, as useKeepalives reads it with strtol; 0
-//     turns keep-alive off and the other keys are then not read, not
-//     even tcp_user_timeout (as in libpq); any other integer turns it on.
+// They are read as libpq reads them (PostgreSQL 18's
+// src/interfaces/libpq/fe-connect.c, each value with pqParseIntParam),
+// each value on its own, alike in keepalivepgx:
+//   - every key: a decimal integer within 32 bits, spaces around it
+//     allowed; "", "30s", "1.5" and 2147483648 are errors, as in libpq;
+//   - keepalives: 0 turns keep-alive off and the other keys are then not
+//     read, not even tcp_user_timeout (as in libpq); any other integer
+//     turns it on;
 //   - keepalives_idle, keepalives_interval (whole seconds),
-//     keepalives_count and tcp_user_timeout (milliseconds): a 32-bit
-//     integer, with spaces around it allowed, as pqParseIntParam reads
-//     it. A negative value counts as 0, as in setKeepalivesIdle and its
-//     kin; 0 is the system's value (keepalive.System), as libpq's
-//     documentation has it. (libpq itself hands 0 to setsockopt, which
-//     Linux refuses for the first three, failing the connection.)
+//     keepalives_count and tcp_user_timeout (milliseconds): a negative
+//     value counts as 0, as in setKeepalivesIdle and its kin; 0 is the
+//     system's value (keepalive.System; for tcp_user_timeout, none), as
+//     libpq's documentation has it. (libpq itself hands 0 to setsockopt,
+//     which Linux refuses for the first three, failing the connection.)
 //   - a key that is absent, when another is present: the system's value,
 //     as libpq leaves it.
 //
-// So when the keys are present they alone decide, as they would for
-// libpq; cfg counts only when none is. A value beyond what the running
-// system takes (keepalives_count=500 on Linux, whose limit is 127) is a
-// *KeyError, where libpq would fail each connection. A tcp_user_timeout
-// that overrides keepalives_count (keepalive.Config's Coherent) is taken
-// as libpq takes it: the kernel then drops an idle connection at the
-// user timeout. c itself is not changed.
+// The connection string wins: when any key is present the keys alone
+// decide, as they would for libpq, and cfg counts only when none is. A
+// value beyond what the running system takes (keepalives_count=500 on
+// Linux, whose limit is 127) is a *KeyError, where libpq would fail each
+// connection. A tcp_user_timeout that overrides keepalives_count
+// (keepalive.Config's Coherent) is taken as libpq takes it: the kernel
+// then drops an idle connection at the user timeout. c itself is not
+// changed.
 func NewConnectorConfig(c pq.Config, cfg keepalive.Config) (*pq.Connector, error) {
-	s, err := readKeys(c.Runtime)
+	s, err := effective(c, cfg)
 	if err != nil {
 		return nil, err
-	}
-	if !s.found {
-		if err := cfg.Validate(); err != nil {
-			return nil, err
-		}
-		s.cfg = cfg
 	}
 	c = c.Clone()
 	for _, k := range libpqKeys {
@@ -97,6 +98,38 @@ func NewConnectorConfig(c pq.Config, cfg keepalive.Config) (*pq.Connector, error
 	}
 	conn.Dialer(s.dialer())
 	return conn, nil
+}
+
+// Effective returns what NewConnector(dsn, cfg) puts on each TCP
+// connection it dials, with the same errors: on is false for
+// keepalives=0; else the Config, keepalive.System where the system's
+// value applies and zero fields Go's defaults. The kernel's own reading
+// of a connection is keepalive.Get's, where the net.Conn is at hand.
+func Effective(dsn string, cfg keepalive.Config) (c keepalive.Config, on bool, err error) {
+	pc, err := pq.NewConfig(dsn)
+	if err != nil {
+		return keepalive.Config{}, false, err
+	}
+	s, err := effective(pc, cfg)
+	if err != nil || s.off {
+		return keepalive.Config{}, false, err
+	}
+	return s.cfg, true, nil
+}
+
+// effective is what the keys in c say, else cfg.
+func effective(c pq.Config, cfg keepalive.Config) (settings, error) {
+	s, err := readKeys(c.Runtime)
+	if err != nil {
+		return settings{}, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return settings{}, err
+	}
+	if !s.found {
+		s.cfg = cfg
+	}
+	return s, nil
 }
 
 // NewDialer returns a dialer that puts cfg on every TCP connection it

@@ -168,7 +168,6 @@ func TestNewConnector(t *testing.T) {
 		{"spaces around a value", "keepalives_idle=' 7 ' keepalives_count='2\t'", keepalive.Config{},
 			on(keepalive.Config{Idle: 7 * time.Second, Interval: sys.Config.Interval, Count: 2})},
 		{"keepalives=0: off, the other keys not read", "keepalives=0 keepalives_idle=soon tcp_user_timeout=5000", keepalive.Within(5 * time.Second), keepalive.State{}},
-		{"keepalives='': off, as strtol reads it", "keepalives=''", keepalive.Within(5 * time.Second), keepalive.State{}},
 		{"any other integer is on", "keepalives=-3 keepalives_idle=9", keepalive.Config{},
 			on(keepalive.Config{Idle: 9 * time.Second, Interval: sys.Config.Interval, Count: sys.Config.Count})},
 		{"no keys: the Config", "", keepalive.Within(5 * time.Second), on(keepalive.Within(5 * time.Second))},
@@ -210,19 +209,21 @@ func TestNewConnectorConfig(t *testing.T) {
 }
 
 func TestNewConnectorBadValue(t *testing.T) {
+	const notInteger = "not an integer from -2147483648 to 2147483647, as libpq reads it"
 	for _, tc := range []struct {
 		name, dsn, key, value, limit string
 		system                       bool // the system's limit (a *keepalive.ConfigError)
 	}{
 		{"count above Linux's limit", "keepalives_count=500", "keepalives_count", "500", "outside 1–127, the range of TCP_KEEPCNT on linux", true},
 		{"idle above Linux's limit", "keepalives_idle=40000", "keepalives_idle", "40000", "above 32767 s, the limit of TCP_KEEPIDLE on linux", true},
-		{"not a number", "keepalives_idle=soon", "keepalives_idle", "soon", "not a whole number of seconds from -2147483648 to 2147483647", false},
-		{"a unit libpq does not take", "keepalives_interval=5s", "keepalives_interval", "5s", "not a whole number of seconds from -2147483648 to 2147483647", false},
-		{"beyond a C int", "tcp_user_timeout=2147483648", "tcp_user_timeout", "2147483648", "not a whole number of milliseconds from -2147483648 to 2147483647", false},
-		{"keepalives not an integer", "keepalives=yes", "keepalives", "yes", "not an integer (0 turns keep-alive off, any other integer on)", false},
-		{"keepalives with a space after", "keepalives='1 '", "keepalives", "1 ", "not an integer (0 turns keep-alive off, any other integer on)", false},
+		{"not a number", "keepalives_idle=soon", "keepalives_idle", "soon", notInteger, false},
+		{"a unit libpq does not take", "keepalives_interval=5s", "keepalives_interval", "5s", notInteger, false},
+		{"beyond a C int", "tcp_user_timeout=2147483648", "tcp_user_timeout", "2147483648", notInteger, false},
+		{"keepalives not an integer", "keepalives=yes", "keepalives", "yes", notInteger, false},
+		{"keepalives empty", "keepalives=''", "keepalives", "", notInteger, false},
+		{"keepalives beyond a C int", "keepalives=4294967296", "keepalives", "4294967296", notInteger, false},
 		// A quoted value with commas is one value: it sets nothing else.
-		{"commas in a quoted value", "keepalives_idle='30,keepalives_count=1'", "keepalives_idle", "30,keepalives_count=1", "not a whole number of seconds from -2147483648 to 2147483647", false},
+		{"commas in a quoted value", "keepalives_idle='30,keepalives_count=1'", "keepalives_idle", "30,keepalives_count=1", notInteger, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.system && runtime.GOOS != "linux" {
@@ -234,7 +235,7 @@ func TestNewConnectorBadValue(t *testing.T) {
 			assert.Equal(t, tc.key, ke.Key)
 			assert.Equal(t, tc.value, ke.Value)
 			assert.Equal(t, tc.limit, ke.Limit)
-			assert.Contains(t, err.Error(), tc.key)
+			assert.Contains(t, err.Error(), "keepalivepq: invalid "+tc.key+" ")
 			var ce *keepalive.ConfigError
 			assert.Equal(t, tc.system, errors.As(err, &ce))
 		})
@@ -254,9 +255,10 @@ func TestNewConnectorBadConfig(t *testing.T) {
 	var ce *keepalive.ConfigError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "Count", ce.Field)
-	// The Config is not used when the keys are there.
+	// Refused where it is given, also when the keys are there and it is
+	// not used.
 	_, err = keepalivepq.NewConnector("host=db user=app keepalives_count=3", keepalive.Config{Count: 500})
-	assert.NoError(t, err)
+	require.ErrorAs(t, err, &ce)
 }
 
 func TestNewDialer(t *testing.T) {
@@ -322,4 +324,24 @@ func TestUnixSocket(t *testing.T) {
 	s.mu.Lock()
 	assert.Len(t, s.params, 1, "one connection, kept")
 	s.mu.Unlock()
+}
+
+func TestEffective(t *testing.T) {
+	cfg := keepalive.Within(5 * time.Second)
+	got, on, err := keepalivepq.Effective("host=db user=app", cfg)
+	require.NoError(t, err)
+	assert.True(t, on)
+	assert.Equal(t, cfg, got, "no keys: the Config from code")
+	got, on, err = keepalivepq.Effective("host=db user=app keepalives_idle=60", cfg)
+	require.NoError(t, err)
+	assert.True(t, on)
+	assert.Equal(t, keepalive.Config{Idle: time.Minute, Interval: keepalive.System, Count: keepalive.System}, got, "the connection string wins")
+	_, on, err = keepalivepq.Effective("host=db user=app keepalives=0", cfg)
+	require.NoError(t, err)
+	assert.False(t, on)
+	_, _, err = keepalivepq.Effective("host=db user=app", keepalive.Config{Count: 500})
+	var ce *keepalive.ConfigError
+	assert.ErrorAs(t, err, &ce)
+	_, _, err = keepalivepq.Effective("host=db user=app keepalives=''", cfg)
+	assert.ErrorContains(t, err, `keepalivepq: invalid keepalives ""`)
 }
