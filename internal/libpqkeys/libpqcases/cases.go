@@ -129,4 +129,3 @@ func WithSystem(t testing.TB, c keepalive.Config) keepalive.Config {
 	}
 	return c
 }
-
