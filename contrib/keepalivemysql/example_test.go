@@ -13,6 +13,25 @@ import (
 	"github.com/tcpkeepalive/keepalive/contrib/keepalivemysql"
 )
 
+// The one way to wire it: the DSN's keepalive parameter if it has one,
+// else the Config from code; the pool closes, at checkout, a connection
+// keepalive.Check rejects; and a query's error says when the server's
+// host is gone.
+func Example() {
+	dsn := "app@tcp(db:3306)/app?timeout=5s&keepalive=idle=60s,interval=5s,count=3"
+	cfg := keepalive.Within(10 * time.Second)
+	c, err := keepalivemysql.NewConnector(dsn, cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	db := sql.OpenDB(keepalivemysql.Checked(c))
+	defer db.Close()
+
+	got, err := keepalivemysql.Effective(dsn, cfg)
+	fmt.Println(got.Idle, got.Interval, got.Count, err)
+	// Output: 1m0s 5s 3 <nil>
+}
+
 // A Config from code; the DSN's timeout still bounds each connect.
 func ExampleNewConnector() {
 	c, err := keepalivemysql.NewConnector("app@tcp(db:3306)/app?timeout=5s", keepalive.Within(10*time.Second))
@@ -21,8 +40,8 @@ func ExampleNewConnector() {
 	}
 	db := sql.OpenDB(c)
 	defer db.Close()
-	if _, err := db.ExecContext(context.Background(), "SELECT SLEEP(60)"); err != nil {
-		log.Print(err) // mysql.ErrInvalidConn; the driver's log has the kernel's error
+	if _, err := db.ExecContext(context.Background(), "SELECT SLEEP(60)"); keepalive.IsPeerGone(err) {
+		log.Print("the database host is gone: ", err) // also errors.Is(err, mysql.ErrInvalidConn)
 	}
 }
 

@@ -4,27 +4,34 @@
 // so that a database/sql query waiting on a server whose host died fails
 // within the Config's bound instead of after the kernel's retransmissions
 // (about 15 minutes). The driver's own dialer is Go's default: keep-alive
-// 15s, 15s, 9 probes, no user timeout.
+// 15s, 15s, 9 probes, no user timeout. The one way to wire it, the pool
+// check included:
 //
 //	c, err := keepalivemysql.NewConnector(dsn, keepalive.Within(10*time.Second))
-//	db := sql.OpenDB(c)
+//	db := sql.OpenDB(keepalivemysql.Checked(c))
 //
-// The Config comes from code, or from the DSN's keepalive parameter
-// (Configure says why one parameter, and how it is read);
-// docs/integrations.md has the figures.
+// The DSN wins: when it has the keepalive parameter, that alone decides,
+// and the Config from code applies only to a DSN without it (Configure
+// says why one parameter, and how it is read). Effective returns what a
+// connection gets; docs/integrations.md has the figures.
 //
-// When the kernel drops the connection, the driver (v1.10) logs the
-// kernel's error (read tcp …: connection timed out) through
-// mysql.Config.Logger and returns mysql.ErrInvalidConn in its place
-// (packets.go, readPacket): keepalive.IsPeerGone cannot recognise that
-// error, and the log line is the only trace of the cause.
+// When the kernel drops a connection, the driver returns
+// mysql.ErrInvalidConn (or driver.ErrBadConn) in place of the kernel's
+// error, which it only logs. The connections of NewConnector and
+// NewConnectorConfig give the error back: it still matches
+// mysql.ErrInvalidConn, and keepalive.IsPeerGone recognises it.
 package keepalivemysql
 
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"net"
+	"runtime"
+	"strings"
+	"sync"
+	"weak"
 
 	"github.com/go-sql-driver/mysql"
 
@@ -40,22 +47,70 @@ const Param = "keepalive"
 
 // NewConnector returns a connector for dsn, as mysql.ParseDSN reads it,
 // whose connections are dialed with the Config of dsn's keepalive
-// parameter if it has one, else with cfg (Configure). Give it to
-// sql.OpenDB.
+// parameter if it has one, else with cfg (Configure), and whose errors
+// tell a peer gone (keepalive.IsPeerGone). Give it to sql.OpenDB, through
+// Checked.
 func NewConnector(dsn string, cfg keepalive.Config) (driver.Connector, error) {
 	c, err := mysql.ParseDSN(dsn)
 	if err != nil {
 		return nil, err
 	}
+	return NewConnectorConfig(c, cfg)
+}
+
+// NewConnectorConfig is NewConnector for a mysql.Config, such as one with
+// a Logger or TLS settings of the caller's: Configure, then
+// mysql.NewConnector, with the errors of the connections classified as
+// NewConnector's are. c is changed as Configure changes it.
+func NewConnectorConfig(c *mysql.Config, cfg keepalive.Config) (driver.Connector, error) {
 	if err := Configure(c, cfg); err != nil {
 		return nil, err
 	}
-	return mysql.NewConnector(c)
+	dc, err := mysql.NewConnector(c)
+	if err != nil {
+		return nil, err
+	}
+	return connector{dc}, nil
+}
+
+// Effective returns the Config NewConnector(dsn, cfg) puts on each
+// connection it dials, with the same errors: the keepalive parameter's,
+// else cfg; zero fields are Go's defaults, keepalive.System the system's
+// values.
+func Effective(dsn string, cfg keepalive.Config) (keepalive.Config, error) {
+	c, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return keepalive.Config{}, err
+	}
+	return effective(c, cfg)
+}
+
+// effective is the Config in c's keepalive parameter, else cfg.
+func effective(c *mysql.Config, cfg keepalive.Config) (keepalive.Config, error) {
+	if err := cfg.Validate(); err != nil {
+		return keepalive.Config{}, err
+	}
+	v, ok := c.Params[Param]
+	if !ok {
+		return cfg, nil
+	}
+	if strings.TrimSpace(v) == "" {
+		return keepalive.Config{}, fmt.Errorf("keepalivemysql: invalid %s %q: empty: give idle=…,interval=…,count=…,user-timeout=…, or leave the parameter out for the Config from code", Param, v)
+	}
+	var fromDSN keepalive.Config
+	if err := fromDSN.UnmarshalText([]byte(v)); err != nil {
+		return keepalive.Config{}, fmt.Errorf("keepalivemysql: invalid %s %q: %w", Param, v, err)
+	}
+	if err := fromDSN.Validate(); err != nil {
+		return keepalive.Config{}, fmt.Errorf("keepalivemysql: invalid %s %q: %w", Param, v, err)
+	}
+	return fromDSN, nil
 }
 
 // Configure sets c.DialFunc to dial with, in order:
 //   - the Config in c.Params[Param], the DSN's keepalive parameter, in
-//     keepalive.Config's text form; the parameter is then removed;
+//     keepalive.Config's text form; the parameter is then removed. An
+//     empty value is an error, not Go's defaults;
 //   - else cfg. keepalive.Config{} is Go's default, which is what the
 //     driver alone sets.
 //
@@ -74,20 +129,24 @@ func NewConnector(dsn string, cfg keepalive.Config) (driver.Connector, error) {
 // cannot take it (not TCP) fails the dial. A network the driver would
 // look up in its RegisterDialContext registry (c.Net other than tcp,
 // tcp4, tcp6 or unix) is an error: the registry is not reachable from
-// here, and its dial function would be bypassed.
+// here, and its dial function would be bypassed. The errors of the
+// connections are classified only through NewConnectorConfig.
 //
-// A bad value is an error naming the parameter and, from the Config, the
-// field and its limit (a *keepalive.ConfigError). c is changed only on
-// success.
+// A bad value, or an invalid cfg even where the parameter decides, is an
+// error naming the parameter or the field, and the limit (a
+// *keepalive.ConfigError); so is a second Configure on the same c. c is
+// changed only on success.
 func Configure(c *mysql.Config, cfg keepalive.Config) error {
-	if v, ok := c.Params[Param]; ok {
-		if err := cfg.UnmarshalText([]byte(v)); err != nil {
-			return fmt.Errorf("keepalivemysql: DSN parameter %s=%q: %w", Param, v, err)
-		}
-		if err := cfg.Validate(); err != nil {
-			return fmt.Errorf("keepalivemysql: DSN parameter %s=%q: %w", Param, v, err)
-		}
-	} else if err := cfg.Validate(); err != nil {
+	if c == nil {
+		return errors.New("keepalivemysql: nil *mysql.Config")
+	}
+	if _, done := configured.Load(weak.Make(c)); done {
+		// Its keepalive parameter is gone: a second Configure would put
+		// cfg over the DSN's Config.
+		return errors.New("keepalivemysql: Configure (or NewConnectorConfig) was already called on this *mysql.Config")
+	}
+	cfg, err := effective(c, cfg)
+	if err != nil {
 		return err
 	}
 	switch c.Net {
@@ -121,10 +180,19 @@ func Configure(c *mysql.Config, cfg keepalive.Config) error {
 		if dialed != nil {
 			dialed(conn)
 		}
-		return conn, nil
+		wrapped, r := record(conn)
+		noteRecorder(ctx, r)
+		return wrapped, nil
 	}
+	p := weak.Make(c)
+	configured.Store(p, struct{}{})
+	runtime.AddCleanup(c, func(p weak.Pointer[mysql.Config]) { configured.Delete(p) }, p)
 	return nil
 }
+
+// configured holds the configs Configure set up, as weak pointers, so
+// that a config is forgotten when it is collected.
+var configured sync.Map // weak.Pointer[mysql.Config] → struct{}
 
 // dialed, if set (by tests), sees every connection Configure's dial
 // function dialed.

@@ -2,9 +2,12 @@ package keepalivemysql_test
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"net"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 
@@ -81,9 +84,12 @@ func TestConfigureBadValue(t *testing.T) {
 		field       string // the *keepalive.ConfigError's, "" for a syntax error
 		contains    string
 	}{
-		{"count above Linux's limit", "&keepalive=count=500", keepalive.Config{}, "Count", "keepalive=\"count=500\""},
-		{"not a duration", "&keepalive=idle=soon", keepalive.Config{}, "", "keepalive=\"idle=soon\""},
+		{"count above Linux's limit", "&keepalive=count=500", keepalive.Config{}, "Count", `keepalivemysql: invalid keepalive "count=500": `},
+		{"not a duration", "&keepalive=idle=soon", keepalive.Config{}, "", `keepalivemysql: invalid keepalive "idle=soon": `},
+		{"empty", "&keepalive=", keepalive.Within(5 * time.Second), "", `keepalivemysql: invalid keepalive "": empty`},
+		{"blank", "&keepalive=%20", keepalive.Within(5 * time.Second), "", `keepalivemysql: invalid keepalive " ": empty`},
 		{"a Config from code", "", keepalive.Config{Count: 500}, "Count", "invalid Count 500"},
+		{"a Config from code, the DSN's deciding", "&keepalive=count=3", keepalive.Config{Count: 500}, "Count", "invalid Count 500"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if runtime.GOOS != "linux" {
@@ -142,3 +148,122 @@ func TestNewConnector(t *testing.T) {
 	_, err = keepalivemysql.NewConnector(base+"&keepalive=count=3", keepalive.Config{})
 	assert.NoError(t, err)
 }
+
+// Configure takes the keepalive parameter out of c: a second call would
+// put the code's Config over the DSN's.
+func TestConfigureTwice(t *testing.T) {
+	c := parse(t, base+"&keepalive=idle=30s")
+	require.NoError(t, keepalivemysql.Configure(c, keepalive.Within(5*time.Second)))
+	assert.ErrorContains(t, keepalivemysql.Configure(c, keepalive.Within(5*time.Second)), "already called")
+	_, err := keepalivemysql.NewConnectorConfig(c, keepalive.Within(5*time.Second))
+	assert.ErrorContains(t, err, "already called")
+	assert.Equal(t, 30*time.Second, dialState(t, c).Config.Idle, "the DSN's Config")
+}
+
+func TestEffective(t *testing.T) {
+	code := keepalive.Within(5 * time.Second)
+	for _, tc := range []struct {
+		name, param string
+		want        keepalive.Config
+		err         string
+	}{
+		{"from code", "", code, ""},
+		{"the DSN wins", "&keepalive=idle=30s,count=3", keepalive.Config{Idle: 30 * time.Second, Count: 3}, ""},
+		{"empty", "&keepalive=", keepalive.Config{}, `invalid keepalive "": empty`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := keepalivemysql.Effective(base+tc.param, code)
+			if tc.err != "" {
+				assert.ErrorContains(t, err, tc.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+			// What a connection gets, read back from the kernel.
+			c := parse(t, base+tc.param)
+			require.NoError(t, keepalivemysql.Configure(c, code))
+			st := dialState(t, c)
+			if got.Interval == 0 {
+				got.Interval = 15 * time.Second // Go's default for a zero field
+			}
+			assert.Equal(t, got, st.Config)
+		})
+	}
+}
+
+// A server whose side resets the connection: the driver returns its
+// stand-in for the socket's error; through NewConnector the error still
+// matches it, and keepalive.IsPeerGone recognises it. The driver alone
+// loses the cause.
+func TestPeerGoneError(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	dialed := make(chan struct{}, 1)
+	defer keepalivemysql.SetDialed(func(net.Conn) { dialed <- struct{}{} })()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		// Once the client's dial has returned, close with a reset: the
+		// driver's first read, of the server's greeting, fails.
+		<-dialed
+		c.(*net.TCPConn).SetLinger(0)
+		c.Close()
+	}()
+	dsn := "app@tcp(" + ln.Addr().String() + ")/app?timeout=2s"
+	c, err := keepalivemysql.NewConnector(dsn, keepalive.Within(5*time.Second))
+	require.NoError(t, err)
+	db := sql.OpenDB(c)
+	err = db.Ping()
+	db.Close()
+	require.Error(t, err)
+	assert.True(t, keepalive.IsPeerGone(err), "keepalive.IsPeerGone(%v)", err)
+	assert.True(t, errors.Is(err, mysql.ErrInvalidConn) || errors.Is(err, driver.ErrBadConn), "the driver's error: %v", err)
+	assert.ErrorIs(t, err, syscall.ECONNRESET)
+
+	<-done
+
+	// The driver alone, dialing with a plain net.Dialer: the same reset,
+	// and the error no longer says why.
+	ln, err = net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	done = make(chan struct{})
+	go func() {
+		defer close(done)
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		<-dialed
+		c.(*net.TCPConn).SetLinger(0)
+		c.Close()
+	}()
+	mc, err := mysql.ParseDSN("app@tcp(" + ln.Addr().String() + ")/app?timeout=2s")
+	require.NoError(t, err)
+	mc.Logger = nopLogger{}
+	mc.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, network, addr)
+		if err == nil {
+			dialed <- struct{}{}
+		}
+		return c, err
+	}
+	alone, err := mysql.NewConnector(mc)
+	require.NoError(t, err)
+	db = sql.OpenDB(alone)
+	err = db.Ping()
+	db.Close()
+	require.Error(t, err)
+	assert.False(t, keepalive.IsPeerGone(err), "the driver alone: %v", err)
+	<-done
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Print(...any) {}
