@@ -37,10 +37,7 @@ func init() {
 				return err
 			}
 			c.Logger = logger{}
-			if err := keepalivemysql.Configure(c, forgetCfg); err != nil {
-				return err
-			}
-			connector, err := mysql.NewConnector(c)
+			connector, err := keepalivemysql.NewConnectorConfig(c, forgetCfg)
 			if err != nil {
 				return err
 			}
