@@ -107,35 +107,22 @@ func effective(c *mysql.Config, cfg keepalive.Config) (keepalive.Config, error) 
 	return fromDSN, nil
 }
 
-// Configure sets c.DialFunc to dial with, in order:
-//   - the Config in c.Params[Param], the DSN's keepalive parameter, in
-//     keepalive.Config's text form; the parameter is then removed. An
-//     empty value is an error, not Go's defaults;
-//   - else cfg. keepalive.Config{} is Go's default, which is what the
-//     driver alone sets.
+// Configure sets c.DialFunc to dial with the Config in c's keepalive
+// parameter (Param), in keepalive.Config's text form, which it removes
+// from c.Params; else with cfg (keepalive.Config{} is Go's default, which
+// is what the driver alone sets). The DSN wins. An empty or bad value, an
+// invalid cfg (used or not) and a second Configure on the same c are
+// errors naming the parameter or the field and the limit; c is changed
+// only on success.
 //
-// The driver sends every DSN parameter it does not know to the server as
-// a system variable (SET keepalive = …, connection.go handleParams),
-// so libpq-style keys such as tcp_keepalive_time cannot be taken: they
-// are server variables of MariaDB, which a DSN may rightly set. The one
-// parameter read here is no server variable of MySQL or MariaDB: left
-// for the driver (mysql.ParseDSN and mysql.NewConnector without
-// Configure) it fails every connection with a syntax error, never
-// silently.
-//
-// The dial function honours the context the driver gives it, which the
-// DSN's timeout bounds. A DialFunc c already has is kept: cfg is put on
-// the connection it returns (keepalive.Set), and a connection that
-// cannot take it (not TCP) fails the dial. A network the driver would
-// look up in its RegisterDialContext registry (c.Net other than tcp,
-// tcp4, tcp6 or unix) is an error: the registry is not reachable from
-// here, and its dial function would be bypassed. The errors of the
-// connections are classified only through NewConnectorConfig.
-//
-// A bad value, or an invalid cfg even where the parameter decides, is an
-// error naming the parameter or the field, and the limit (a
-// *keepalive.ConfigError); so is a second Configure on the same c. c is
-// changed only on success.
+// The dial function honours the driver's context, which the DSN's timeout
+// bounds. A DialFunc c already has is kept, and cfg is Set on what it
+// returns (a connection that cannot take it fails the dial). A network
+// the driver would look up in its RegisterDialContext registry is an
+// error: the registry is out of reach. The errors of the connections
+// tell a peer gone only through NewConnectorConfig. Why one parameter,
+// and no libpq-style keys (the driver sends unknown parameters to the
+// server as SET): docs/integrations.md#databasesql-libpq-and-go-sql-drivermysql.
 func Configure(c *mysql.Config, cfg keepalive.Config) error {
 	if c == nil {
 		return errors.New("keepalivemysql: nil *mysql.Config")

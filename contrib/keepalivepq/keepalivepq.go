@@ -58,31 +58,20 @@ func NewConnector(dsn string, cfg keepalive.Config) (*pq.Connector, error) {
 // NewConnectorConfig is NewConnector for a pq.Config, as pq.NewConfig
 // returns it (and the caller perhaps changed it): lib/pq leaves the keys
 // it does not know, libpq's keep-alive keys among them, in c.Runtime.
-// They are read as libpq reads them (PostgreSQL 18's
-// src/interfaces/libpq/fe-connect.c, each value with pqParseIntParam),
-// each value on its own, alike in keepalivepgx:
-//   - every key: a decimal integer within 32 bits, spaces around it
-//     allowed; "", "30s", "1.5" and 2147483648 are errors, as in libpq;
-//   - keepalives: 0 turns keep-alive off and the other keys are then not
-//     read, not even tcp_user_timeout (as in libpq); any other integer
-//     turns it on;
-//   - keepalives_idle, keepalives_interval (whole seconds),
-//     keepalives_count and tcp_user_timeout (milliseconds): a negative
-//     value counts as 0, as in setKeepalivesIdle and its kin; 0 is the
-//     system's value (keepalive.System; for tcp_user_timeout, none), as
-//     libpq's documentation has it. (libpq itself hands 0 to setsockopt,
-//     which Linux refuses for the first three, failing the connection.)
-//   - a key that is absent, when another is present: the system's value,
-//     as libpq leaves it.
+// Each value is read on its own, as libpq reads it (pqParseIntParam),
+// alike in keepalivepgx: a decimal integer within 32 bits, spaces around
+// it allowed ("", "30s" and 2147483648 are errors); keepalives=0 turns
+// keep-alive off and no other key is then read; for the others a key left
+// out, 0 or negative is the system's value (keepalive.System; for
+// tcp_user_timeout, none), as libpq documents 0. The rules, and how they
+// are checked against libpq: docs/integrations.md#libpq-keys.
 //
 // The connection string wins: when any key is present the keys alone
 // decide, as they would for libpq, and cfg counts only when none is. A
 // value beyond what the running system takes (keepalives_count=500 on
-// Linux, whose limit is 127) is a *KeyError, where libpq would fail each
-// connection. A tcp_user_timeout that overrides keepalives_count
-// (keepalive.Config's Coherent) is taken as libpq takes it: the kernel
-// then drops an idle connection at the user timeout. c itself is not
-// changed.
+// Linux) is a *KeyError, where libpq would fail each connection. A
+// tcp_user_timeout that overrides keepalives_count is taken as libpq
+// takes it (keepalive.Config's Coherent). c itself is not changed.
 func NewConnectorConfig(c pq.Config, cfg keepalive.Config) (*pq.Connector, error) {
 	s, err := effective(c, cfg)
 	if err != nil {
