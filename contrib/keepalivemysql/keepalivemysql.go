@@ -12,8 +12,8 @@
 //
 // The DSN wins: when it has the keepalive parameter, that alone decides,
 // and the Config from code applies only to a DSN without it (Configure
-// says why one parameter, and how it is read). Effective returns what a
-// connection gets; docs/integrations.md has the figures.
+// says how it is read). Effective returns what a connection gets;
+// docs/integrations.md has the figures.
 //
 // When the kernel drops a connection, the driver returns
 // mysql.ErrInvalidConn (or driver.ErrBadConn) in place of the kernel's
