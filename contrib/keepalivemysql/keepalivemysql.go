@@ -61,7 +61,8 @@ func NewConnector(dsn string, cfg keepalive.Config) (driver.Connector, error) {
 // NewConnectorConfig is NewConnector for a mysql.Config, such as one with
 // a Logger or TLS settings of the caller's: Configure, then
 // mysql.NewConnector, with the errors of the connections classified as
-// NewConnector's are. c is changed as Configure changes it.
+// NewConnector's are (the driver connection sql.Conn.Raw hands out is
+// then the module's wrapper). c is changed as Configure changes it.
 func NewConnectorConfig(c *mysql.Config, cfg keepalive.Config) (driver.Connector, error) {
 	if err := Configure(c, cfg); err != nil {
 		return nil, err
