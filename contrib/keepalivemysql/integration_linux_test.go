@@ -8,9 +8,11 @@ package keepalivemysql_test
 //	sudo go test -count=1 -v -run TestIntegration .
 
 import (
+	"context"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -29,7 +31,7 @@ var cfg = keepalive.Within(within)
 
 // dsn is the server's, with cfg in the keepalive parameter if param.
 func dsn(addr string, param bool) string {
-	s := "app@tcp(" + addr + ")/?timeout=2s"
+	s := "app@tcp(" + addr + ")/?timeout=2s&multiStatements=true"
 	if param {
 		s += "&keepalive=" + cfg.String()
 	}
@@ -103,6 +105,77 @@ var calls = map[string]netns.CallFunc{
 		defer db.Close()
 		return db.Ping()
 	},
+	// What database/sql does with a connection, through the module's
+	// wrappers of the driver's connection, statements, rows and
+	// transactions: each answer as the driver's own would be.
+	"forwards": func(addr string, _ func()) error {
+		db, err := open(addr, true, false)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		ctx := context.Background()
+		if _, err := db.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS t"); err != nil {
+			return err
+		}
+		if _, err := db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS t.x (id INT PRIMARY KEY, s VARCHAR(10) NULL)"); err != nil {
+			return err
+		}
+		tx, err := db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+		if err != nil {
+			return err
+		}
+		stmt, err := tx.PrepareContext(ctx, "INSERT INTO t.x VALUES (?, ?)")
+		if err != nil {
+			return err
+		}
+		for i, v := range []any{"a", nil} {
+			if _, err := stmt.ExecContext(ctx, i, v); err != nil {
+				return err
+			}
+		}
+		if err := stmt.Close(); err != nil {
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+		rows, err := db.QueryContext(ctx, "SELECT id, s FROM t.x ORDER BY id; SELECT 42")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		types, err := rows.ColumnTypes()
+		if err != nil {
+			return err
+		}
+		if n, ok := types[1].Nullable(); !ok || !n || types[1].DatabaseTypeName() != "VARCHAR" {
+			return fmt.Errorf("column s: nullable %v %v, type %q", n, ok, types[1].DatabaseTypeName())
+		}
+		var got []string
+		for rows.Next() {
+			var id int
+			var v sql.NullString
+			if err := rows.Scan(&id, &v); err != nil {
+				return err
+			}
+			got = append(got, fmt.Sprintf("%d %v %s", id, v.Valid, v.String))
+		}
+		if !rows.NextResultSet() || !rows.Next() {
+			return fmt.Errorf("no second result set: %v", rows.Err())
+		}
+		var n int
+		if err := rows.Scan(&n); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if want := []string{"0 true a", "1 false "}; fmt.Sprint(got) != fmt.Sprint(want) || n != 42 {
+			return fmt.Errorf("rows %q and %d, want %q and 42", got, n, want)
+		}
+		return nil
+	},
 	// A connection made after the server's host vanished: the DSN's
 	// timeout (2s) bounds it.
 	"connect": func(addr string, inflight func()) error {
@@ -150,6 +223,11 @@ func TestIntegrationDeadServer(t *testing.T) {
 	o, err := n.StartCall(n.Client, "trap", addr).Outcome(30 * time.Second)
 	require.NoError(t, err)
 	assert.Contains(t, o.Err, "Error 1193 (HY000): Unknown system variable 'keepalive'")
+
+	// The wrappers that classify errors forward everything else.
+	o, err = n.StartCall(n.Client, "forwards", addr).Outcome(30 * time.Second)
+	require.NoError(t, err)
+	assert.Empty(t, o.Err, "query, rows, prepared statement and transaction through NewConnectorConfig")
 
 	start := func(name string) *netns.Process { return n.StartCall(n.Client, name, addr) }
 	n.CutAndCheck(t, cfg, within, []netns.Case{
