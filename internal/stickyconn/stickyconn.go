@@ -1,7 +1,7 @@
 // Package stickyconn keeps the error with which the kernel reported a
 // connection's peer gone, for client libraries that lose it: go-redis
 // (v9.23, RESP3) peeks for push notifications before it reads a reply,
-// logs the error the peek gets and reads again; pgx (v5.12) reads in the
+// logs the error the peek gets and reads again; pgx (v5.13) reads in the
 // background while it writes, and drops any error whose Timeout method
 // says true — ETIMEDOUT's does — before reading again. The second read
 // finds the socket closed and returns io.EOF (pgx: io.ErrUnexpectedEOF),
