@@ -11,8 +11,9 @@
 //	keepalive -connect host:port -find-idle-timeout 10m   find how long the path keeps an idle flow
 //	keepalive -system                          the system's defaults, in time
 //
-// -config sets the keep-alive settings (idle=…,interval=…,count=…,
-// user-timeout=…); -json prints one JSON object per event on stdout,
+// -config sets the keep-alive settings in the library's text form
+// (idle=…,interval=…,count=…,user-timeout=…, or within=…, either with
+// under=…); -json prints one JSON object per event on stdout,
 // errors included. The exit code is 2 for bad flags or an unreachable
 // target, 1 if a held connection died, 0 otherwise. Ctrl-C prints a
 // summary.
@@ -43,7 +44,12 @@ func main() {
 func command(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	defer stop()
-	err := run(ctx, args, os.Stdout, os.Stderr)
+	return exitCode(run(ctx, args, os.Stdout, os.Stderr), os.Stderr)
+}
+
+// exitCode is the exit code for run's error, which it prints on stderr
+// unless it was printed already.
+func exitCode(err error, stderr io.Writer) int {
 	switch {
 	case err == nil:
 		return 0
@@ -52,7 +58,7 @@ func command(args []string) int {
 	case errors.Is(err, flag.ErrHelp), isReported(err):
 		return 2
 	default:
-		fmt.Fprintln(os.Stderr, "keepalive:", err)
+		fmt.Fprintln(stderr, "keepalive:", err)
 		return 2
 	}
 }
