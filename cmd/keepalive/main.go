@@ -247,6 +247,7 @@ func hold(ctx context.Context, r *reporter, o options, conn net.Conn) error {
 	start := time.Now()
 	var mu sync.Mutex
 	lastHeard, received := start, 0
+	var lastSent time.Time
 	died := make(chan error, 2)
 	go func() {
 		buf := make([]byte, 4096)
@@ -292,7 +293,10 @@ func hold(ctx context.Context, r *reporter, o options, conn net.Conn) error {
 				died <- err
 				continue
 			}
+			mu.Lock()
 			sent++
+			lastSent = time.Now()
+			mu.Unlock()
 		case <-alive.C:
 			mu.Lock()
 			quiet := time.Since(lastHeard)
@@ -316,11 +320,21 @@ func hold(ctx context.Context, r *reporter, o options, conn net.Conn) error {
 		case err := <-died:
 			mu.Lock()
 			quiet := time.Since(lastHeard)
+			server := serverClose(err, time.Since(start), time.Since(lastSent), sent, received)
 			mu.Unlock()
 			how := describe(err)
 			f, packet := lastPacket(conn)
 			f["how"], f["peer_gone"], f["error"], f["held"], f["quiet"] = how, keepalive.IsPeerGone(err), err.Error(), time.Since(start).String(), quiet.String()
-			r.event("died", f, fmt.Sprintf("%s after %v, no data received for %v%s (%v)", how, time.Since(start).Round(time.Millisecond), quiet.Round(time.Millisecond), packet, err))
+			f["server_close"] = server != ""
+			text := fmt.Sprintf("%s after %v, no data received for %v%s (%v)", how, time.Since(start).Round(time.Millisecond), quiet.Round(time.Millisecond), packet, err)
+			if server != "" {
+				f["likely"] = server
+				text += ": " + server
+			}
+			r.event("died", f, text)
+			if server != "" {
+				how += ", most likely by the server, not the path"
+			}
 			summary("died: " + how)
 			return errDied
 		case <-deadline.C:
