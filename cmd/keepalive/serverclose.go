@@ -52,7 +52,7 @@ func serverClose(err error, held, sinceSent time.Duration, sent, received int) s
 	switch {
 	case sent > 0 && sinceSent <= afterPing:
 		return fmt.Sprintf("most likely the server's own close, %v after -ping's byte: a server with a protocol of its own (a database, Redis) closes on bytes it cannot parse; hold without -ping, or %s",
-			sinceSent.Round(time.Millisecond), check)
+			sinceSent.Round(time.Microsecond), check)
 	case received > 0:
 		return fmt.Sprintf("most likely the server's own close, %v after connect: it spoke first (%d bytes, a greeting as MySQL and MariaDB send) and waited for a login that did not come (MariaDB's connect_timeout: 10s); %s",
 			held.Round(time.Millisecond), received, check)
