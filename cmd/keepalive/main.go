@@ -333,7 +333,8 @@ func hold(ctx context.Context, r *reporter, o options, conn net.Conn) error {
 			}
 			r.event("died", f, text)
 			if server != "" {
-				how += ", most likely by the server, not the path"
+				summary("died (most likely the server's own close, not the path's): " + how)
+				return errDied
 			}
 			summary("died: " + how)
 			return errDied

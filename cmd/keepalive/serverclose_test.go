@@ -91,7 +91,7 @@ func TestHoldServerClose(t *testing.T) {
 			assert.Equal(t, true, died["server_close"])
 			assert.Contains(t, died["likely"], tt.want)
 			require.NotNil(t, summary, out.String())
-			assert.Contains(t, summary["outcome"], "most likely by the server, not the path")
+			assert.Contains(t, summary["outcome"], "died (most likely the server's own close, not the path's): ")
 		})
 	}
 }
