@@ -82,7 +82,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	fs.Usage = func() {} // parseError prints it for -h, one line on it otherwise
 	var o options
 	o.cfg = defaultConfig
-	fs.Var(configFlag{&o.cfg}, "config", "keep-alive settings: idle=…,interval=…,count=…,user-timeout=… (each may be \"system\"), or within=… (a dead peer noticed within that), either with under=… (a NAT's idle timeout to stay under)")
+	fs.Var(configFlag{&o.cfg}, "config", "keep-alive settings in the library's text form: idle=…,interval=…,count=…,user-timeout=… (each may be \"system\"), or within=… (a dead peer noticed within that), either with under=… (a NAT's idle timeout to stay under)")
 	fs.StringVar(&o.connect, "connect", "", "dial `host:port` instead of a loopback listener")
 	fs.StringVar(&o.listen, "listen", "", "accept connections on `addr` and report each")
 	fs.DurationVar(&o.hold, "hold", 0, "with -connect: hold the connection this long and report how it ends (0: print and exit)")
