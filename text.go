@@ -244,17 +244,30 @@ func parseBound(s string) (time.Duration, error) {
 
 // checkWithin refuses a bound d that Within cannot meet on the system of
 // table t: Within then returns its fastest Config, whose Timeout and the
-// timers' lateness (1/8) exceed d.
+// timers' lateness (1/8) exceed d, or, where the system's interval stays
+// its own, a Config that bounds only a busy connection.
 func checkWithin(t *sockopts, d time.Duration) error {
-	if withinFor(t, d).withSystemFor(t).bound() <= d/9*8 {
+	bound := withinFor(t, d).withSystemFor(t).bound()
+	if bound <= d/9*8 {
 		return nil
 	}
-	fastest := withinFor(t, 0).withSystemFor(t).bound()
-	limit := "its timers cannot be set"
-	if fastest < math.MaxInt64/9 {
-		limit = fmt.Sprintf("below %v, the smallest bound Within can meet", fastest/8*9)
+	switch {
+	case !t.idle.exists():
+		return fmt.Errorf("keepalive: within=%q: below %v, the bound of the system's own keep-alive timers on %s, which cannot be set", d.String(), minWithin(t), t.os)
+	case !t.interval.exists():
+		return fmt.Errorf("keepalive: within=%q: not met on %s, whose keep-alive interval and count cannot be set: Within's Config notices a dead idle peer after %v", d.String(), t.os, bound)
 	}
-	return fmt.Errorf("keepalive: within=%q: %s on %s", d.String(), limit, t.os)
+	return fmt.Errorf("keepalive: within=%q: below %v, the smallest bound Within can meet on %s", d.String(), minWithin(t), t.os)
+}
+
+// minWithin is MinWithin for the system of table t: the bound of the
+// fastest Config it runs, with the timers' lateness (1/8).
+func minWithin(t *sockopts) time.Duration {
+	fastest := withinFor(t, 0).withSystemFor(t).bound()
+	if fastest > math.MaxInt64/9 {
+		return math.MaxInt64
+	}
+	return fastest / 8 * 9
 }
 
 // underText is c.Under(n) for the text form, refused where Under cannot
