@@ -1,19 +1,22 @@
 // Package keepaliveredis dials go-redis connections with TCP keep-alive
 // and a user timeout from a keepalive.Config, so that a command to a
 // Redis server whose host died (GET, BLPOP, a pipeline being written)
-// fails within the Config's bound instead of hanging for as long as the
-// kernel retries (about 15 minutes for unacknowledged data; go-redis's
-// own dialer sets keep-alive but no user timeout).
+// fails within the Config's bound (twice it, for a command go-redis
+// retries) instead of hanging for as long as the kernel retries (about
+// 15 minutes for unacknowledged data; go-redis's own dialer sets
+// keep-alive but no user timeout).
 //
 // Options is the one call to make: it sets the Dialer, and the retry and
 // timeout fields left zero, so that go-redis's retries (3 commands' and
 // 5 dials' by default, 81s in all for a GET to a vanished host) do not
-// undo the bound. The failed command's error is the one the kernel gave
-// (ETIMEDOUT after the user timeout), which keepalive.IsPeerGone
-// recognises, and go-redis's pool check before it hands out an idle
-// connection (without TLS) also asks keepalive.Check, so a connection
-// whose probes go unanswered is dropped instead of written into.
-// docs/integrations.md has go-redis's code paths and the measurements.
+// undo the bound. Where the kernel ends the command (BLPOP, which has no
+// read deadline), its error is the kernel's (ETIMEDOUT after the user
+// timeout), which keepalive.IsPeerGone recognises; where go-redis's
+// ReadTimeout or DialTimeout ends it first, an i/o timeout. go-redis's
+// pool check before it hands out an idle connection (without TLS) also
+// asks keepalive.Check, so a connection whose probes go unanswered is
+// dropped instead of written into. docs/integrations.md has go-redis's
+// code paths, and docs/measurements.md the figures.
 package keepaliveredis
 
 import (
