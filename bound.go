@@ -19,11 +19,13 @@ import (
 // not matter.
 //
 // Timeout counts from the last packet received and does not include the
-// timer's own slack (a few milliseconds). For a Config that fails
-// Validate it returns 0.
+// timer's own slack (a few milliseconds). A Config that fails Validate
+// bounds nothing: Timeout then returns the largest time.Duration
+// (math.MaxInt64), which no limit passes, rather than 0, which reads as
+// the fastest bound; Validate says why.
 func (c Config) Timeout() time.Duration {
 	if c.Validate() != nil {
-		return 0
+		return math.MaxInt64
 	}
 	return c.withSystem().bound()
 }
@@ -116,56 +118,22 @@ func (c Config) Coherent() error {
 }
 
 // Within returns a Config that notices a dead peer within d, whether the
-// connection is idle or busy, for d of at least 2.25s (MinWithin) on
-// Linux. It fills d with waiting before it adds probes: Idle takes most
-// of the bound, so that a healthy idle connection sends as few probes as
-// the bound allows, and Count is 3 where the bound leaves room for three
-// probes (2 or 1 where it does not), so that a single lost probe does not
-// drop a healthy connection.
+// connection is idle or busy, for d of at least MinWithin (2.25s) on
+// Linux. Idle + Interval*Count, in whole seconds, is at most d*8/9 (the
+// kernel's timers fire up to 1/8 late), UserTimeout is the same (so
+// Coherent returns nil), Idle takes most of it and Count is 3 where there
+// is room, so that one lost probe does not drop a healthy connection. A
+// busy connection is bounded while the round-trip timeout stays below d/9.
 //
-// How the bound is met, on Linux:
-//   - Keep-alive timers fire late, never early, by up to 1/8 of their
-//     length (the timer wheel's granularity, kernel/time/timer.c), and the
-//     kernel takes whole seconds. So Idle + Interval*Count is d*8/9
-//     rounded down to whole seconds, which leaves room for that lateness.
-//   - UserTimeout is set to the same Idle + Interval*Count, so that it
-//     agrees with Count (Coherent returns nil): an idle connection is
-//     dropped at the Count-th probe timer.
-//   - A busy connection is dropped UserTimeout after the first
-//     retransmission, which comes one retransmission timeout (RTO, at
-//     least 200ms on Linux) after the unacknowledged send. The d/9 left
-//     over covers an RTO of up to d/9: true on a LAN or in a data center,
-//     not on a path whose round trip nears d/36.
-//
-// The Config Within returns is valid on the running system for every d
-// (Validate returns nil), and keeps to its limits:
-//   - Below the smallest bound the system's options allow (MinWithin on
-//     Linux; 22.5s on Oracle Solaris 11.4, whose timers start at 10s)
-//     there is no room for a probe and the lateness: Within returns the
-//     fastest Config the system runs (on Linux Idle 1s, Interval 1s,
-//     Count 1, UserTimeout 2s), which cannot meet d.
-//   - Idle and Interval stop at the system's limits (32767s on Linux, an
-//     Interval of 60s on illumos), so a very large d gives a Config
-//     faster than d.
-//   - Where the probe count is fixed (Windows before 10 1703: 10), Count
-//     is left System and Interval is chosen for that count.
-//   - Without a user timeout (NetBSD, DragonFly, plan9, Windows that
-//     refuses TCP_MAXRT) UserTimeout is left zero and only an idle
-//     connection is bounded.
-//   - Where Interval and Count cannot be set (Oracle Solaris before 11.4,
-//     plan9) they are left System, with Idle and UserTimeout as above:
-//     the system's probing follows the idle time, so d is met only for
-//     busy connections, and only where there is a user timeout.
-//   - Where the timers cannot be set at all (OpenBSD, AIX), Within leaves
-//     them all System: keep-alive on with the system's timers, which
-//     cannot meet d.
-//
-// On a Multipath TCP connection (Linux) d bounds the subflows only: the
-// socket refuses the UserTimeout, and the kernel keeps the connection
-// for net.mptcp.close_timeout (60s by default) after its last subflow
-// died, so a dead peer is noticed up to that much later than d. Listen
-// and ConfigureListenConfig use plain TCP unless asked otherwise, and
-// State.Timeout reports the bound a connection really holds.
+// Within returns a Config valid on the running system for every d, and
+// so cannot refuse a d it cannot meet: below the smallest bound the
+// system runs (MinWithin on Linux; d of zero or below included) it gives
+// the fastest Config the system runs (Linux: Idle 1s, Interval 1s, Count
+// 1, UserTimeout 2s), whose Timeout is above d*8/9. Where the system lacks
+// an option, the Config leaves it System and bounds less, or nothing
+// (OpenBSD, AIX). UnmarshalText's within= refuses a d not met. On a
+// Multipath TCP connection d bounds the subflows only. The systems'
+// cases and the arithmetic: docs/behaviour.md#withind-a-config-for-a-bound.
 func Within(d time.Duration) Config { return withinFor(platform(), d) }
 
 // withinFor is Within for the system of table t.

@@ -87,3 +87,21 @@ func ExampleConfig_Under() {
 	// idle=10m0s,interval=30s,count=4,user-timeout=12m0s 12m0s
 	// idle=4m40s,interval=30s,count=14,user-timeout=11m40s 11m40s
 }
+
+// A bound in the text form, as a flag, an environment variable, a JSON
+// value, a MySQL DSN's keepalive= or the command's -config take it:
+// within= is Within, under= is Under, and a bound the system cannot meet
+// (below MinWithin on Linux) is an error rather than a slower Config.
+func ExampleConfig_UnmarshalText_within() {
+	var cfg keepalive.Config
+	if err := cfg.UnmarshalText([]byte("within=30s,under=10s")); err != nil {
+		panic(err)
+	}
+	fmt.Println(cfg == keepalive.Within(30*time.Second).Under(10*time.Second))
+
+	err := cfg.UnmarshalText([]byte("within=1s"))
+	fmt.Println(err != nil)
+	// Output:
+	// true
+	// true
+}

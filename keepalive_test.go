@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"runtime"
 	"strings"
@@ -107,7 +109,8 @@ func TestTimeout(t *testing.T) {
 		{"user timeout between probes", keepalive.Config{Idle: 10 * time.Second, Interval: 5 * time.Second, Count: 9, UserTimeout: 21 * time.Second}, 25 * time.Second},
 		{"user timeout on a probe", keepalive.Config{Idle: 10 * time.Second, Interval: 5 * time.Second, Count: 9, UserTimeout: 20 * time.Second}, 20 * time.Second},
 		{"user timeout beyond count", keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 10 * time.Second}, 10 * time.Second},
-		{"invalid", keepalive.Config{Count: -3}, 0},
+		// An invalid Config bounds nothing: no limit passes its Timeout.
+		{"invalid", keepalive.Config{Count: -3}, math.MaxInt64},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			skipUnsupported(t, tt.c)
@@ -162,12 +165,72 @@ func TestUnmarshalText(t *testing.T) {
 		{" count = 4 , idle=1m ", keepalive.Config{Idle: time.Minute, Count: 4}},
 		{"idle=system,count=system", keepalive.Config{Idle: keepalive.System, Count: keepalive.System}},
 		{"user-timeout=0", keepalive.Config{}},
+		{"within=30s", keepalive.Within(30 * time.Second)},
+		{" under = 350s , within = 30s ", keepalive.Within(30 * time.Second).Under(350 * time.Second)},
+		{"within=30s,under=10s", keepalive.Within(30 * time.Second).Under(10 * time.Second)},
+		{"idle=600s,interval=10s,count=3,under=350s", keepalive.Config{Idle: 600 * time.Second, Interval: 10 * time.Second, Count: 3}.Under(350 * time.Second)},
+		{"under=10s", keepalive.Config{}.Under(10 * time.Second)},
+		{"keepalives_idle=600,under=350s", keepalive.Config{Idle: 600 * time.Second}.Under(350 * time.Second)},
+		// Valid but incoherent: accepted, as Validate accepts it, so that
+		// what MarshalText writes reads back; Coherent reports it.
+		{"idle=5s,user-timeout=2s", keepalive.Config{Idle: 5 * time.Second, UserTimeout: 2 * time.Second}},
 	} {
 		t.Run(tt.text, func(t *testing.T) {
+			if strings.Contains(tt.text, "within") || strings.Contains(tt.text, "under") {
+				needLinuxBounds(t)
+			}
 			var c keepalive.Config
 			require.NoError(t, c.UnmarshalText([]byte(tt.text)))
 			assert.Equal(t, tt.want, c)
 		})
+	}
+}
+
+// needLinuxBounds skips a test of within= and under= where the bounds
+// Within and Under can meet are not Linux's.
+func needLinuxBounds(t *testing.T) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("skipping: the bounds within= and under= meet here are Linux's")
+	}
+}
+
+// TestUnmarshalTextWithinUnderChange: the within= and under= cases of
+// TestUnmarshalText prove something only where Under changes the Config.
+func TestUnmarshalTextWithinUnderChange(t *testing.T) {
+	needLinuxBounds(t)
+	assert.NotEqual(t, keepalive.Within(30*time.Second), keepalive.Within(30*time.Second).Under(10*time.Second))
+	assert.NotEqual(t, keepalive.Config{}, keepalive.Config{}.Under(10*time.Second))
+	want := keepalive.Config{Idle: 600 * time.Second, Interval: 10 * time.Second, Count: 3}
+	assert.NotEqual(t, want, want.Under(350*time.Second))
+}
+
+// TestUnmarshalTextRefusesWhatCannotBeMet: a bound below the fastest
+// Config the system runs is an error naming the key and the limit, not
+// a slower Config than asked (Linux's limits: MinWithin, MinUnder).
+func TestUnmarshalTextRefusesWhatCannotBeMet(t *testing.T) {
+	needLinuxBounds(t)
+	for _, tt := range []struct{ text, want string }{
+		{fmt.Sprintf("within=%v", keepalive.MinWithin-time.Millisecond), fmt.Sprintf("keepalive: within=%q: below %v, the smallest bound Within can meet on linux", (keepalive.MinWithin - time.Millisecond).String(), keepalive.MinWithin)},
+		{"within=1s,under=350s", fmt.Sprintf(`within="1s": below %v`, keepalive.MinWithin)},
+		{fmt.Sprintf("under=%v", keepalive.MinUnder-time.Millisecond), fmt.Sprintf("keepalive: under=%q: below %v, the shortest idle timeout Under can keep a flow through on linux", (keepalive.MinUnder - time.Millisecond).String(), keepalive.MinUnder)},
+		{"within=30s,under=1s", fmt.Sprintf(`under="1s": below %v`, keepalive.MinUnder)},
+		{"count=500,under=350s", `keepalive: under="5m50s" needs a valid Config: keepalive: invalid Count 500`},
+	} {
+		t.Run(tt.text, func(t *testing.T) {
+			c := keepalive.Config{Count: 5}
+			err := c.UnmarshalText([]byte(tt.text))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.Equal(t, keepalive.Config{Count: 5}, c, "a failed parse must leave the Config alone")
+		})
+	}
+	for _, text := range []string{
+		fmt.Sprintf("within=%v", keepalive.MinWithin), fmt.Sprintf("under=%v", keepalive.MinUnder),
+		fmt.Sprintf("within=%v,under=%v", keepalive.MinWithin, keepalive.MinUnder),
+	} {
+		var c keepalive.Config
+		assert.NoError(t, c.UnmarshalText([]byte(text)), "the limit itself is met")
 	}
 }
 
@@ -183,6 +246,14 @@ func TestUnmarshalTextErrorsNameTheKey(t *testing.T) {
 		{"idle=-3s", "invalid Idle -3s"},
 		{"user-timeout=-1ms", "invalid UserTimeout -1ms"},
 		{"idle=3s,,count=2", `"" is not key=value`},
+		{"within=30s,idle=3s", "give it alone (or with under=), not with idle"},
+		{"keepalives_count=3,within=30s", "not with keepalives_count"},
+		{"within=30s,within=20s", `"within" given twice`},
+		{"under=1m,under=2m", `"under" given twice`},
+		{"within=0", `within="0": want a positive duration`},
+		{"under=-1s", `under="-1s": want a positive duration`},
+		{"within=system", `within="system": want a positive duration`},
+		{"within=soon", `within="soon": want a positive duration`},
 	} {
 		t.Run(tt.text, func(t *testing.T) {
 			c := keepalive.Config{Count: 5}
@@ -199,6 +270,9 @@ func TestTextRoundTrip(t *testing.T) {
 		{Idle: 37 * time.Second, Interval: 7 * time.Second, Count: 4, UserTimeout: 12345 * time.Millisecond},
 		{Idle: keepalive.System, Count: keepalive.System},
 		{},
+		keepalive.Within(10 * time.Second),
+		keepalive.Within(30 * time.Second).Under(350 * time.Second),
+		{Idle: 5 * time.Second, UserTimeout: 2 * time.Second}, // incoherent, valid
 	} {
 		text, err := c.MarshalText()
 		require.NoError(t, err)
@@ -206,6 +280,11 @@ func TestTextRoundTrip(t *testing.T) {
 		require.NoError(t, back.UnmarshalText(text))
 		assert.Equal(t, c.String(), back.String())
 		assert.Equal(t, c.Timeout(), back.Timeout())
+		if c.Idle > 0 && c.Interval > 0 && c.Count > 0 {
+			// No default to apply, whole units as the kernel takes
+			// them: the same Config, field by field.
+			assert.Equal(t, c, back, string(text))
+		}
 	}
 	_, err := keepalive.Config{Count: -4}.MarshalText()
 	assert.Error(t, err)
@@ -387,6 +466,7 @@ func FuzzUnmarshalText(f *testing.F) {
 		"", "idle=30s,interval=5s,count=3,user-timeout=45s", "idle=system,count=system",
 		"keepalives=1,keepalives_idle=30,keepalives_count=3,tcp_user_timeout=45000",
 		" count = 4 , idle=1m ", "idle=-1ns", "count=99999999999999999999", "idle=1e3h",
+		"within=10s", "within=30s,under=350s", "under=5s", "within=1s", "within=30s,idle=1s", "count=500,under=1m",
 	} {
 		f.Add(seed)
 	}

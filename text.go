@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -97,24 +98,55 @@ func (c Config) MarshalText() ([]byte, error) {
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler. It reads
-// comma-separated key=value pairs: idle, interval and user-timeout take a
-// Go duration ("30s", "1m30s", "0"), count an integer, and each of them
-// "system". Keys may be given in any order, at most once each; a missing
-// key is zero; empty text is Config{}. Parsing checks the syntax, and
-// refuses negative values other than System, but not the running
-// system's limits or options: "user-timeout=45s" parses on OpenBSD too,
-// and the Config fails Validate, Set, dialing and listening there. On
-// error, c is left unchanged and the error names the key or value.
+// comma-separated key=value pairs, in any order, each key at most once:
+// idle, interval and user-timeout take a Go duration ("30s", "0") and
+// count an integer, each also "system"; a missing key is zero and empty
+// text is Config{}. These are checked for syntax and sign only, not
+// against the running system's limits (Validate, Set and dialing are),
+// so that text written on one system reads on every other.
 //
-// It also takes libpq's names, so that the keep-alive settings of a
-// PostgreSQL connection string can be handed over as they are:
-// keepalives (only 1), keepalives_idle, keepalives_interval and
-// keepalives_count in whole seconds or a count, tcp_user_timeout in
-// milliseconds; as in libpq, 0 means the system's value (System).
+// within=D gives Within(D), alone, and under=N gives Under(N) of the rest
+// (Config{} if nothing else is given): for example "within=30s,under=350s".
+// A D or N the running system cannot meet is refused (D below MinWithin on
+// Linux; N below MinUnder, or with a Config that fails Validate), where
+// Within and Under would return a faster Config than asked. UnmarshalText
+// accepts a UserTimeout that overrides Count, as Validate does: Coherent
+// reports it. libpq's keepalives (only 1), keepalives_idle,
+// keepalives_interval, keepalives_count (whole seconds or a count) and
+// tcp_user_timeout (milliseconds) are read too, 0 meaning System as in
+// libpq. On error c is left unchanged and the error names the key and
+// the limit. MarshalText writes the four fields, which read back to c.
 func (c *Config) UnmarshalText(text []byte) error {
+	n, err := parseText(platform(), string(text))
+	if err != nil {
+		return err
+	}
+	*c = n
+	return nil
+}
+
+// The keys of the text form, in order; libpq's names share the slots of
+// the four fields.
+const (
+	keyIdle = iota
+	keyInterval
+	keyCount
+	keyUserTimeout
+	keyKeepalives
+	keyWithin
+	keyUnder
+	numKeys
+)
+
+// keysHelp lists the keys for an error about one.
+const keysHelp = "keys: idle, interval, count, user-timeout, within, under; libpq's keepalives, keepalives_idle, keepalives_interval, keepalives_count, tcp_user_timeout"
+
+// parseText is UnmarshalText for the system of table t.
+func parseText(t *sockopts, s string) (Config, error) {
 	var n Config
-	var seen [5]bool
-	s := strings.TrimSpace(string(text))
+	var within, under time.Duration
+	var given [numKeys]string // the key as written, where given
+	s = strings.TrimSpace(s)
 	for pair := range strings.SplitSeq(s, ",") {
 		if s == "" {
 			break
@@ -122,60 +154,151 @@ func (c *Config) UnmarshalText(text []byte) error {
 		key, value, ok := strings.Cut(pair, "=")
 		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
 		if !ok || key == "" {
-			return fmt.Errorf("keepalive: %q is not key=value (keys: idle, interval, count, user-timeout)", pair)
+			return Config{}, fmt.Errorf("keepalive: %q is not key=value (%s)", pair, keysHelp)
 		}
 		var i int
 		var err error
 		switch key {
 		case "idle":
-			i = 0
+			i = keyIdle
 			n.Idle, err = parseDuration(value)
 		case "interval":
-			i = 1
+			i = keyInterval
 			n.Interval, err = parseDuration(value)
 		case "count":
-			i = 2
+			i = keyCount
 			n.Count, err = parseCount(value)
 		case "user-timeout":
-			i = 3
+			i = keyUserTimeout
 			n.UserTimeout, err = parseDuration(value)
+		case "within":
+			i = keyWithin
+			within, err = parseBound(value)
+		case "under":
+			i = keyUnder
+			under, err = parseBound(value)
 		// libpq's names (PostgreSQL connection strings): whole seconds,
 		// milliseconds for tcp_user_timeout, and 0 for the system's value.
 		case "keepalives":
-			i = 4
+			i = keyKeepalives
 			if value != "1" {
 				err = errors.New("only 1 is supported: a Config always turns keep-alive on")
 			}
 		case "keepalives_idle":
-			i = 0
+			i = keyIdle
 			n.Idle, err = parseLibpq(value, time.Second)
 		case "keepalives_interval":
-			i = 1
+			i = keyInterval
 			n.Interval, err = parseLibpq(value, time.Second)
 		case "keepalives_count":
-			i = 2
+			i = keyCount
 			var d time.Duration
 			d, err = parseLibpq(value, 1)
 			n.Count = int(d)
 		case "tcp_user_timeout":
-			i = 3
+			i = keyUserTimeout
 			n.UserTimeout, err = parseLibpq(value, time.Millisecond)
 		default:
-			return fmt.Errorf("keepalive: unknown key %q (keys: idle, interval, count, user-timeout; libpq's keepalives, keepalives_idle, keepalives_interval, keepalives_count, tcp_user_timeout)", key)
+			return Config{}, fmt.Errorf("keepalive: unknown key %q (%s)", key, keysHelp)
 		}
 		if err != nil {
-			return fmt.Errorf("keepalive: %s=%q: %w", key, value, err)
+			return Config{}, fmt.Errorf("keepalive: %s=%q: %w", key, value, err)
 		}
-		if seen[i] {
-			return fmt.Errorf("keepalive: key %q given twice (or under both its names)", key)
+		if given[i] != "" {
+			return Config{}, fmt.Errorf("keepalive: key %q given twice (or under both its names)", key)
 		}
-		seen[i] = true
+		given[i] = key
 	}
 	if err := n.checkSigns(); err != nil {
-		return err
+		return Config{}, err
 	}
-	*c = n
-	return nil
+	if within > 0 {
+		for _, k := range given[:keyWithin] {
+			if k != "" {
+				return Config{}, fmt.Errorf("keepalive: within=%v sets idle, interval, count and user-timeout: give it alone (or with under=), not with %s", within, k)
+			}
+		}
+		if err := checkWithin(t, within); err != nil {
+			return Config{}, err
+		}
+		n = withinFor(t, within)
+	}
+	if under > 0 {
+		u, err := underText(t, n, under)
+		if err != nil {
+			return Config{}, err
+		}
+		n = u
+	}
+	return n, nil
+}
+
+// parseBound reads the value of within= or under=: a positive duration.
+func parseBound(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, errors.New("want a positive duration such as 30s")
+	}
+	return d, nil
+}
+
+// checkWithin refuses a bound d that Within cannot meet on the system of
+// table t: Within then returns its fastest Config, whose Timeout and the
+// timers' lateness (1/8) exceed d, or, where the system's interval stays
+// its own, a Config that bounds only a busy connection.
+func checkWithin(t *sockopts, d time.Duration) error {
+	bound := withinFor(t, d).withSystemFor(t).bound()
+	if bound <= d/9*8 {
+		return nil
+	}
+	switch {
+	case !t.idle.exists():
+		return fmt.Errorf("keepalive: within=%q: below %v, the bound of the system's own keep-alive timers on %s, which cannot be set", d.String(), minWithin(t), t.os)
+	case !t.interval.exists():
+		return fmt.Errorf("keepalive: within=%q: not met on %s, whose keep-alive interval and count cannot be set: Within's Config notices a dead idle peer after %v", d.String(), t.os, bound)
+	}
+	return fmt.Errorf("keepalive: within=%q: below %v, the smallest bound Within can meet on %s", d.String(), minWithin(t), t.os)
+}
+
+// minWithin is MinWithin for the system of table t: the bound of the
+// fastest Config it runs, with the timers' lateness (1/8).
+func minWithin(t *sockopts) time.Duration {
+	fastest := withinFor(t, 0).withSystemFor(t).bound()
+	if fastest > math.MaxInt64/9 {
+		return math.MaxInt64
+	}
+	return fastest / 8 * 9
+}
+
+// underText is c.Under(n) for the text form, refused where Under cannot
+// meet n: c fails Validate, or n is too short for Idle + Interval to fit
+// with the timers' lateness (below MinUnder on Linux).
+func underText(t *sockopts, c Config, n time.Duration) (Config, error) {
+	if err := c.validateFor(t); err != nil {
+		return Config{}, fmt.Errorf("keepalive: under=%q needs a valid Config: %w", n.String(), err)
+	}
+	u := c.underFor(t, n)
+	if err := u.validateFor(t); err != nil {
+		return Config{}, fmt.Errorf("keepalive: under=%q cannot be met on %s: %w", n.String(), t.os, err)
+	}
+	r := u.withSystemFor(t)
+	budget := ((n - underSlack) / 9 * 8).Truncate(time.Second)
+	if r.Idle > budget || (t.interval.exists() && r.Idle+r.Interval > budget) {
+		return Config{}, fmt.Errorf("keepalive: under=%q: below %v, the shortest idle timeout Under can keep a flow through on %s when a probe is lost", n.String(), underMinimum(t), t.os)
+	}
+	return u, nil
+}
+
+// underMinimum is MinUnder for the system of table t: the fastest Idle
+// + Interval the system runs, with the timers' lateness and a second's
+// slack.
+func underMinimum(t *sockopts) time.Duration {
+	floor := func(o sockopt) time.Duration { return max(time.Second, o.duration(o.min)) }
+	fastest := floor(t.idle)
+	if t.interval.exists() {
+		fastest += floor(t.interval)
+	}
+	return fastest/8*9 + underSlack
 }
 
 func parseDuration(s string) (time.Duration, error) {
@@ -208,4 +331,19 @@ func parseCount(s string) (int, error) {
 		return 0, errors.New("not a whole number")
 	}
 	return n, nil
+}
+
+// withSystemFor is withSystem for the system of table t.
+func (c Config) withSystemFor(t *sockopts) Config {
+	if r := c.resolvedFor(t, Config{}); r.Idle != System && r.Interval != System && r.Count != System {
+		return r
+	}
+	sys, err := systemDefaults()
+	if err != nil {
+		sys = fallbackSystem
+		if n := t.fixedCount; n > 0 {
+			sys.Count = n
+		}
+	}
+	return c.resolvedFor(t, sys)
 }

@@ -9,3 +9,6 @@ var errnoWords []struct {
 	err   error
 	words string
 }
+
+// peerResets: none that Plan 9 tells apart.
+var peerResets []error

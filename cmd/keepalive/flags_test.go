@@ -27,14 +27,18 @@ func TestFlagMistakes(t *testing.T) {
 		{name: "find-idle-timeout and hold", args: []string{"-connect", "a:1", "-hold", "1s", "-find-idle-timeout", "10s"}, want: "-find-idle-timeout goes with -connect, not -hold"},
 		{name: "negative idle", args: []string{"-config", "idle=-1s"}, want: `or "system" for the system's`, notWant: "keepalive.System"},
 		{name: "within with idle", args: []string{"-config", "within=30s,idle=3s"}, want: "give it alone (or with under=)"},
-		{name: "within twice", args: []string{"-config", "within=30s,within=20s"}, want: "within= given twice"},
-		{name: "under zero", args: []string{"-config", "under=0s"}, want: "under=0s: want a positive duration"},
-		{name: "within not a duration", args: []string{"-config", "within=soon"}, want: "within=soon: want a positive duration"},
+		{name: "within twice", args: []string{"-config", "within=30s,within=20s"}, want: `key "within" given twice`},
+		{name: "under zero", args: []string{"-config", "under=0s"}, want: `under="0s": want a positive duration`},
+		{name: "within not a duration", args: []string{"-config", "within=soon"}, want: `within="soon": want a positive duration`},
+		{name: "within below the fastest", args: []string{"-config", "within=1s"}, want: `-config: keepalive: within="1s": below`},
+		{name: "under below the fastest", args: []string{"-config", "within=30s,under=3s"}, want: `-config: keepalive: under="3s": below`},
+		{name: "count above the limit", args: []string{"-config", "count=500"}, want: "invalid Count 500"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
 			err := run(context.Background(), tt.args, &out, &out)
 			require.Error(t, err)
+			assert.Equal(t, 2, exitCode(err, &out))
 			assert.Contains(t, err.Error()+out.String(), tt.want)
 			if tt.notWant != "" {
 				assert.NotContains(t, err.Error()+out.String(), tt.notWant)
@@ -44,9 +48,9 @@ func TestFlagMistakes(t *testing.T) {
 }
 
 // TestConfigWithinUnder: -config within=…,under=… is Within(…).Under(…),
-// under= goes with the text form's keys and alone with the command's
-// default, and the dialed socket holds the result, read back from the
-// kernel.
+// under= goes with the other keys and alone with Go's defaults, as in
+// the library's text form, and the dialed socket holds the result, read
+// back from the kernel.
 func TestConfigWithinUnder(t *testing.T) {
 	for _, tt := range []struct {
 		text string
@@ -56,7 +60,7 @@ func TestConfigWithinUnder(t *testing.T) {
 		{"within=30s", keepalive.Within(30 * time.Second)},
 		{" under = 10s , within = 30s ", keepalive.Within(30 * time.Second).Under(10 * time.Second)},
 		{"idle=600s,interval=10s,count=3,under=350s", keepalive.Config{Idle: 600 * time.Second, Interval: 10 * time.Second, Count: 3}.Under(350 * time.Second)},
-		{"under=10s", defaultConfig.Under(10 * time.Second)},
+		{"under=10s", keepalive.Config{}.Under(10 * time.Second)},
 	} {
 		t.Run(tt.text, func(t *testing.T) {
 			got, err := parseConfig(tt.text)
@@ -69,5 +73,7 @@ func TestConfigWithinUnder(t *testing.T) {
 		})
 	}
 	assert.NotEqual(t, keepalive.Within(30*time.Second), keepalive.Within(30*time.Second).Under(10*time.Second),
+		"Under changed nothing: the under=10s case proves nothing")
+	assert.NotEqual(t, keepalive.Config{}, keepalive.Config{}.Under(10*time.Second),
 		"Under changed nothing: the under=10s case proves nothing")
 }

@@ -61,6 +61,24 @@ func TestIntegrationConnectDeadPeer(t *testing.T) {
 	assert.Greater(t, died["quiet"]-died["since_packet"], time.Second, "quiet counts from the last data, before the answered probe")
 }
 
+// TestIntegrationHoldDatabase: -hold -ping against a real PostgreSQL
+// server, which closes the connection once -ping's bytes make an invalid
+// startup packet, says the server closed it, not the path.
+func TestIntegrationHoldDatabase(t *testing.T) {
+	n := netns.New(t)
+	addr := n.StartPostgres(t)
+	args, err := json.Marshal([]string{"-json", "-connect", addr, "-hold", "60s", "-ping", "200ms"})
+	require.NoError(t, err)
+	cmd := n.Run(n.Client, argsEnv+"="+string(args))
+	line := cmd.Expect(`{"error"`, 30*time.Second) // JSON keys come sorted: the died event
+	var died map[string]any
+	require.NoError(t, json.Unmarshal([]byte(`{"error"`+line), &died))
+	t.Logf("died: %v", died)
+	assert.Equal(t, "died", died["event"])
+	assert.Equal(t, true, died["server_close"], "PostgreSQL's close is the server's")
+	assert.Contains(t, died["likely"], "after -ping's byte")
+}
+
 // event parses the JSON line prefix+rest of a "died" or "alive" event,
 // checks its kind, and returns its durations.
 func event(t *testing.T, prefix, rest string) map[string]time.Duration {
@@ -79,6 +97,7 @@ func event(t *testing.T, prefix, rest string) map[string]time.Duration {
 		t.Logf("died: %v", ev)
 		assert.Equal(t, "died", ev["event"])
 		assert.Contains(t, ev["how"], "ETIMEDOUT")
+		assert.Equal(t, false, ev["server_close"], "the path's drop is not taken for the server's close")
 	}
 	return durations
 }

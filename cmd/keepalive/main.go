@@ -11,8 +11,9 @@
 //	keepalive -connect host:port -find-idle-timeout 10m   find how long the path keeps an idle flow
 //	keepalive -system                          the system's defaults, in time
 //
-// -config sets the keep-alive settings (idle=…,interval=…,count=…,
-// user-timeout=…); -json prints one JSON object per event on stdout,
+// -config sets the keep-alive settings in the library's text form
+// (idle=…,interval=…,count=…,user-timeout=…, or within=…, either with
+// under=…); -json prints one JSON object per event on stdout,
 // errors included. The exit code is 2 for bad flags or an unreachable
 // target, 1 if a held connection died, 0 otherwise. Ctrl-C prints a
 // summary.
@@ -43,7 +44,12 @@ func main() {
 func command(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	defer stop()
-	err := run(ctx, args, os.Stdout, os.Stderr)
+	return exitCode(run(ctx, args, os.Stdout, os.Stderr), os.Stderr)
+}
+
+// exitCode is the exit code for run's error, which it prints on stderr
+// unless it was printed already.
+func exitCode(err error, stderr io.Writer) int {
 	switch {
 	case err == nil:
 		return 0
@@ -52,7 +58,7 @@ func command(args []string) int {
 	case errors.Is(err, flag.ErrHelp), isReported(err):
 		return 2
 	default:
-		fmt.Fprintln(os.Stderr, "keepalive:", err)
+		fmt.Fprintln(stderr, "keepalive:", err)
 		return 2
 	}
 }
@@ -76,7 +82,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	fs.Usage = func() {} // parseError prints it for -h, one line on it otherwise
 	var o options
 	o.cfg = defaultConfig
-	fs.Var(configFlag{&o.cfg}, "config", "keep-alive settings: idle=…,interval=…,count=…,user-timeout=… (each may be \"system\"), or within=… (a dead peer noticed within that), either with under=… (a NAT's idle timeout to stay under)")
+	fs.Var(configFlag{&o.cfg}, "config", "keep-alive settings in the library's text form: idle=…,interval=…,count=…,user-timeout=… (each may be \"system\"), or within=… (a dead peer noticed within that), either with under=… (a NAT's idle timeout to stay under)")
 	fs.StringVar(&o.connect, "connect", "", "dial `host:port` instead of a loopback listener")
 	fs.StringVar(&o.listen, "listen", "", "accept connections on `addr` and report each")
 	fs.DurationVar(&o.hold, "hold", 0, "with -connect: hold the connection this long and report how it ends (0: print and exit)")
@@ -241,6 +247,7 @@ func hold(ctx context.Context, r *reporter, o options, conn net.Conn) error {
 	start := time.Now()
 	var mu sync.Mutex
 	lastHeard, received := start, 0
+	var lastSent time.Time
 	died := make(chan error, 2)
 	go func() {
 		buf := make([]byte, 4096)
@@ -286,7 +293,10 @@ func hold(ctx context.Context, r *reporter, o options, conn net.Conn) error {
 				died <- err
 				continue
 			}
+			mu.Lock()
 			sent++
+			lastSent = time.Now()
+			mu.Unlock()
 		case <-alive.C:
 			mu.Lock()
 			quiet := time.Since(lastHeard)
@@ -310,11 +320,22 @@ func hold(ctx context.Context, r *reporter, o options, conn net.Conn) error {
 		case err := <-died:
 			mu.Lock()
 			quiet := time.Since(lastHeard)
+			server := serverClose(err, time.Since(start), time.Since(lastSent), sent, received)
 			mu.Unlock()
 			how := describe(err)
 			f, packet := lastPacket(conn)
 			f["how"], f["peer_gone"], f["error"], f["held"], f["quiet"] = how, keepalive.IsPeerGone(err), err.Error(), time.Since(start).String(), quiet.String()
-			r.event("died", f, fmt.Sprintf("%s after %v, no data received for %v%s (%v)", how, time.Since(start).Round(time.Millisecond), quiet.Round(time.Millisecond), packet, err))
+			f["server_close"] = server != ""
+			text := fmt.Sprintf("%s after %v, no data received for %v%s (%v)", how, time.Since(start).Round(time.Millisecond), quiet.Round(time.Millisecond), packet, err)
+			if server != "" {
+				f["likely"] = server
+				text += ": " + server
+			}
+			r.event("died", f, text)
+			if server != "" {
+				summary("died (most likely the server's own close, not the path's): " + how)
+				return errDied
+			}
 			summary("died: " + how)
 			return errDied
 		case <-deadline.C:

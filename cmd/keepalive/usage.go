@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/tcpkeepalive/keepalive"
 )
@@ -53,18 +52,13 @@ func (f configFlag) String() string {
 	return f.c.String()
 }
 
-// Set reads the text form (Config.UnmarshalText), or the command's own
-// keys for a bound: within=D for keepalive.Within(D), and under=N to
-// stay under a middlebox that forgets flows idle N (Config.Under), which
-// also goes with the text form's keys. "within=30s,under=350s": a dead
-// peer noticed within 30s, across a NAT that forgets idle flows after
-// 350s. An operator types "system", not keepalive.System: the library's
-// errors are reworded so.
+// Set reads the library's text form (Config.UnmarshalText, within= and
+// under= included), then checks the running system's limits, which the
+// text form leaves to Validate, so that a value the kernel would refuse
+// is a bad flag like any other. An operator types "system", not
+// keepalive.System: the library's errors are reworded so.
 func (f configFlag) Set(s string) error {
 	c, err := parseConfig(s)
-	if err == nil {
-		err = c.Validate()
-	}
 	if err != nil {
 		return errors.New(strings.ReplaceAll(err.Error(), "keepalive.System", `"system"`))
 	}
@@ -72,45 +66,14 @@ func (f configFlag) Set(s string) error {
 	return nil
 }
 
+// parseConfig is -config's value as a Config the running system takes.
 func parseConfig(s string) (keepalive.Config, error) {
-	var within, under time.Duration
-	var rest []string
-	for pair := range strings.SplitSeq(s, ",") {
-		key, value, _ := strings.Cut(pair, "=")
-		var d *time.Duration
-		switch strings.TrimSpace(key) {
-		case "within":
-			d = &within
-		case "under":
-			d = &under
-		default:
-			rest = append(rest, pair)
-			continue
-		}
-		if *d != 0 {
-			return keepalive.Config{}, fmt.Errorf("%s= given twice", strings.TrimSpace(key))
-		}
-		v, err := time.ParseDuration(strings.TrimSpace(value))
-		if err != nil || v <= 0 {
-			return keepalive.Config{}, fmt.Errorf("%s=%s: want a positive duration such as 30s", strings.TrimSpace(key), strings.TrimSpace(value))
-		}
-		*d = v
-	}
 	var c keepalive.Config
-	switch {
-	case within > 0 && len(rest) > 0:
-		return c, fmt.Errorf("within= sets idle, interval, count and user-timeout: give it alone (or with under=), not with %q", strings.Join(rest, ","))
-	case within > 0:
-		c = keepalive.Within(within)
-	case len(rest) == 0 && under > 0:
-		c = defaultConfig // under= alone: the command's default, kept under N
-	default:
-		if err := c.UnmarshalText([]byte(strings.Join(rest, ","))); err != nil {
-			return c, err
-		}
+	if err := c.UnmarshalText([]byte(s)); err != nil {
+		return keepalive.Config{}, err
 	}
-	if under > 0 {
-		c = c.Under(under)
+	if err := c.Validate(); err != nil {
+		return keepalive.Config{}, err
 	}
 	return c, nil
 }

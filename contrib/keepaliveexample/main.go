@@ -139,7 +139,11 @@ func newService(ctx context.Context, cfg keepalive.Config, s settings) (*service
 		return nil, err
 	}
 	// After ParseURL, so that its DialTimeout and TLSConfig are kept.
-	svc.redis = redis.NewClient(keepaliveredis.Options(ro, cfg))
+	if ro, err = keepaliveredis.Options(ro, cfg); err != nil {
+		svc.close()
+		return nil, err
+	}
+	svc.redis = redis.NewClient(ro)
 
 	if s.backend != "" {
 		// DialOptions: gRPC hands out no connection; onDial sees each.

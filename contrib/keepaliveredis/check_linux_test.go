@@ -77,7 +77,7 @@ func TestCheckedRawConn(t *testing.T) {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			require.NoError(t, err)
 			defer ln.Close()
-			conn, err := keepaliveredis.Dialer(cfg, time.Second, nil)(context.Background(), "tcp", ln.Addr().String())
+			conn, err := mustDialer(t, cfg)(context.Background(), "tcp", ln.Addr().String())
 			require.NoError(t, err)
 			defer conn.Close()
 			peer, err := ln.Accept()

@@ -11,15 +11,20 @@ import (
 	"github.com/tcpkeepalive/keepalive/contrib/keepaliveredis"
 )
 
-// A client whose commands, BLPOP included, fail within 10s of the
-// server's host vanishing, with an error keepalive.IsPeerGone
-// recognises.
+// A client whose commands, BLPOP included, fail soon after the server's
+// host vanished (BLPOP within 10s, a GET within twice the Config's 8s
+// bound), with an error keepalive.IsPeerGone recognises.
 func ExampleOptions() {
 	o, err := redis.ParseURL("redis://localhost:6379/0")
 	if err != nil {
 		log.Fatal(err)
 	}
-	c := redis.NewClient(keepaliveredis.Options(o, keepalive.Within(10*time.Second)))
+	// With go-redis's retries and timeouts left zero, Options bounds them
+	// too: a command to a vanished host fails within twice the bound.
+	if o, err = keepaliveredis.Options(o, keepalive.Within(10*time.Second)); err != nil {
+		log.Fatal(err)
+	}
+	c := redis.NewClient(o)
 	defer c.Close()
 	if _, err := c.BLPop(context.Background(), 0, "jobs").Result(); keepalive.IsPeerGone(err) {
 		log.Print("the Redis server is gone: reconnecting")

@@ -31,12 +31,20 @@ func TestDialer(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer ln.Close()
-	conn, err := keepaliveredis.Dialer(cfg, time.Second, nil)(context.Background(), "tcp", ln.Addr().String())
+	conn, err := mustDialer(t, cfg)(context.Background(), "tcp", ln.Addr().String())
 	require.NoError(t, err)
 	defer conn.Close()
 	st, err := keepalive.Get(conn)
 	require.NoError(t, err)
 	assert.Equal(t, keepalive.State{Enabled: true, Config: cfg}, st)
+}
+
+// mustDialer is Dialer(cfg, time.Second, nil), which must take cfg.
+func mustDialer(t *testing.T, cfg keepalive.Config) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	t.Helper()
+	dial, err := keepaliveredis.Dialer(cfg, time.Second, nil)
+	require.NoError(t, err)
+	return dial
 }
 
 // redisServer returns the path of redis-server, or fails (CI) or skips
@@ -53,7 +61,8 @@ func redisServer(t *testing.T) string {
 // TestOptions: a real redis-server on loopback; every connection the
 // client opens carries the Config.
 func TestOptions(t *testing.T) {
-	o := keepaliveredis.Options(&redis.Options{Addr: loopbackRedis(t)}, cfg)
+	o, err := keepaliveredis.Options(&redis.Options{Addr: loopbackRedis(t)}, cfg)
+	require.NoError(t, err)
 	var conns []net.Conn
 	dial := o.Dialer
 	o.Dialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -88,7 +97,7 @@ func TestPeerGoneSticks(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer ln.Close()
-	conn, err := keepaliveredis.Dialer(cfg, time.Second, nil)(context.Background(), "tcp", ln.Addr().String())
+	conn, err := mustDialer(t, cfg)(context.Background(), "tcp", ln.Addr().String())
 	require.NoError(t, err)
 	defer conn.Close()
 	peer, err := ln.Accept()
@@ -124,4 +133,59 @@ func loopbackRedis(t *testing.T) string {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return addr
+}
+
+// TestOptionsRefusesInvalidConfig: an invalid Config, or a nil Options,
+// is an error at once, naming the field and the limit, and o is left
+// alone; Dialer likewise.
+func TestOptionsRefusesInvalidConfig(t *testing.T) {
+	bad := keepalive.Config{Count: 500}
+	want := bad.Validate()
+	require.Error(t, want, "Count 500 must be invalid for this test to prove anything")
+	o := &redis.Options{Addr: "127.0.0.1:1"}
+	got, err := keepaliveredis.Options(o, bad)
+	assert.Nil(t, got)
+	assert.EqualError(t, err, want.Error())
+	assert.Contains(t, err.Error(), "Count 500")
+	assert.Equal(t, &redis.Options{Addr: "127.0.0.1:1"}, o, "o is left alone")
+
+	_, err = keepaliveredis.Options(nil, cfg)
+	assert.ErrorContains(t, err, "nil *redis.Options")
+
+	dial, err := keepaliveredis.Dialer(bad, time.Second, nil)
+	assert.Nil(t, dial)
+	assert.EqualError(t, err, want.Error())
+}
+
+// TestOptionsBoundsRetries: the retry and timeout fields left zero are
+// set so that each of two attempts ends within the Config's bound; the
+// fields given are kept. TestIntegrationVanishedHost measures the result.
+func TestOptionsBoundsRetries(t *testing.T) {
+	within10 := keepalive.Within(10 * time.Second) // Timeout 8s: go-redis's 5s stays
+	within3 := keepalive.Within(3 * time.Second)   // Timeout 2s: below go-redis's 5s
+	for _, tt := range []struct {
+		name string
+		cfg  keepalive.Config
+		in   redis.Options
+		want redis.Options
+	}{
+		{"defaults", within10, redis.Options{},
+			redis.Options{MaxRetries: 1, MinRetryBackoff: -1, DialerRetries: 1, DialTimeout: 5 * time.Second, ReadTimeout: 5 * time.Second}},
+		{"short bound", within3, redis.Options{},
+			redis.Options{MaxRetries: 1, MinRetryBackoff: -1, DialerRetries: 1, DialTimeout: within3.Timeout(), ReadTimeout: within3.Timeout()}},
+		{"set by the user", within3,
+			redis.Options{MaxRetries: 5, DialerRetries: 3, DialTimeout: time.Minute, ReadTimeout: -1, WriteTimeout: time.Second},
+			redis.Options{MaxRetries: 5, DialerRetries: 3, DialTimeout: time.Minute, ReadTimeout: -1, WriteTimeout: time.Second}},
+		{"retries off, backoff given", within10, redis.Options{MaxRetries: -1, MinRetryBackoff: time.Second, DialerRetries: -1},
+			redis.Options{MaxRetries: -1, MinRetryBackoff: time.Second, DialerRetries: 1, DialTimeout: 5 * time.Second, ReadTimeout: 5 * time.Second}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			in := tt.in
+			o, err := keepaliveredis.Options(&in, tt.cfg)
+			require.NoError(t, err)
+			require.NotNil(t, o.Dialer)
+			o.Dialer = nil
+			assert.Equal(t, &tt.want, o)
+		})
+	}
 }
