@@ -1,7 +1,6 @@
 package keepalive
 
 import (
-	"fmt"
 	"os"
 	"syscall"
 	"time"
@@ -11,10 +10,10 @@ import (
 
 // inspectFD reads TCP_INFO (net/ipv4/tcp.c, tcp_get_info), and the
 // pending error once the kernel has dropped the connection. Linux's
-// state numbers (include/net/tcp_states.h) are TCPState's. The settings
-// are read back when full asks or when something is unanswered, for
-// GivesUpIn and Check's error text. docs/behaviour.md cites the kernel
-// code behind each reading.
+// state numbers (include/net/tcp_states.h) are TCPState's. Check (full
+// false) reads two settings more only when a keep-alive probe's age
+// depends on them; Inspect reads them all back, for GivesUpIn.
+// docs/behaviour.md cites the kernel code behind each reading.
 func inspectFD(fd uintptr, generic, full bool, h *Health) error {
 	if generic {
 		if err := checkTCP(fd); err != nil {
@@ -45,26 +44,47 @@ func inspectFD(fd uintptr, generic, full bool, h *Health) error {
 	h.Unacked = int(info.Unacked)
 	h.RTT = time.Duration(info.Rtt) * time.Microsecond
 	h.RTO = time.Duration(info.Rto) * time.Microsecond
+	// Keep-alive probes leave only when nothing waits to be sent
+	// (tcp_keepalive_timer); with data waiting and nothing in flight,
+	// the probes are the zero-window timer's (tcp_probe_timer).
+	h.zeroWindow = info.Notsent_bytes > 0 && info.Unacked == 0
+	h.backoff = int(info.Backoff)
 	if h.State == TCPClosed {
-		if h.Err = pendingError(fd); h.Err == nil {
-			// An earlier call took the error: the socket is shut both
-			// ways (tcp_done), and a Write fails with EPIPE.
-			h.Err = errDroppedEarlier
-		}
+		// No pending error: the FINs were exchanged, or an earlier call
+		// took the error. The socket is shut both ways (tcp_done).
+		h.Err = pendingError(fd)
 		h.GivesUpIn = 0
 		return nil
 	}
-	if !full && h.Probes == 0 && h.Retransmissions == 0 {
+	if full {
+		if h.KeepAlive, err = getFD(fd); err != nil {
+			return err
+		}
+		h.GivesUpIn = givesUpIn(h)
 		return nil
 	}
-	if h.KeepAlive, err = getFD(fd); err != nil {
-		return err
+	if h.Probes == 1 && h.Retransmissions == 0 && !h.zeroWindow {
+		// Whether the first probe is unanswered depends on when it left:
+		// Idle, or Interval if longer, after the last packet received.
+		// Idle alone can prove it in flight; only if it cannot is
+		// Interval read too.
+		t, c := platform(), &h.KeepAlive.Config
+		v, err := getsockoptInt(fd, t.idle)
+		if err != nil {
+			return os.NewSyscallError("getsockopt "+t.idle.name, err)
+		}
+		c.Idle, c.Interval = t.idle.duration(int64(v)), 1
+		if h.unansweredProbes() == 0 {
+			c.Interval = 0
+			return nil
+		}
+		if v, err = getsockoptInt(fd, t.interval); err != nil {
+			return os.NewSyscallError("getsockopt "+t.interval.name, err)
+		}
+		c.Interval = t.interval.duration(int64(v))
 	}
-	h.GivesUpIn = givesUpIn(h)
 	return nil
 }
-
-var errDroppedEarlier = fmt.Errorf("connection dropped earlier, its error already taken: %w", syscall.EPIPE)
 
 // pendingError takes the socket's pending error (SO_ERROR), which the
 // kernel clears as it hands it over (net/core/sock.c, sock_error).
@@ -108,7 +128,7 @@ func givesUpIn(h *Health) time.Duration {
 	if ut := h.KeepAlive.Config.UserTimeout; ut > 0 {
 		return max(ut-fired, 0)
 	}
-	retries, rtoMax, err := retransmitLimits()
+	retries, rtoMax, err := cachedRetransmitLimits()
 	if err != nil {
 		return -1
 	}

@@ -184,7 +184,7 @@ func TestIntegrationCheckIdleDeadPeer(t *testing.T) {
 			require.Error(t, r.unanswered, "no ErrUnanswered before the kernel's error")
 			require.Error(t, r.gone, "the kernel never declared the peer gone")
 			assert.False(t, keepalive.IsPeerGone(r.unanswered))
-			assert.Contains(t, r.unanswered.Error(), "of 4 unanswered")
+			assert.Contains(t, r.unanswered.Error(), "probe")
 			assert.Less(t, r.unansweredAt, r.goneAt, "ErrUnanswered not before the kernel's error")
 			assert.ErrorIs(t, r.gone, syscall.ETIMEDOUT)
 			// The first probe leaves at Idle; it is unanswered one RTO
