@@ -133,6 +133,8 @@ type Health struct {
 	// keep-alive settings.
 	zeroWindow bool
 	backoff    int
+	// noSubflow: a Multipath TCP connection with no established subflow.
+	noSubflow bool
 }
 
 // A TCPState is a kernel's TCP connection state (RFC 9293 names).
@@ -306,6 +308,8 @@ func (h Health) verdict() error {
 		return errClosedWrite
 	case h.State == TCPClosed:
 		return errClosed
+	case h.noSubflow:
+		return errNoSubflow
 	case h.Unanswered():
 		return &unansweredError{h}
 	}
@@ -334,6 +338,10 @@ var (
 	// FINs were exchanged, or a call already took the error it had.
 	errClosed = &eofError{"the connection is closed, with no pending error"}
 )
+
+// errNoSubflow: a Multipath TCP connection lost its subflows, and the
+// kernel waits for another (net.mptcp.close_timeout).
+var errNoSubflow = fmt.Errorf("keepalive: no Multipath TCP subflow established: %w", ErrUnanswered)
 
 // An unansweredError is a connection on which the kernel is counting;
 // its text is made when asked, so that Check allocates little.

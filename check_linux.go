@@ -4,6 +4,7 @@ import (
 	"os"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -34,21 +35,15 @@ func inspectFD(fd uintptr, generic, full bool, h *Health) error {
 		}
 		return nil
 	}
-	h.State = TCPState(info.State)
-	if h.State > TCPClosing {
-		h.State = TCPUnknown
+	readTCPInfo(info, h)
+	if h.State == TCPClosed && info.Segs_out == 0 && isMPTCP(fd) {
+		// A Multipath TCP socket keeps its first subflow after it died,
+		// disconnected (tcp_disconnect zeroes its counters), and reports
+		// it still: judge the connection by a subflow that lives.
+		if err := liveSubflow(fd, h); err != nil {
+			return err
+		}
 	}
-	h.SinceReceived = time.Duration(min(info.Last_data_recv, info.Last_ack_recv)) * time.Millisecond
-	h.Probes = int(info.Probes)
-	h.Retransmissions = int(info.Retransmits)
-	h.Unacked = int(info.Unacked)
-	h.RTT = time.Duration(info.Rtt) * time.Microsecond
-	h.RTO = time.Duration(info.Rto) * time.Microsecond
-	// Keep-alive probes leave only when nothing waits to be sent
-	// (tcp_keepalive_timer); with data waiting and nothing in flight,
-	// the probes are the zero-window timer's (tcp_probe_timer).
-	h.zeroWindow = info.Notsent_bytes > 0 && info.Unacked == 0
-	h.backoff = int(info.Backoff)
 	if h.State == TCPClosed {
 		// No pending error: the FINs were exchanged, or an earlier call
 		// took the error. The socket is shut both ways (tcp_done).
@@ -83,6 +78,63 @@ func inspectFD(fd uintptr, generic, full bool, h *Health) error {
 		}
 		c.Interval = t.interval.duration(int64(v))
 	}
+	return nil
+}
+
+// readTCPInfo fills h from a TCP_INFO reading.
+func readTCPInfo(info *unix.TCPInfo, h *Health) {
+	h.State = TCPState(info.State)
+	if h.State > TCPClosing {
+		h.State = TCPUnknown
+	}
+	h.SinceReceived = time.Duration(min(info.Last_data_recv, info.Last_ack_recv)) * time.Millisecond
+	h.Probes = int(info.Probes)
+	h.Retransmissions = int(info.Retransmits)
+	h.Unacked = int(info.Unacked)
+	h.RTT = time.Duration(info.Rtt) * time.Microsecond
+	h.RTO = time.Duration(info.Rto) * time.Microsecond
+	// Keep-alive probes leave only when nothing waits to be sent
+	// (tcp_keepalive_timer); with data waiting and nothing in flight,
+	// the probes are the zero-window timer's (tcp_probe_timer).
+	h.zeroWindow = info.Notsent_bytes > 0 && info.Unacked == 0
+	h.backoff = int(info.Backoff)
+}
+
+// mptcpTCPInfo is MPTCP_TCPINFO (linux/mptcp.h, since Linux 5.16), which
+// x/sys does not define: a struct mptcp_subflow_data, then a tcp_info
+// for each subflow.
+const mptcpTCPInfo = 2
+
+// liveSubflow replaces h's readings with those of the Multipath TCP
+// connection's first established subflow (net/mptcp/sockopt.c,
+// mptcp_getsockopt_tcpinfo). With none, h says so (noSubflow): the
+// kernel keeps the connection for net.mptcp.close_timeout, waiting for
+// one. The first four subflows are looked at.
+func liveSubflow(fd uintptr, h *Health) error {
+	const header = 16
+	var buf struct {
+		hdr   [4]uint32 // size_subflow_data, num_subflows, size_kernel, size_user
+		infos [4]unix.TCPInfo
+	}
+	buf.hdr[0], buf.hdr[3] = header, uint32(unsafe.Sizeof(buf.infos[0]))
+	size := uint32(unsafe.Sizeof(buf))
+	_, _, e := unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_MPTCP, mptcpTCPInfo,
+		uintptr(unsafe.Pointer(&buf)), uintptr(unsafe.Pointer(&size)), 0)
+	if e != 0 {
+		return os.NewSyscallError("getsockopt MPTCP_TCPINFO", e)
+	}
+	stride := uintptr(buf.hdr[3]) // what the kernel copied of each
+	n := min(int(buf.hdr[1]), len(buf.infos), int((uintptr(size)-header)/max(stride, 1)))
+	for i := range n {
+		var info unix.TCPInfo
+		src := unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(&buf.infos[0]), uintptr(i)*stride)), stride)
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(&info)), unsafe.Sizeof(info)), src)
+		if TCPState(info.State) == TCPEstablished {
+			readTCPInfo(&info, h)
+			return nil
+		}
+	}
+	h.State, h.noSubflow = TCPUnknown, true
 	return nil
 }
 
