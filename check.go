@@ -10,42 +10,29 @@ import (
 	"time"
 )
 
-// ErrUnanswered is the error Check wraps when the kernel is counting:
-// keep-alive probes or retransmissions have gone unanswered for longer
-// than a round trip, so the peer may be dead, but the kernel has not yet
-// declared it gone. IsPeerGone is false for it.
+// ErrUnanswered is the error Check wraps for a suspect: a keep-alive
+// probe or a retransmission has gone unanswered for longer than the
+// kernel's retransmission timeout (RTO), so the peer may be dead, but the
+// kernel has not declared it gone. IsPeerGone is false for it.
 var ErrUnanswered = errors.New("keepalive: peer unanswered")
 
 // Check reports, without sending or reading anything and without
 // blocking, whether the kernel still believes in conn's peer. It is
 // meant for every checkout from a connection pool.
 //
-// It returns nil for a live connection, including one with unread data
-// (which it leaves unread) and one whose keep-alive probes are being
-// answered. It returns an error wrapping ErrUnanswered while keep-alive
-// probes or retransmissions go unanswered; one for which IsPeerGone is
-// true once the kernel has declared the peer gone (timed out or reset);
-// and one wrapping io.EOF once the peer has closed its side (FIN), when
-// the connection can no longer carry a new request. A nil, closed
-// (net.ErrClosed) or non-TCP conn gives an error as in Get. Errors are
-// *net.OpError values.
+// It returns nil for a live connection (unread data stays unread); an
+// error wrapping ErrUnanswered for a suspect; one for which IsPeerGone
+// is true once the kernel has declared the peer gone (Check takes the
+// socket's pending error: decide on it); and one wrapping io.EOF once
+// either side has closed (FIN), when the connection can carry no new
+// request. A nil, closed or non-TCP conn gives an error as in Get.
+// Errors are *net.OpError values.
 //
-// The kernel hands a dropped connection's error (SO_ERROR) to the first
-// call that asks: Check takes it and returns it, so decide on Check's
-// error; a later Read then returns io.EOF and a Write EPIPE, at once.
-//
-// On Linux Check reads TCP_INFO (one getsockopt; two when the connection
-// is closed; the Config, read back too, when something is unanswered).
-// For a Multipath TCP connection the kernel reports its first subflow,
-// so Check sees a reset or a dead subflow but not the peer's orderly
-// close (DATA_FIN).
-// On darwin (TCP_CONNECTION_INFO), FreeBSD (TCP_INFO) and Windows 10
-// 1703 and later (SIO_TCP_INFO) it reads the TCP state, so a FIN is seen,
-// but those kernels do not count unanswered probes: never ErrUnanswered.
-// On other systems it reports only what the socket's pending error says,
-// a reset or a timeout, and nil otherwise; on plan9, js/wasm and wasip1
-// it returns an error wrapping errors.ErrUnsupported. Inspect gives the
-// readings behind it; docs/behaviour.md explains them.
+// On Linux it reads TCP_INFO, and judges a Multipath TCP connection by a
+// live subflow. Darwin, FreeBSD and Windows count no probes: never
+// ErrUnanswered. Other systems report a dropped connection once, from
+// SO_ERROR, then nil; plan9, js and wasip1 return errors.ErrUnsupported.
+// docs/behaviour.md gives the rule and its limits.
 func Check(conn net.Conn) error {
 	h, err := inspect(conn, false)
 	if err == nil {

@@ -43,6 +43,12 @@ func inspectFD(fd uintptr, generic, full bool, h *Health) error {
 		if err := liveSubflow(fd, h); err != nil {
 			return err
 		}
+		if h.noSubflow {
+			if h.Err = pendingError(fd); h.Err != nil {
+				h.State = TCPClosed
+			}
+			return nil
+		}
 	}
 	if h.State == TCPClosed {
 		// No pending error: the FINs were exchanged, or an earlier call
