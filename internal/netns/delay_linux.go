@@ -18,7 +18,7 @@ import (
 // two TUN devices, and this process writes it back after the one-way
 // delay, or drops it.
 type Link struct {
-	oneWay  time.Duration
+	oneWay  atomic.Int64 // time.Duration
 	loss    atomic.Int64 // percent
 	dropped atomic.Int64
 	sent    atomic.Int64
@@ -31,7 +31,8 @@ type Link struct {
 func NewDelayed(t testing.TB, oneWay time.Duration) (*Network, *Link) {
 	t.Helper()
 	n := New(t)
-	l := &Link{oneWay: oneWay}
+	l := &Link{}
+	l.SetDelay(oneWay)
 	toPeer := l.tun(n, "d0")   // what the client sends
 	toClient := l.tun(n, "d1") // what the peer sends
 	for _, dev := range []string{"all", "default", "d0", "d1", "r0", "r1"} {
@@ -58,6 +59,10 @@ func NewDelayed(t testing.TB, oneWay time.Duration) (*Network, *Link) {
 	})
 	return n, l
 }
+
+// SetDelay changes the one-way delay of the packets that enter the link
+// from now on.
+func (l *Link) SetDelay(oneWay time.Duration) { l.oneWay.Store(int64(oneWay)) }
 
 // SetLoss makes the link drop percent of the packets, at random, in each
 // direction (0 to 100).
@@ -147,7 +152,7 @@ func (l *Link) forward(in, out *os.File) {
 		}
 		l.sent.Add(1)
 		select {
-		case line <- packet{append([]byte(nil), buf[:k]...), time.Now().Add(l.oneWay)}:
+		case line <- packet{append([]byte(nil), buf[:k]...), time.Now().Add(time.Duration(l.oneWay.Load()))}:
 		default: // a full line drops, as a router's queue does
 			l.dropped.Add(1)
 		}
