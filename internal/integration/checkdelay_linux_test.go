@@ -42,9 +42,24 @@ func TestIntegrationDelayLink(t *testing.T) {
 	assert.Positive(t, sent)
 	assert.Zero(t, dropped)
 
+	// SetLoss(100) drops everything; back to 0, the retransmission
+	// arrives.
+	link.SetLoss(100)
+	_, err := client.Write([]byte{2})
+	require.NoError(t, err)
+	require.NoError(t, peer.SetReadDeadline(time.Now().Add(time.Second)))
+	_, err = peer.Read(make([]byte, 1))
+	assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
+	_, droppedNow := link.Counts()
+	assert.Positive(t, droppedNow, "SetLoss(100) dropped nothing")
+	link.SetLoss(0)
+	require.NoError(t, peer.SetReadDeadline(time.Now().Add(5*time.Second)))
+	_, err = peer.Read(make([]byte, 1))
+	require.NoError(t, err, "the retransmission did not pass once the loss stopped")
+
 	// Cut still works: the router's blackholes are behind the link.
 	n.Cut()
-	_, err := client.Write([]byte{1})
+	_, err = client.Write([]byte{1})
 	require.NoError(t, err)
 	require.NoError(t, peer.SetReadDeadline(time.Now().Add(time.Second)))
 	_, err = peer.Read(make([]byte, 1))
