@@ -209,7 +209,7 @@ func (h Health) unansweredProbes() int {
 // (tcp_ack_probe arms tcp_probe0_when, tcp_send_probe0 then counts the
 // backoff). Kernel timers fire late, by at most 8/63 of their length
 // (kernel/time/timer.c: a level's granularity against its first slot):
-// a seventh, and a jiffy (4ms at HZ=250) of rounding, are allowed.
+// 8/63 of the lead, and a jiffy (10ms at HZ=100) of rounding, are allowed.
 func (h Health) probeLead() (time.Duration, bool) {
 	var lead time.Duration
 	switch c := h.KeepAlive.Config; {
@@ -220,7 +220,7 @@ func (h Health) probeLead() (time.Duration, bool) {
 	default:
 		return 0, false
 	}
-	return lead + lead/7 + 4*time.Millisecond, true
+	return lead + lead*8/63 + 10*time.Millisecond, true
 }
 
 // String describes the readings for an operator, as cmd/keepalive

@@ -227,7 +227,7 @@ func TestUnansweredRule(t *testing.T) {
 	on := keepalive.State{Enabled: true, Config: keepalive.Config{Idle: 8 * time.Second, Interval: 2 * time.Second, Count: 4}}
 	longInterval := keepalive.State{Enabled: true, Config: keepalive.Config{Idle: time.Second, Interval: 3 * time.Second, Count: 4}}
 	rto := 204 * time.Millisecond
-	lead := 8*time.Second + 8*time.Second/7 + 4*time.Millisecond // Idle, a seventh late, a jiffy
+	lead := 8*time.Second + 8*time.Second*8/63 + 10*time.Millisecond // Idle, 8/63 late, a jiffy
 	for _, tt := range []struct {
 		name       string
 		h          keepalive.Health
@@ -236,9 +236,10 @@ func TestUnansweredRule(t *testing.T) {
 		{"nothing out", keepalive.Health{SinceReceived: time.Hour, RTO: rto, KeepAlive: on}, false},
 		{"probe just sent", keepalive.Health{Probes: 1, SinceReceived: 8 * time.Second, RTO: rto, KeepAlive: on}, false},
 		{"probe sent by a timer 8/63 late", keepalive.Health{Probes: 1, SinceReceived: 8*time.Second + 8*time.Second*8/63 + rto, RTO: rto, KeepAlive: on}, false},
+		{"probe sent by a timer 8/63 late, a jiffy more", keepalive.Health{Probes: 1, SinceReceived: lead + rto, RTO: rto, KeepAlive: on}, false},
 		{"probe out past RTO even if late", keepalive.Health{Probes: 1, SinceReceived: lead + rto + time.Millisecond, RTO: rto, KeepAlive: on}, true},
 		{"interval above idle: probe just sent, Interval after the last answer", keepalive.Health{Probes: 1, SinceReceived: 3 * time.Second, RTO: rto, KeepAlive: longInterval}, false},
-		{"interval above idle: probe out past RTO", keepalive.Health{Probes: 1, SinceReceived: 3*time.Second + 3*time.Second/7 + rto + 5*time.Millisecond, RTO: rto, KeepAlive: longInterval}, true},
+		{"interval above idle: probe out past RTO", keepalive.Health{Probes: 1, SinceReceived: 3*time.Second + 3*time.Second*8/63 + rto + 11*time.Millisecond, RTO: rto, KeepAlive: longInterval}, true},
 		{"second probe", keepalive.Health{Probes: 2, SinceReceived: 10 * time.Second, RTO: rto, KeepAlive: on}, true},
 		{"second probe, interval below RTO", keepalive.Health{Probes: 2, SinceReceived: 8*time.Second + 100*time.Millisecond, RTO: time.Second, KeepAlive: keepalive.State{Enabled: true, Config: keepalive.Config{Idle: 8 * time.Second, Interval: 100 * time.Millisecond, Count: 4}}}, true},
 		{"settings unknown, one probe", keepalive.Health{Probes: 1, SinceReceived: time.Hour, RTO: rto}, false},
