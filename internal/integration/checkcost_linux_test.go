@@ -141,6 +141,24 @@ func TestIntegrationCheckSuspectCost(t *testing.T) {
 		}
 	}
 	measure("busy, a retransmission unanswered", busy, 1, 0)
+	// Inspect's GivesUpIn on a busy connection without a user timeout
+	// needs tcp_retries2 and tcp_rto_max_ms: read once, then not again
+	// within a minute.
+	_, err = keepalive.Inspect(busy)
+	require.NoError(t, err)
+	calls := traceThread(t, func() {
+		for range 10 {
+			keepalive.Inspect(busy)
+		}
+	})
+	var files int
+	for _, l := range calls {
+		if !strings.HasPrefix(l, "getsockopt(") {
+			files++
+		}
+	}
+	t.Logf("Inspect on the busy suspect: %d system calls in 10 calls, %d of them not getsockopt", len(calls), files)
+	assert.Zero(t, files, "Inspect read files: %q", calls)
 	// One probe out: Check needs Idle and Interval to date it.
 	measure("idle, one probe unanswered", idle, 3, 1)
 	measure("idle, two probes unanswered", idle, 1, 2)
