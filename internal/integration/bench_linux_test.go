@@ -185,6 +185,32 @@ func TestAllocs(t *testing.T) {
 	checkClosed := testing.AllocsPerRun(100, func() { keepalive.Check(closed) })
 	t.Logf("allocs per Check on a connection closed in order: %v", checkClosed)
 	assert.LessOrEqual(t, checkClosed, check+1, "Check on a closed connection allocates more than on a live one and its error")
+	// Reset: each connection's first Check takes its error, so each run
+	// checks a connection of its own (AllocsPerRun runs once more first).
+	const resets = 21
+	var reset [resets]*net.TCPConn
+	resetLn := listen(t, nil)
+	for i := range reset {
+		var peer *net.TCPConn
+		reset[i], peer = pair(t, resetLn, nil)
+		require.NoError(t, peer.SetLinger(0))
+		require.NoError(t, peer.Close())
+	}
+	for _, c := range reset {
+		for tcpInfo(t, c).State != 7 {
+			require.True(t, time.Now().Before(deadline.Add(5*time.Second)), "no reset arrived")
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	next := 0
+	checkReset := testing.AllocsPerRun(resets-1, func() {
+		if err := keepalive.Check(reset[next]); !keepalive.IsPeerGone(err) {
+			t.Errorf("Check on a reset connection: %v", err)
+		}
+		next++
+	})
+	t.Logf("allocs per Check on a reset connection: %v", checkReset)
+	assert.LessOrEqual(t, checkReset, 4.0, "Check on a reset connection allocates more than the issue's 4")
 
 	// Nothing accepts during a dial's count: connections wait in the
 	// listener's backlog, so that no other goroutine allocates meanwhile.
