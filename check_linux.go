@@ -40,9 +40,7 @@ func inspectFD(fd uintptr, generic, full bool, h *Health) error {
 		// A Multipath TCP socket keeps its first subflow after it died,
 		// disconnected (tcp_disconnect zeroes its counters), and reports
 		// it still: judge the connection by a subflow that lives.
-		if err := liveSubflow(fd, h); err != nil {
-			return err
-		}
+		liveSubflow(fd, h)
 		if h.noSubflow {
 			if h.Err = pendingError(fd); h.Err != nil {
 				h.State = TCPClosed
@@ -115,8 +113,9 @@ const mptcpTCPInfo = 2
 // connection's first established subflow (net/mptcp/sockopt.c,
 // mptcp_getsockopt_tcpinfo). With none, h says so (noSubflow): the
 // kernel keeps the connection for net.mptcp.close_timeout, waiting for
-// one. The first four subflows are looked at.
-func liveSubflow(fd uintptr, h *Health) error {
+// one. The first four subflows are looked at. A kernel without
+// MPTCP_TCPINFO leaves h as it was.
+func liveSubflow(fd uintptr, h *Health) {
 	const header = 16
 	var buf struct {
 		hdr   [4]uint32 // size_subflow_data, num_subflows, size_kernel, size_user
@@ -127,21 +126,23 @@ func liveSubflow(fd uintptr, h *Health) error {
 	_, _, e := unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_MPTCP, mptcpTCPInfo,
 		uintptr(unsafe.Pointer(&buf)), uintptr(unsafe.Pointer(&size)), 0)
 	if e != 0 {
-		return os.NewSyscallError("getsockopt MPTCP_TCPINFO", e)
+		return // before Linux 5.16: nothing to judge by but the first subflow
 	}
 	stride := uintptr(buf.hdr[3]) // what the kernel copied of each
-	n := min(int(buf.hdr[1]), len(buf.infos), int((uintptr(size)-header)/max(stride, 1)))
+	if size < header || stride == 0 || stride > unsafe.Sizeof(buf.infos[0]) {
+		return
+	}
+	n := min(int(buf.hdr[1]), len(buf.infos), int(uintptr(size-header)/stride))
 	for i := range n {
 		var info unix.TCPInfo
 		src := unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(&buf.infos[0]), uintptr(i)*stride)), stride)
 		copy(unsafe.Slice((*byte)(unsafe.Pointer(&info)), unsafe.Sizeof(info)), src)
 		if TCPState(info.State) == TCPEstablished {
 			readTCPInfo(&info, h)
-			return nil
+			return
 		}
 	}
 	h.State, h.noSubflow = TCPUnknown, true
-	return nil
 }
 
 // pendingError takes the socket's pending error (SO_ERROR), which the
