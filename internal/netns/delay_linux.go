@@ -113,6 +113,9 @@ func (l *Link) tun(n *Network, name string) *os.File {
 	if o.err != nil {
 		n.t.Fatalf("TUN device %s in %s: %v", name, n.Router, o.err)
 	}
+	// Closed here too if the setup fails before the forwarders start;
+	// closing again is harmless.
+	n.t.Cleanup(func() { o.f.Close() })
 	return o.f
 }
 
@@ -150,9 +153,9 @@ func (l *Link) forward(in, out *os.File) {
 			l.dropped.Add(1)
 			continue
 		}
-		l.sent.Add(1)
 		select {
 		case line <- packet{append([]byte(nil), buf[:k]...), time.Now().Add(time.Duration(l.oneWay.Load()))}:
+			l.sent.Add(1)
 		default: // a full line drops, as a router's queue does
 			l.dropped.Add(1)
 		}
