@@ -171,8 +171,9 @@ func TestIntegrationKeepaliveTimerLateness(t *testing.T) {
 		worst = max(worst, late)
 		t.Logf("connection %d: first probe %v after Idle", i, late.Round(time.Millisecond))
 		assert.GreaterOrEqual(t, late, -10*time.Millisecond, "a probe before Idle")
-		// 256ms of granularity, a jiffy, and the 1ms poll.
-		assert.LessOrEqual(t, late, 256*time.Millisecond+10*time.Millisecond, "later than the timer wheel's granularity")
+		// 256ms of granularity, a jiffy, and the poll (1ms, and up to
+		// 50ms more on a loaded machine).
+		assert.LessOrEqual(t, late, 256*time.Millisecond+60*time.Millisecond, "later than the timer wheel's granularity")
 		assert.LessOrEqual(t, late, c.Idle*8/63+10*time.Millisecond, "later than Check allows")
 	}
 	t.Logf("worst lateness %v: %.1f%% of Idle", worst.Round(time.Millisecond), 100*float64(worst)/float64(c.Idle))
