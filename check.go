@@ -10,42 +10,29 @@ import (
 	"time"
 )
 
-// ErrUnanswered is the error Check wraps when the kernel is counting:
-// keep-alive probes or retransmissions have gone unanswered for longer
-// than a round trip, so the peer may be dead, but the kernel has not yet
-// declared it gone. IsPeerGone is false for it.
+// ErrUnanswered is the error Check wraps for a suspect: a keep-alive
+// probe or a retransmission has gone unanswered for longer than the
+// kernel's retransmission timeout (RTO), so the peer may be dead, but the
+// kernel has not declared it gone. IsPeerGone is false for it.
 var ErrUnanswered = errors.New("keepalive: peer unanswered")
 
 // Check reports, without sending or reading anything and without
 // blocking, whether the kernel still believes in conn's peer. It is
 // meant for every checkout from a connection pool.
 //
-// It returns nil for a live connection, including one with unread data
-// (which it leaves unread) and one whose keep-alive probes are being
-// answered. It returns an error wrapping ErrUnanswered while keep-alive
-// probes or retransmissions go unanswered; one for which IsPeerGone is
-// true once the kernel has declared the peer gone (timed out or reset);
-// and one wrapping io.EOF once the peer has closed its side (FIN), when
-// the connection can no longer carry a new request. A nil, closed
-// (net.ErrClosed) or non-TCP conn gives an error as in Get. Errors are
-// *net.OpError values.
+// It returns nil for a live connection (unread data stays unread); an
+// error wrapping ErrUnanswered for a suspect; one for which IsPeerGone
+// is true once the kernel has declared the peer gone (Check takes the
+// socket's pending error: decide on it); and one wrapping io.EOF once
+// either side has closed (FIN), when the connection can carry no new
+// request. A nil, closed or non-TCP conn gives an error as in Get.
+// Errors are *net.OpError values.
 //
-// The kernel hands a dropped connection's error (SO_ERROR) to the first
-// call that asks: Check takes it and returns it, so decide on Check's
-// error; a later Read then returns io.EOF and a Write EPIPE, at once.
-//
-// On Linux Check reads TCP_INFO (one getsockopt; two when the connection
-// is closed; the Config, read back too, when something is unanswered).
-// For a Multipath TCP connection the kernel reports its first subflow,
-// so Check sees a reset or a dead subflow but not the peer's orderly
-// close (DATA_FIN).
-// On darwin (TCP_CONNECTION_INFO), FreeBSD (TCP_INFO) and Windows 10
-// 1703 and later (SIO_TCP_INFO) it reads the TCP state, so a FIN is seen,
-// but those kernels do not count unanswered probes: never ErrUnanswered.
-// On other systems it reports only what the socket's pending error says,
-// a reset or a timeout, and nil otherwise; on plan9, js/wasm and wasip1
-// it returns an error wrapping errors.ErrUnsupported. Inspect gives the
-// readings behind it; docs/behaviour.md explains them.
+// On Linux it reads TCP_INFO, and judges a Multipath TCP connection by a
+// live subflow. Darwin, FreeBSD and Windows count no probes: never
+// ErrUnanswered. Other systems report a dropped connection once, from
+// SO_ERROR, then nil; plan9, js and wasip1 return errors.ErrUnsupported.
+// docs/behaviour.md gives the rule and its limits.
 func Check(conn net.Conn) error {
 	h, err := inspect(conn, false)
 	if err == nil {
@@ -82,7 +69,8 @@ type Health struct {
 	// Err is the error with which the kernel dropped the connection
 	// (ETIMEDOUT, ECONNRESET…), taken from the socket when State is
 	// TCPClosed; nil otherwise. If a Read, Write or Check took it first,
-	// Err wraps what a Write now gets: EPIPE (WSAECONNABORTED on Windows).
+	// Err is nil on Linux, as after an orderly close, and elsewhere wraps
+	// what a Write now gets: EPIPE (WSAECONNABORTED on Windows).
 	Err error
 
 	// SinceReceived is the time since the last packet arrived from the
@@ -126,6 +114,14 @@ type Health struct {
 	// when it never will (keep-alive off on an idle connection) and where
 	// unknown (every system but Linux).
 	GivesUpIn time.Duration
+
+	// zeroWindow: the probes are zero-window probes (data waits for the
+	// peer's receive window), paced by backoff rather than by the
+	// keep-alive settings.
+	zeroWindow bool
+	backoff    int
+	// noSubflow: a Multipath TCP connection with no established subflow.
+	noSubflow bool
 }
 
 // A TCPState is a kernel's TCP connection state (RFC 9293 names).
@@ -177,26 +173,54 @@ func (h Health) Unanswered() bool {
 // unansweredProbes counts the probes out for longer than RTO. Linux
 // counts a probe (icsk_probes_out) when it sends it, and the peer's
 // answer resets the count (tcp_ack), so the newest probe may be in
-// flight. The first probe left at Idle after the last packet received,
-// or later: kernel timers fire late, by at most an eighth of their
-// length (the timer wheel's granularity, kernel/time/timer.c). So the
-// first probe has been out at least SinceReceived - Idle*9/8, and at
-// least Interval*(Probes-1); it is unanswered once that exceeds RTO, the
-// kernel's own bound on a round trip. Without the settings (not read),
-// only a second probe proves the first unanswered.
+// flight. The first probe since the peer was last heard from leaves, at
+// the latest, lead after the last packet received (probeLead), so it has
+// been out at least SinceReceived - lead, and at least Interval*(Probes-1);
+// it is unanswered once that exceeds RTO, the kernel's own bound on a
+// round trip. Without the settings (not read), only a second probe
+// proves the first unanswered. docs/behaviour.md derives the rule.
 func (h Health) unansweredProbes() int {
 	if h.Probes <= 0 {
 		return 0
 	}
-	c := h.KeepAlive.Config
-	if c.Idle <= 0 || c.Interval <= 0 {
+	lead, ok := h.probeLead()
+	if !ok {
 		return h.Probes - 1
 	}
-	out := max(h.SinceReceived-c.Idle-c.Idle/8, c.Interval*time.Duration(h.Probes-1))
+	out := h.SinceReceived - lead
+	if !h.zeroWindow {
+		out = max(out, h.KeepAlive.Config.Interval*time.Duration(h.Probes-1))
+	}
 	if out <= max(h.RTO, 0) {
 		return h.Probes - 1
 	}
 	return h.Probes
+}
+
+// probeLead bounds how long after the last packet received the first
+// unanswered probe left, or reports that it cannot.
+//
+// A keep-alive probe leaves when the keep-alive timer finds nothing
+// received for Idle; but the timer runs Interval after a probe, even an
+// answered one (net/ipv4/tcp_timer.c, tcp_keepalive_timer), so with
+// Interval above Idle the next probe leaves about Interval after the
+// last answer. A zero-window probe (the peer's receive window is shut,
+// and data waits) leaves RTO·2^(Backoff-1) after the last answer
+// (tcp_ack_probe arms tcp_probe0_when, tcp_send_probe0 then counts the
+// backoff). Kernel timers fire late, by at most 8/63 of their length
+// (kernel/time/timer.c: a level's granularity against its first slot):
+// 8/63 of the lead, and a jiffy (10ms at HZ=100) of rounding, are allowed.
+func (h Health) probeLead() (time.Duration, bool) {
+	var lead time.Duration
+	switch c := h.KeepAlive.Config; {
+	case h.zeroWindow:
+		lead = max(h.RTO, 200*time.Millisecond) << min(max(h.backoff-1, 0), 16)
+	case c.Idle > 0 && c.Interval > 0:
+		lead = max(c.Idle, c.Interval)
+	default:
+		return 0, false
+	}
+	return lead + lead*8/63 + 10*time.Millisecond, true
 }
 
 // String describes the readings for an operator, as cmd/keepalive
@@ -266,9 +290,15 @@ func (h Health) verdict() error {
 	case h.Err != nil:
 		return &goneError{h.Err}
 	case h.State.finReceived():
-		return &eofError{}
+		return errPeerClosed
+	case h.State == TCPFinWait1 || h.State == TCPFinWait2:
+		return errClosedWrite
+	case h.State == TCPClosed:
+		return errClosed
+	case h.noSubflow:
+		return errNoSubflow
 	case h.Unanswered():
-		return &unansweredError{h.describe()}
+		return &unansweredError{h}
 	}
 	return nil
 }
@@ -281,18 +311,32 @@ func (e *goneError) Error() string {
 }
 func (e *goneError) Unwrap() error { return e.err }
 
-// An eofError is a connection whose peer closed its side.
-type eofError struct{}
+// An eofError is a connection that can no longer carry a request: the
+// peer closed its side, or this side did.
+type eofError struct{ why string }
 
-func (*eofError) Error() string {
-	return "keepalive: the peer closed the connection: " + io.EOF.Error()
+func (e *eofError) Error() string { return "keepalive: " + e.why + ": " + io.EOF.Error() }
+func (*eofError) Unwrap() error   { return io.EOF }
+
+var (
+	errPeerClosed  = &eofError{"the peer closed the connection"}
+	errClosedWrite = &eofError{"the connection is shut for writing (CloseWrite)"}
+	// The kernel closed the socket without a pending error: both sides'
+	// FINs were exchanged, or a call already took the error it had.
+	errClosed = &eofError{"the connection is closed, with no pending error"}
+)
+
+// errNoSubflow: a Multipath TCP connection lost its subflows, and the
+// kernel waits for another (net.mptcp.close_timeout).
+var errNoSubflow = fmt.Errorf("keepalive: no Multipath TCP subflow established: %w", ErrUnanswered)
+
+// An unansweredError is a connection on which the kernel is counting;
+// its text is made when asked, so that Check allocates little.
+type unansweredError struct{ h Health }
+
+func (e *unansweredError) Error() string {
+	return "keepalive: " + e.h.describe() + ": peer unanswered"
 }
-func (*eofError) Unwrap() error { return io.EOF }
-
-// An unansweredError is a connection on which the kernel is counting.
-type unansweredError struct{ what string }
-
-func (e *unansweredError) Error() string { return "keepalive: " + e.what + ": peer unanswered" }
 func (e *unansweredError) Unwrap() error { return ErrUnanswered }
 
 // A checkOp carries one Check or Inspect into RawConn.Control; its

@@ -1,20 +1,20 @@
 package keepalive
 
 import (
-	"fmt"
 	"os"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
 // inspectFD reads TCP_INFO (net/ipv4/tcp.c, tcp_get_info), and the
 // pending error once the kernel has dropped the connection. Linux's
-// state numbers (include/net/tcp_states.h) are TCPState's. The settings
-// are read back when full asks or when something is unanswered, for
-// GivesUpIn and Check's error text. docs/behaviour.md cites the kernel
-// code behind each reading.
+// state numbers (include/net/tcp_states.h) are TCPState's. Check (full
+// false) reads two settings more only when a keep-alive probe's age
+// depends on them; Inspect reads them all back, for GivesUpIn.
+// docs/behaviour.md cites the kernel code behind each reading.
 func inspectFD(fd uintptr, generic, full bool, h *Health) error {
 	if generic {
 		if err := checkTCP(fd); err != nil {
@@ -35,6 +35,58 @@ func inspectFD(fd uintptr, generic, full bool, h *Health) error {
 		}
 		return nil
 	}
+	readTCPInfo(info, h)
+	if h.State == TCPClosed && info.Segs_out == 0 && isMPTCP(fd) {
+		// A Multipath TCP socket keeps its first subflow after it died,
+		// disconnected (tcp_disconnect zeroes its counters), and reports
+		// it still: judge the connection by a subflow that lives.
+		liveSubflow(fd, h)
+		if h.noSubflow {
+			if h.Err = pendingError(fd); h.Err != nil {
+				h.State = TCPClosed
+			}
+			return nil
+		}
+	}
+	if h.State == TCPClosed {
+		// No pending error: the FINs were exchanged, or an earlier call
+		// took the error. The socket is shut both ways (tcp_done).
+		h.Err = pendingError(fd)
+		h.GivesUpIn = 0
+		return nil
+	}
+	if full {
+		if h.KeepAlive, err = getFD(fd); err != nil {
+			return err
+		}
+		h.GivesUpIn = givesUpIn(h)
+		return nil
+	}
+	if h.Probes == 1 && h.Retransmissions == 0 && !h.zeroWindow {
+		// Whether the first probe is unanswered depends on when it left:
+		// Idle, or Interval if longer, after the last packet received.
+		// Idle alone can prove it in flight; only if it cannot is
+		// Interval read too.
+		t, c := platform(), &h.KeepAlive.Config
+		v, err := getsockoptInt(fd, t.idle)
+		if err != nil {
+			return os.NewSyscallError("getsockopt "+t.idle.name, err)
+		}
+		c.Idle, c.Interval = t.idle.duration(int64(v)), 1
+		if h.unansweredProbes() == 0 {
+			c.Interval = 0
+			return nil
+		}
+		if v, err = getsockoptInt(fd, t.interval); err != nil {
+			return os.NewSyscallError("getsockopt "+t.interval.name, err)
+		}
+		c.Interval = t.interval.duration(int64(v))
+	}
+	return nil
+}
+
+// readTCPInfo fills h from a TCP_INFO reading.
+func readTCPInfo(info *unix.TCPInfo, h *Health) {
 	h.State = TCPState(info.State)
 	if h.State > TCPClosing {
 		h.State = TCPUnknown
@@ -45,26 +97,53 @@ func inspectFD(fd uintptr, generic, full bool, h *Health) error {
 	h.Unacked = int(info.Unacked)
 	h.RTT = time.Duration(info.Rtt) * time.Microsecond
 	h.RTO = time.Duration(info.Rto) * time.Microsecond
-	if h.State == TCPClosed {
-		if h.Err = pendingError(fd); h.Err == nil {
-			// An earlier call took the error: the socket is shut both
-			// ways (tcp_done), and a Write fails with EPIPE.
-			h.Err = errDroppedEarlier
-		}
-		h.GivesUpIn = 0
-		return nil
-	}
-	if !full && h.Probes == 0 && h.Retransmissions == 0 {
-		return nil
-	}
-	if h.KeepAlive, err = getFD(fd); err != nil {
-		return err
-	}
-	h.GivesUpIn = givesUpIn(h)
-	return nil
+	// Keep-alive probes leave only when nothing waits to be sent
+	// (tcp_keepalive_timer); with data waiting and nothing in flight,
+	// the probes are the zero-window timer's (tcp_probe_timer).
+	h.zeroWindow = info.Notsent_bytes > 0 && info.Unacked == 0
+	h.backoff = int(info.Backoff)
 }
 
-var errDroppedEarlier = fmt.Errorf("connection dropped earlier, its error already taken: %w", syscall.EPIPE)
+// mptcpTCPInfo is MPTCP_TCPINFO (linux/mptcp.h, since Linux 5.16), which
+// x/sys does not define: a struct mptcp_subflow_data, then a tcp_info
+// for each subflow.
+const mptcpTCPInfo = 2
+
+// liveSubflow replaces h's readings with those of the Multipath TCP
+// connection's first established subflow (net/mptcp/sockopt.c,
+// mptcp_getsockopt_tcpinfo). With none, h says so (noSubflow): the
+// kernel keeps the connection for net.mptcp.close_timeout, waiting for
+// one. The first four subflows are looked at. A kernel without
+// MPTCP_TCPINFO leaves h as it was.
+func liveSubflow(fd uintptr, h *Health) {
+	const header = 16
+	var buf struct {
+		hdr   [4]uint32 // size_subflow_data, num_subflows, size_kernel, size_user
+		infos [4]unix.TCPInfo
+	}
+	buf.hdr[0], buf.hdr[3] = header, uint32(unsafe.Sizeof(buf.infos[0]))
+	size := uint32(unsafe.Sizeof(buf))
+	_, _, e := unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_MPTCP, mptcpTCPInfo,
+		uintptr(unsafe.Pointer(&buf)), uintptr(unsafe.Pointer(&size)), 0)
+	if e != 0 {
+		return // before Linux 5.16: nothing to judge by but the first subflow
+	}
+	stride := uintptr(buf.hdr[3]) // what the kernel copied of each
+	if size < header || stride == 0 || stride > unsafe.Sizeof(buf.infos[0]) {
+		return
+	}
+	n := min(int(buf.hdr[1]), len(buf.infos), int(uintptr(size-header)/stride))
+	for i := range n {
+		var info unix.TCPInfo
+		src := unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(&buf.infos[0]), uintptr(i)*stride)), stride)
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(&info)), unsafe.Sizeof(info)), src)
+		if TCPState(info.State) == TCPEstablished {
+			readTCPInfo(&info, h)
+			return
+		}
+	}
+	h.State, h.noSubflow = TCPUnknown, true
+}
 
 // pendingError takes the socket's pending error (SO_ERROR), which the
 // kernel clears as it hands it over (net/core/sock.c, sock_error).
@@ -108,7 +187,7 @@ func givesUpIn(h *Health) time.Duration {
 	if ut := h.KeepAlive.Config.UserTimeout; ut > 0 {
 		return max(ut-fired, 0)
 	}
-	retries, rtoMax, err := retransmitLimits()
+	retries, rtoMax, err := cachedRetransmitLimits()
 	if err != nil {
 		return -1
 	}

@@ -44,6 +44,7 @@ func waitState(t *testing.T, c syscall.Conn, state uint8) {
 // them.
 const (
 	linuxEstablished = 1
+	linuxFinWait2    = 5
 	linuxClose       = 7
 	linuxCloseWait   = 8
 )
@@ -85,6 +86,49 @@ func TestCheckFIN(t *testing.T) {
 	assert.Equal(t, len("last words"), queued(t, dialed), "Check consumed the data before the FIN")
 }
 
+// TestCheckOrderlyClose: both FINs exchanged, in either order, is an
+// orderly close, not a dropped connection; and a connection shut for
+// writing can no longer carry a request.
+func TestCheckOrderlyClose(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		close func(t *testing.T, dialed, accepted *net.TCPConn)
+		state uint8
+	}{
+		{"CloseWrite, then the peer closes", func(t *testing.T, dialed, accepted *net.TCPConn) {
+			require.NoError(t, dialed.CloseWrite())
+			waitState(t, dialed, linuxFinWait2)
+			require.NoError(t, accepted.Close())
+		}, linuxClose},
+		{"the peer closes, then CloseWrite", func(t *testing.T, dialed, accepted *net.TCPConn) {
+			require.NoError(t, accepted.Close())
+			waitState(t, dialed, linuxCloseWait)
+			require.NoError(t, dialed.CloseWrite())
+		}, linuxClose},
+		{"CloseWrite, the peer still open", func(t *testing.T, dialed, accepted *net.TCPConn) {
+			require.NoError(t, dialed.CloseWrite())
+		}, linuxFinWait2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dialed, accepted := pair(t, listen(t, nil), nil)
+			tt.close(t, dialed, accepted)
+			waitState(t, dialed, tt.state)
+			for range 2 { // the same answer again: nothing was taken
+				err := keepalive.Check(dialed)
+				assert.ErrorIs(t, err, io.EOF)
+				assert.False(t, keepalive.IsPeerGone(err), "an orderly close is not a dead peer: %v", err)
+				assert.NotErrorIs(t, err, keepalive.ErrUnanswered)
+				var op *net.OpError
+				assert.ErrorAs(t, err, &op)
+			}
+			h, err := keepalive.Inspect(dialed)
+			require.NoError(t, err)
+			assert.NoError(t, h.Err)
+			assert.Equal(t, keepalive.TCPState(tt.state), h.State) // Linux's numbers are TCPState's
+		})
+	}
+}
+
 func TestCheckReset(t *testing.T) {
 	dialed, accepted := pair(t, listen(t, nil), nil)
 	require.NoError(t, accepted.SetLinger(0))
@@ -97,11 +141,12 @@ func TestCheckReset(t *testing.T) {
 	assert.NotErrorIs(t, err, keepalive.ErrUnanswered)
 
 	// Check took the pending error: the kernel holds none now, and a
-	// second Check still reports the dropped connection.
+	// second Check finds a closed connection, as after an orderly close
+	// (the kernel keeps nothing that tells them apart).
 	assert.Zero(t, soError(t, dialed), "SO_ERROR still pending after Check")
 	err = keepalive.Check(dialed)
-	assert.True(t, keepalive.IsPeerGone(err), "%v", err)
-	assert.ErrorIs(t, err, syscall.EPIPE)
+	assert.ErrorIs(t, err, io.EOF)
+	assert.False(t, keepalive.IsPeerGone(err), "%v", err)
 
 	// Read and Write return at once, not at their deadline.
 	require.NoError(t, dialed.SetDeadline(time.Now().Add(time.Minute)))
@@ -176,10 +221,13 @@ func TestInspectReadsTheKernel(t *testing.T) {
 
 // TestUnansweredRule pins when a probe counts as unanswered: only once
 // it has been out longer than RTO, allowing for the keep-alive timer to
-// fire up to Idle/8 late.
+// fire up to 8/63 late, and for the timer to wait Interval after an
+// answered probe when Interval is above Idle.
 func TestUnansweredRule(t *testing.T) {
 	on := keepalive.State{Enabled: true, Config: keepalive.Config{Idle: 8 * time.Second, Interval: 2 * time.Second, Count: 4}}
+	longInterval := keepalive.State{Enabled: true, Config: keepalive.Config{Idle: time.Second, Interval: 3 * time.Second, Count: 4}}
 	rto := 204 * time.Millisecond
+	lead := 8*time.Second + 8*time.Second*8/63 + 10*time.Millisecond // Idle, 8/63 late, a jiffy
 	for _, tt := range []struct {
 		name       string
 		h          keepalive.Health
@@ -187,8 +235,11 @@ func TestUnansweredRule(t *testing.T) {
 	}{
 		{"nothing out", keepalive.Health{SinceReceived: time.Hour, RTO: rto, KeepAlive: on}, false},
 		{"probe just sent", keepalive.Health{Probes: 1, SinceReceived: 8 * time.Second, RTO: rto, KeepAlive: on}, false},
-		{"probe sent by a late timer", keepalive.Health{Probes: 1, SinceReceived: 9*time.Second + rto, RTO: rto, KeepAlive: on}, false},
-		{"probe out past RTO even if late", keepalive.Health{Probes: 1, SinceReceived: 9*time.Second + rto + time.Millisecond, RTO: rto, KeepAlive: on}, true},
+		{"probe sent by a timer 8/63 late", keepalive.Health{Probes: 1, SinceReceived: 8*time.Second + 8*time.Second*8/63 + rto, RTO: rto, KeepAlive: on}, false},
+		{"probe sent by a timer 8/63 late, a jiffy more", keepalive.Health{Probes: 1, SinceReceived: lead + rto, RTO: rto, KeepAlive: on}, false},
+		{"probe out past RTO even if late", keepalive.Health{Probes: 1, SinceReceived: lead + rto + time.Millisecond, RTO: rto, KeepAlive: on}, true},
+		{"interval above idle: probe just sent, Interval after the last answer", keepalive.Health{Probes: 1, SinceReceived: 3 * time.Second, RTO: rto, KeepAlive: longInterval}, false},
+		{"interval above idle: probe out past RTO", keepalive.Health{Probes: 1, SinceReceived: 3*time.Second + 3*time.Second*8/63 + rto + 11*time.Millisecond, RTO: rto, KeepAlive: longInterval}, true},
 		{"second probe", keepalive.Health{Probes: 2, SinceReceived: 10 * time.Second, RTO: rto, KeepAlive: on}, true},
 		{"second probe, interval below RTO", keepalive.Health{Probes: 2, SinceReceived: 8*time.Second + 100*time.Millisecond, RTO: time.Second, KeepAlive: keepalive.State{Enabled: true, Config: keepalive.Config{Idle: 8 * time.Second, Interval: 100 * time.Millisecond, Count: 4}}}, true},
 		{"settings unknown, one probe", keepalive.Health{Probes: 1, SinceReceived: time.Hour, RTO: rto}, false},

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -93,6 +94,30 @@ func multipathInUse(fd uintptr) bool {
 	}
 	_, err := unix.GetsockoptInt(int(fd), unix.SOL_MPTCP, mptcpInfo)
 	return err != unix.EOPNOTSUPP
+}
+
+// cachedRetransmitLimits is retransmitLimits read at most once a minute
+// (retransmitLimitsAge), for Inspect: a change to either sysctl shows
+// within a minute, and no call reads a file more often.
+func cachedRetransmitLimits() (retries int, rtoMax time.Duration, err error) {
+	l := &retransmitCache
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now := time.Now(); l.read.IsZero() || now.Sub(l.read) >= retransmitLimitsAge || l.err != nil {
+		l.retries, l.rtoMax, l.err = retransmitLimits()
+		l.read = now
+	}
+	return l.retries, l.rtoMax, l.err
+}
+
+const retransmitLimitsAge = time.Minute
+
+var retransmitCache struct {
+	mu      sync.Mutex
+	read    time.Time
+	retries int
+	rtoMax  time.Duration
+	err     error
 }
 
 // retransmitLimits reads tcp_retries2 and the largest retransmission

@@ -10,6 +10,7 @@ import (
 	"net"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -171,6 +172,45 @@ func TestAllocs(t *testing.T) {
 	// SyscallConn's, and the TCP_INFO that x/sys returns by pointer.
 	assert.LessOrEqual(t, check, syscallConn+1, "Check allocates more than SyscallConn and TCP_INFO")
 	assert.LessOrEqual(t, check, 2.0, "Check allocates more than the issue's 2")
+	// Closed in order (both FINs): the same, and the *net.OpError.
+	closed, peer := pair(t, listen(t, nil), nil)
+	require.NoError(t, closed.CloseWrite())
+	require.NoError(t, peer.Close())
+	deadline := time.Now().Add(5 * time.Second)
+	for tcpInfo(t, closed).State != 7 { // TCP_CLOSE
+		require.True(t, time.Now().Before(deadline), "the connection never closed")
+		time.Sleep(5 * time.Millisecond)
+	}
+	require.ErrorIs(t, keepalive.Check(closed), io.EOF)
+	checkClosed := testing.AllocsPerRun(100, func() { keepalive.Check(closed) })
+	t.Logf("allocs per Check on a connection closed in order: %v", checkClosed)
+	assert.LessOrEqual(t, checkClosed, check+1, "Check on a closed connection allocates more than on a live one and its error")
+	// Reset: each connection's first Check takes its error, so each run
+	// checks a connection of its own (AllocsPerRun runs once more first).
+	const resets = 21
+	var reset [resets]*net.TCPConn
+	resetLn := listen(t, nil)
+	for i := range reset {
+		var peer *net.TCPConn
+		reset[i], peer = pair(t, resetLn, nil)
+		require.NoError(t, peer.SetLinger(0))
+		require.NoError(t, peer.Close())
+	}
+	for _, c := range reset {
+		for tcpInfo(t, c).State != 7 {
+			require.True(t, time.Now().Before(deadline.Add(5*time.Second)), "no reset arrived")
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	next := 0
+	checkReset := testing.AllocsPerRun(resets-1, func() {
+		if err := keepalive.Check(reset[next]); !keepalive.IsPeerGone(err) {
+			t.Errorf("Check on a reset connection: %v", err)
+		}
+		next++
+	})
+	t.Logf("allocs per Check on a reset connection: %v", checkReset)
+	assert.LessOrEqual(t, checkReset, 4.0, "Check on a reset connection allocates more than the issue's 4")
 
 	// Nothing accepts during a dial's count: connections wait in the
 	// listener's backlog, so that no other goroutine allocates meanwhile.

@@ -7,9 +7,13 @@ package integration_test
 // Each failed call is checked as a user sees it.
 
 import (
+	"context"
+	"io"
+	"net"
 	"strconv"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -101,4 +105,101 @@ func TestIntegrationMultipathBusy(t *testing.T) {
 	n.Cut()
 	line, err := client.Wait("result", 20*time.Second)
 	require.ErrorIs(t, err, netns.ErrNoLine, "a busy Multipath TCP connection failed within 20s: %s", line)
+}
+
+// TestIntegrationCheckMultipathSubflowDies: a Multipath TCP connection
+// with two subflows, over two paths; the first path is cut, its subflow
+// dies of unanswered keep-alive probes, and the connection carries on
+// over the second. Check must not report it dropped, and an echo over it
+// must work.
+func TestIntegrationCheckMultipathSubflowDies(t *testing.T) {
+	t.Parallel()
+	n := netns.New(t)
+	multipath(t)(n)
+	n.AddSecondPath()
+	c := keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 2}
+	var ln net.Listener
+	inNamespace(t, n.Peer, func() (err error) {
+		lc := &net.ListenConfig{}
+		lc.SetMultipathTCP(true)
+		ln, err = lc.Listen(context.Background(), "tcp", netns.PeerAddr+":7780")
+		return err
+	})
+	defer ln.Close()
+	var conn net.Conn
+	inNamespace(t, n.Client, func() (err error) {
+		d := keepalive.NewDialer(keepalive.WithKeepalive(c))
+		d.SetMultipathTCP(true)
+		conn, err = d.Dial("tcp", netns.PeerAddr+":7780")
+		return err
+	})
+	client := conn.(*net.TCPConn)
+	defer client.Close()
+	a, err := ln.Accept()
+	require.NoError(t, err)
+	peer := a.(*net.TCPConn)
+	defer peer.Close()
+	echo := func() error {
+		if err := client.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
+			return err
+		}
+		if _, err := client.Write([]byte{1}); err != nil {
+			return err
+		}
+		if _, err := io.ReadFull(peer, make([]byte, 1)); err != nil {
+			return err
+		}
+		if _, err := peer.Write([]byte{2}); err != nil {
+			return err
+		}
+		_, err := io.ReadFull(client, make([]byte, 1))
+		return err
+	}
+	require.NoError(t, echo())
+	mp, err := client.MultipathTCP()
+	require.NoError(t, err)
+	require.True(t, mp, "the connection is not Multipath TCP")
+	deadline := time.Now().Add(5 * time.Second)
+	for subflows(t, client) < 2 {
+		require.True(t, time.Now().Before(deadline), "no second subflow")
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.NoError(t, keepalive.Check(client))
+
+	n.CutFirstPath()
+	cut := time.Now()
+	// The first subflow dies at c.Timeout() (3s); watch twice as long.
+	r := checkUntil(client, cut, 2*c.Timeout()+time.Second, func(*checked) bool { return false })
+	h, err := keepalive.Inspect(client)
+	require.NoError(t, err)
+	first := tcpInfo(t, client)
+	t.Logf("%d Checks over %v: unanswered %v, gone %v, other %v; first subflow state %d; %d subflows; Inspect: %v",
+		r.calls, time.Since(cut).Round(time.Millisecond), r.unanswered, r.gone, r.other, first.State, subflows(t, client), h)
+	require.NoError(t, echo(), "the connection no longer carries data")
+	assert.NoError(t, r.gone, "Check reported the connection dropped")
+	assert.NoError(t, r.other)
+	assert.NoError(t, keepalive.Check(client))
+}
+
+// subflows counts a Multipath TCP socket's subflows (MPTCP_TCPINFO's
+// num_subflows).
+func subflows(t *testing.T, c *net.TCPConn) int {
+	t.Helper()
+	rc, err := c.SyscallConn()
+	require.NoError(t, err)
+	var n int
+	var serr error
+	require.NoError(t, rc.Control(func(fd uintptr) {
+		// struct mptcp_subflow_data, then no room for any tcp_info.
+		var hdr [4]uint32
+		hdr[0] = 16
+		l := uint32(16)
+		_, _, e := unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_MPTCP, 2 /* MPTCP_TCPINFO */, uintptr(unsafe.Pointer(&hdr[0])), uintptr(unsafe.Pointer(&l)), 0)
+		if e != 0 {
+			serr = e
+		}
+		n = int(hdr[1])
+	}))
+	require.NoError(t, serr)
+	return n
 }
