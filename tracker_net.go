@@ -147,3 +147,19 @@ func (r *socketReader) control(fd unsafe.Pointer, f func(uintptr)) error {
 	r.shell.fd = nil
 	return err
 }
+
+// readers keeps socketReaders for Track and the reports.
+var readers = sync.Pool{New: func() any { return newSocketReader() }}
+
+// withSocket runs f on the open socket fd, with a pooled reader.
+func withSocket(fd unsafe.Pointer, f func(uintptr)) error {
+	r := readers.Get().(*socketReader)
+	if r.rc == nil {
+		r = newSocketReader()
+	}
+	err := r.control(fd, f)
+	readers.Put(r)
+	return err
+}
+
+func nothing(uintptr) {}
