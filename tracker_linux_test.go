@@ -21,7 +21,8 @@ import (
 	"github.com/tcpkeepalive/keepalive/internal/sockettest"
 )
 
-// collect returns a copy of every reading of tr, by local address.
+// collect returns a copy of every reading of tr, by local address (the
+// connections accepted by one listener share theirs: one of them).
 func collect(t *testing.T, tr *keepalive.Tracker) map[netip.AddrPort]keepalive.Reading {
 	t.Helper()
 	m := map[netip.AddrPort]keepalive.Reading{}
@@ -397,4 +398,27 @@ func TestTrackerClosed(t *testing.T) {
 	assert.Equal(t, uint64(1), c.PoolChecks[keepalive.PoolKept], "counts outlive Close")
 	_, err := tr.Listen(ctx, "tcp", "127.0.0.1:0", keepalive.Config{})
 	assert.ErrorIs(t, err, keepalive.ErrTrackerClosed)
+}
+
+// TestTrackerScrapeTimeout ends the context during a collection, as a
+// scrape timeout does: Collect stops within a batch, says why, and
+// loses no connection.
+func TestTrackerScrapeTimeout(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	ln := tr.Listener(listen(t, nil))
+	d := keepalive.NewDialer(keepalive.WithTracker(tr))
+	for range 150 {
+		pair(t, ln, d)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n := 0
+	err := tr.Collect(ctx, func(*keepalive.Reading) bool { n++; cancel(); return true })
+	require.ErrorIs(t, err, context.Canceled)
+	assert.LessOrEqual(t, n, 256)
+	assert.Equal(t, 300, tr.Len())
+	n = 0
+	require.NoError(t, tr.Collect(context.Background(), func(*keepalive.Reading) bool { n++; return true }))
+	assert.Equal(t, 300, n)
 }
