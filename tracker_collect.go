@@ -172,7 +172,10 @@ func (t *Tracker) shrink() {
 	t.entries = append(make([]entry, 0, 2*len(t.entries)), t.entries...)
 	t.index = make(map[uintptr]int32, len(t.entries))
 	for i, e := range t.entries {
-		t.index[e.addr] = int32(i)
+		// A socket Go collected may share its address with a new one.
+		if _, ok := t.index[e.addr]; !ok || e.fd.Value() != nil {
+			t.index[e.addr] = int32(i)
+		}
 	}
 	t.cursor = 0
 }
