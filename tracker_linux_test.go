@@ -260,3 +260,34 @@ func TestTrackerEveryWayIn(t *testing.T) {
 		assert.Equal(t, keepalive.Config{Idle: k.Idle, Interval: k.Interval, Count: k.Count, UserTimeout: max(k.UserTimeout, 0)}.Timeout(), r.Bound)
 	}
 }
+
+// TestTrackerDialOptionOrder dials with WithTracker before and after
+// WithKeepalive, and with a Control hook of the Dialer's own: each
+// connection is tracked and holds the Config.
+func TestTrackerDialOptionOrder(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	ln := listen(t, nil)
+	var own int
+	withControl := &net.Dialer{Control: func(string, string, syscall.RawConn) error { own++; return nil }}
+	for _, tc := range []struct {
+		name string
+		d    *net.Dialer
+	}{
+		{"tracker first", keepalive.NewDialer(keepalive.WithTracker(tr), keepalive.WithKeepalive(sockettest.Config))},
+		{"tracker last", keepalive.NewDialer(keepalive.WithKeepalive(sockettest.Config), keepalive.WithTracker(tr))},
+		{"keepalive twice", keepalive.NewDialer(keepalive.WithTracker(tr), keepalive.WithKeepalive(keepalive.Config{}), keepalive.WithKeepalive(sockettest.Config))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := tr.Len()
+			c, _ := pair(t, ln, tc.d)
+			assert.Equal(t, before+1, tr.Len())
+			assert.Equal(t, sockettest.Ours, sockettest.ReadKernel(t, c))
+		})
+	}
+	keepalive.WithTracker(tr)(withControl)
+	before := tr.Len()
+	pair(t, ln, withControl)
+	assert.Equal(t, before+1, tr.Len())
+	assert.Equal(t, 1, own, "the Dialer's own Control still runs")
+}
