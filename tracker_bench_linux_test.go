@@ -24,7 +24,7 @@ var noUserTimeout = keepalive.Config{Idle: sockettest.Config.Idle, Interval: soc
 // to an accept: counts, not times, so they hold on any machine.
 func TestTrackerAllocs(t *testing.T) {
 	if raceEnabled {
-		t.Skip("skipping: allocation counts mean nothing under the race detector (sync.Pool drops items); .ci/run runs this test without it")
+		t.Skip("skipping: allocation counts mean nothing under the race detector (sync.Pool drops items): run it without, as .ci/run's allocation step should")
 	}
 	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
 	defer tr.Close()
