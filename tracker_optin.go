@@ -154,5 +154,21 @@ func (l *trackedListener) Accept() (net.Conn, error) {
 	return conn, err
 }
 
+// Addr returns the wrapped listener's address, or nil without one.
+func (l *trackedListener) Addr() net.Addr {
+	if isNilListener(l.Listener) {
+		return nil
+	}
+	return l.Listener.Addr()
+}
+
+// Close closes the wrapped listener.
+func (l *trackedListener) Close() error {
+	if isNilListener(l.Listener) {
+		return &net.OpError{Op: "close", Err: errNilListener}
+	}
+	return l.Listener.Close()
+}
+
 // Unwrap returns the wrapped listener.
 func (l *trackedListener) Unwrap() net.Listener { return l.Listener }

@@ -114,3 +114,28 @@ func TestTrackerCollects(t *testing.T) {
 		addr(accepted.LocalAddr()): addr(accepted.RemoteAddr()),
 	}, peers)
 }
+
+// TestTrackerListenerPassesThrough checks that a tracked listener hands
+// on its inner listener's errors, and refuses a nil one.
+func TestTrackerListenerPassesThrough(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	inner := listen(t, nil)
+	ln := tr.Listener(inner)
+	assert.Equal(t, inner, ln.(interface{ Unwrap() net.Listener }).Unwrap())
+	require.NoError(t, ln.Close())
+	_, err := ln.Accept()
+	assert.ErrorIs(t, err, net.ErrClosed)
+	nilInner := tr.Listener(nil)
+	_, err = nilInner.Accept()
+	var oe *net.OpError
+	require.ErrorAs(t, err, &oe)
+	assert.Equal(t, "accept", oe.Op)
+	assert.Nil(t, nilInner.Addr())
+	require.ErrorAs(t, nilInner.Close(), &oe)
+	assert.Equal(t, "close", oe.Op)
+	untracked := (*keepalive.Tracker)(nil).Listener(listen(t, nil))
+	c, a := pair(t, untracked, nil)
+	assert.NotNil(t, c)
+	assert.NotNil(t, a)
+}
