@@ -96,9 +96,12 @@ func TestTrackerVerdicts(t *testing.T) {
 	ln := listen(t, nil)
 	fin, finPeer := pair(t, ln, d)
 	reset, resetPeer := pair(t, ln, d)
+	inspected, inspectedPeer := pair(t, ln, d)
 	require.NoError(t, finPeer.Close())
 	require.NoError(t, resetPeer.SetLinger(0))
 	require.NoError(t, resetPeer.Close())
+	require.NoError(t, inspectedPeer.SetLinger(0))
+	require.NoError(t, inspectedPeer.Close())
 	require.Eventually(t, func() bool {
 		got := collect(t, tr)
 		return got[local(fin)].Verdict == keepalive.VerdictClosedByPeer && got[local(reset)].Verdict == keepalive.VerdictGone
@@ -112,12 +115,17 @@ func TestTrackerVerdicts(t *testing.T) {
 		keepalive.Check(fin)
 		keepalive.ReportError(fin, io.EOF)
 	}
+	require.Eventually(t, func() bool {
+		h, err := keepalive.Inspect(inspected)
+		require.NoError(t, err)
+		return h.State == keepalive.TCPClosed
+	}, 5*time.Second, 10*time.Millisecond)
 	c := peerCounts(t, tr)["127.0.0.1"]
-	assert.Equal(t, uint64(1), c.Gone[keepalive.CauseReset])
+	assert.Equal(t, uint64(2), c.Gone[keepalive.CauseReset], "by Check and by Inspect")
 	assert.Equal(t, uint64(1), c.Gone[keepalive.CauseEOF])
 	assert.Equal(t, uint64(0), c.Gone[keepalive.CauseTimeout])
 	h := tr.GoneAfter()
-	assert.Equal(t, uint64(1), h.Count, "the reset is observed, the FIN is not")
+	assert.Equal(t, uint64(2), h.Count, "the resets are observed, the FIN is not")
 }
 
 // TestTrackerReleasesClosed tracks many short-lived connections and
