@@ -1,11 +1,14 @@
 // Command vet runs go vet's analyzers on packages type-checked from
 // source, dependencies included: for a port other than the machine's,
 // `go vet` first compiles the standard library, x/sys and the tests'
-// dependencies for it (a minute of CPU per port), while checking types
-// from source takes seconds. .ci/run uses it for the ports CI builds
+// dependencies for it (about 60 CPU-s a port), while checking types from
+// source takes about 5. .ci/run uses it for the ports CI builds
 // nothing else for, with GOOS and GOARCH set; the analyzers are those of
-// cmd/vet's main.go in the Go release CI runs (keep the list in step).
-// It is a module of its own (golang.org/x/tools), outside the library's.
+// cmd/vet's main.go in the Go release CI runs (.ci/run fails if the
+// lists differ).
+// It is a module of its own, outside the library's; its golang.org/x/tools
+// is the version staticcheck (v0.8.2, in .ci/run) builds with, so CI
+// compiles those packages once for both.
 //
 //	(cd .ci/vet && go build -o /tmp/vet .) && GOOS=netbsd GOARCH=amd64 /tmp/vet ./...
 //
