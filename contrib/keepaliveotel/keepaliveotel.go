@@ -232,7 +232,9 @@ func (o *observer) observe(ctx context.Context, obs metric.Observer) error {
 				continue
 			}
 			for _, v := range keepalive.Verdicts {
-				obs.ObserveInt64(o.conns, p.verdicts[v], p.verdict[v])
+				if p.verdicts[v] > 0 {
+					obs.ObserveInt64(o.conns, p.verdicts[v], p.verdict[v])
+				}
 			}
 			if p.anyProbes {
 				obs.ObserveInt64(o.probes, p.probes, p.all)
@@ -247,16 +249,22 @@ func (o *observer) observe(ctx context.Context, obs metric.Observer) error {
 	}
 	cerr := o.t.PeerCounts(func(c *keepalive.Counts) bool {
 		p := o.named(c.Peer)
+		// Zeros are left out: each point counts against the SDK's
+		// cardinality limit (docs/telemetry.md).
 		for _, cause := range goneCauses {
-			obs.ObserveInt64(o.gone, int64(c.Gone[cause]), p.goneBy[cause])
+			if n := c.Gone[cause]; n > 0 {
+				obs.ObserveInt64(o.gone, int64(n), p.goneBy[cause])
+			}
 		}
-		if c.PoolChecks == [len(c.PoolChecks)]uint64{} {
-			return true // a peer no pool module checked: no series of zeros
+		for _, o2 := range []keepalive.PoolOutcome{keepalive.PoolKept, keepalive.PoolConfirmed} {
+			if n := c.PoolChecks[o2]; n > 0 {
+				obs.ObserveInt64(o.pool, int64(n), p.outcome[o2])
+			}
 		}
-		obs.ObserveInt64(o.pool, int64(c.PoolChecks[keepalive.PoolKept]), p.outcome[keepalive.PoolKept])
-		obs.ObserveInt64(o.pool, int64(c.PoolChecks[keepalive.PoolConfirmed]), p.outcome[keepalive.PoolConfirmed])
 		for _, cause := range keepalive.Causes {
-			obs.ObserveInt64(o.pool, int64(c.PoolDiscards[cause]), p.discards[cause])
+			if n := c.PoolDiscards[cause]; n > 0 {
+				obs.ObserveInt64(o.pool, int64(n), p.discards[cause])
+			}
 		}
 		return true
 	})

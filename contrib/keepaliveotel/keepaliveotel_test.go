@@ -129,7 +129,7 @@ func TestRegister(t *testing.T) {
 	assert.False(t, sum.IsMonotonic)
 	for v, want := range map[keepalive.Verdict]float64{keepalive.VerdictLive: 3, keepalive.VerdictSuspect: 0, keepalive.VerdictGone: 0, keepalive.VerdictClosedByPeer: 0} {
 		got, ok := point(conns, local, verdict(v))
-		assert.True(t, ok, v)
+		assert.Equal(t, want > 0, ok, "%s: a point only for a count above 0", v)
 		assert.Equal(t, want, got, v)
 	}
 	probes, ok := point(got[keepaliveotel.Probes], local)
@@ -161,7 +161,7 @@ func TestRegister(t *testing.T) {
 	got = collect(t, reader)
 	for cause, want := range map[keepalive.Cause]float64{keepalive.CauseEOF: 1, keepalive.CauseReset: 1, keepalive.CauseTimeout: 0} {
 		n, ok := point(got[keepaliveotel.PeerGone], local, keepaliveotel.CauseKey.String(cause.String()))
-		assert.True(t, ok, cause)
+		assert.Equal(t, want > 0, ok, cause)
 		assert.Equal(t, want, n, cause)
 	}
 	hist, ok := got[keepaliveotel.DetectionDuration].Data.(metricdata.Histogram[float64])
@@ -208,7 +208,7 @@ func TestPoolChecks(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got, ok := point(pool, tt.attrs...)
-			assert.True(t, ok)
+			assert.Equal(t, tt.want > 0, ok, "a point only for a count above 0")
 			assert.Equal(t, tt.want, got)
 		})
 	}
