@@ -36,7 +36,7 @@ const ScopeName = "github.com/tcpkeepalive/keepalive/contrib/keepaliveotel"
 
 // Instrument names.
 const (
-	ConnectionCount     = "keepalive.tcp.connection.count"
+	Connections         = "keepalive.tcp.connections"
 	Probes              = "keepalive.tcp.probes"
 	RecurringRetransmit = "keepalive.tcp.recurring_retransmits"
 	RTT                 = "keepalive.tcp.rtt"
@@ -92,7 +92,7 @@ func Register(t *keepalive.Tracker, mp metric.MeterProvider) (*Registration, err
 	var err error
 	var errs []error
 	add := func(e error) { errs = append(errs, e) }
-	o.conns, err = m.Int64ObservableUpDownCounter(ConnectionCount, metric.WithUnit("{connection}"),
+	o.conns, err = m.Int64ObservableUpDownCounter(Connections, metric.WithUnit("{connection}"),
 		metric.WithDescription("Tracked TCP connections, by the verdict of keepalive.Check on each at collection time."))
 	add(err)
 	o.probes, err = m.Int64ObservableUpDownCounter(Probes, metric.WithUnit("{probe}"),

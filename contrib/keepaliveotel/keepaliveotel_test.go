@@ -122,10 +122,10 @@ func TestRegister(t *testing.T) {
 	reader := sdk(t, tr)
 
 	got := collect(t, reader)
-	conns := got[keepaliveotel.ConnectionCount]
+	conns := got[keepaliveotel.Connections]
 	assert.Equal(t, "{connection}", conns.Unit)
 	sum, ok := conns.Data.(metricdata.Sum[int64])
-	require.True(t, ok, "%s is a %T", keepaliveotel.ConnectionCount, conns.Data)
+	require.True(t, ok, "%s is a %T", keepaliveotel.Connections, conns.Data)
 	assert.False(t, sum.IsMonotonic)
 	for v, want := range map[keepalive.Verdict]float64{keepalive.VerdictLive: 3, keepalive.VerdictSuspect: 0, keepalive.VerdictGone: 0, keepalive.VerdictClosedByPeer: 0} {
 		got, ok := point(conns, local, verdict(v))
@@ -151,8 +151,8 @@ func TestRegister(t *testing.T) {
 	require.NoError(t, servers[1].Close())
 	require.Eventually(t, func() bool {
 		got := collect(t, reader)
-		closed, _ := point(got[keepaliveotel.ConnectionCount], local, verdict(keepalive.VerdictClosedByPeer))
-		gone, _ := point(got[keepaliveotel.ConnectionCount], local, verdict(keepalive.VerdictGone))
+		closed, _ := point(got[keepaliveotel.Connections], local, verdict(keepalive.VerdictClosedByPeer))
+		gone, _ := point(got[keepaliveotel.Connections], local, verdict(keepalive.VerdictGone))
 		return closed == 1 && gone == 1
 	}, 5*time.Second, 20*time.Millisecond, "one closed by the peer and one gone")
 	assert.ErrorIs(t, keepalive.Check(clients[0]), io.EOF)

@@ -101,7 +101,7 @@ func TestIntegrationPrometheus(t *testing.T) {
 		return
 	}
 
-	waitFor(t, prom, "sum by (keepalive_verdict) (keepalive_tcp_connection_count)", map[string]float64{
+	waitFor(t, prom, "sum by (keepalive_verdict) (keepalive_tcp_connections)", map[string]float64{
 		"live": 4 * connsPerPeer, "suspect": 0, "gone": 0, "closed_by_peer": 0,
 	})
 
@@ -122,14 +122,14 @@ func TestIntegrationPrometheus(t *testing.T) {
 	peers[closeHost].closeAll()
 	cut := time.Now()
 
-	waitFor(t, prom, "keepalive_tcp_connection_count > 0", map[string]float64{
+	waitFor(t, prom, "keepalive_tcp_connections > 0", map[string]float64{
 		liveHost + " live":            connsPerPeer,
 		vanishHost + " gone":          connsPerPeer,
 		resetHost + " gone":           connsPerPeer,
 		closeHost + " closed_by_peer": connsPerPeer,
 	})
 	t.Logf("verdicts right in Prometheus %v after the cut", time.Since(cut).Round(100*time.Millisecond))
-	suspect := query(t, prom, fmt.Sprintf(`max_over_time(keepalive_tcp_connection_count{network_peer_address=%q,keepalive_verdict="suspect"}[5m])`, vanishHost))
+	suspect := query(t, prom, fmt.Sprintf(`max_over_time(keepalive_tcp_connections{network_peer_address=%q,keepalive_verdict="suspect"}[5m])`, vanishHost))
 	assert.Positive(t, suspect[vanishHost+" suspect"], "the vanished host's connections were suspect before they were gone: %v", suspect)
 
 	waitFor(t, prom, "keepalive_tcp_peer_gone_total > 0", map[string]float64{

@@ -93,7 +93,7 @@ func NewCollector(t *keepalive.Tracker, opts ...Option) *Collector {
 		t:       t,
 		timeout: DefaultTimeout,
 		peers:   map[string]*tally{},
-		connections: prometheus.NewDesc("keepalive_tcp_connection_count",
+		connections: prometheus.NewDesc("keepalive_tcp_connections",
 			"Tracked TCP connections, by the verdict of keepalive.Check on each at collection time.",
 			[]string{labelPeer, labelVerdict}, nil),
 		probes: prometheus.NewDesc("keepalive_tcp_probes",

@@ -100,11 +100,11 @@ func TestCollector(t *testing.T) {
 	c := keepaliveprom.NewCollector(tr)
 
 	mfs := gather(t, c)
-	got, ok := value(mfs, "keepalive_tcp_connection_count", "network_peer_address", "127.0.0.1", "keepalive_verdict", "live")
+	got, ok := value(mfs, "keepalive_tcp_connections", "network_peer_address", "127.0.0.1", "keepalive_verdict", "live")
 	require.True(t, ok, "no live series for 127.0.0.1")
 	assert.Equal(t, 3.0, got)
 	for _, v := range []string{"suspect", "gone", "closed_by_peer"} {
-		got, ok := value(mfs, "keepalive_tcp_connection_count", "network_peer_address", "127.0.0.1", "keepalive_verdict", v)
+		got, ok := value(mfs, "keepalive_tcp_connections", "network_peer_address", "127.0.0.1", "keepalive_verdict", v)
 		assert.True(t, ok, v)
 		assert.Zero(t, got, v)
 	}
@@ -129,8 +129,8 @@ func TestCollector(t *testing.T) {
 	require.NoError(t, servers[1].Close())
 	require.Eventually(t, func() bool {
 		mfs := gather(t, c)
-		closed, _ := value(mfs, "keepalive_tcp_connection_count", "keepalive_verdict", "closed_by_peer")
-		gone, _ := value(mfs, "keepalive_tcp_connection_count", "keepalive_verdict", "gone")
+		closed, _ := value(mfs, "keepalive_tcp_connections", "keepalive_verdict", "closed_by_peer")
+		gone, _ := value(mfs, "keepalive_tcp_connections", "keepalive_verdict", "gone")
 		return closed == 1 && gone == 1
 	}, 5*time.Second, 20*time.Millisecond, "one closed by the peer and one gone")
 	assert.ErrorIs(t, keepalive.Check(clients[0]), io.EOF)
@@ -146,8 +146,8 @@ func TestCollector(t *testing.T) {
 		require.NoError(t, conn.Close())
 	}
 	mfs = gather(t, c)
-	live, _ := value(mfs, "keepalive_tcp_connection_count", "keepalive_verdict", "live")
-	gone, _ := value(mfs, "keepalive_tcp_connection_count", "keepalive_verdict", "gone")
+	live, _ := value(mfs, "keepalive_tcp_connections", "keepalive_verdict", "live")
+	gone, _ := value(mfs, "keepalive_tcp_connections", "keepalive_verdict", "gone")
 	assert.Equal(t, 1.0, live)
 	assert.Zero(t, gone)
 }
@@ -211,7 +211,7 @@ func TestPromtool(t *testing.T) {
 	for _, mf := range mfs {
 		require.NoError(t, enc.Encode(mf))
 	}
-	for _, name := range []string{"keepalive_tcp_connection_count", "keepalive_tcp_probes", "keepalive_tcp_recurring_retransmits",
+	for _, name := range []string{"keepalive_tcp_connections", "keepalive_tcp_probes", "keepalive_tcp_recurring_retransmits",
 		"keepalive_tcp_rtt_seconds", "keepalive_tcp_peer_gone_total", "keepalive_pool_checks_total",
 		"keepalive_tcp_detection_duration_seconds_bucket"} {
 		assert.Contains(t, text.String(), "\n"+name+"{", "the text checked has %s", name)
@@ -291,7 +291,7 @@ func TestCollectDuringCloses(t *testing.T) {
 		mfs, err := reg.Gather()
 		require.NoError(t, err)
 		for _, v := range []string{"live", "suspect", "gone", "closed_by_peer"} {
-			got, _ := value(mfs, "keepalive_tcp_connection_count", "keepalive_verdict", v)
+			got, _ := value(mfs, "keepalive_tcp_connections", "keepalive_verdict", v)
 			assert.GreaterOrEqual(t, got, 0.0)
 		}
 		scrapes++
