@@ -202,9 +202,12 @@ func (o *observer) observe(ctx context.Context, obs metric.Observer) error {
 	}
 	start := time.Now()
 	n := 0
+	var p *peer // the last reading's peer: connections to one peer often come in a row
 	err := o.t.Collect(ctx, func(r *keepalive.Reading) bool {
 		n++
-		p := o.named(r.Peer)
+		if p == nil || p.name != r.Peer {
+			p = o.named(r.Peer)
+		}
 		p.seen = true
 		if int(r.Verdict) < len(p.verdicts) {
 			p.verdicts[r.Verdict]++

@@ -163,9 +163,12 @@ func (c *Collector) read() error {
 	defer cancel()
 	start := time.Now()
 	n := 0
+	var p *tally // the last reading's peer: connections to one peer often come in a row
 	err := c.t.Collect(ctx, func(r *keepalive.Reading) bool {
 		n++
-		p := c.peers[r.Peer]
+		if p == nil || p.peer != r.Peer {
+			p = c.peers[r.Peer]
+		}
 		if p == nil {
 			// A new peer name: the tracker has at most MaxPeers+1.
 			p = &tally{peer: strings.Clone(r.Peer)}
