@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
+	"strconv"
+	"sync"
 	"testing"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -14,18 +17,21 @@ import (
 )
 
 // BenchmarkCollect: one collection of a real SDK's ManualReader holding
-// the instruments, for n tracked loopback connections to one peer.
-// ns/conn is the time per tracked connection; allocs/op that does not
-// grow with n is no allocation per connection. The process's file limit
-// (both ends are ours) caps n.
+// the instruments, for conns tracked loopback connections spread over
+// peers hosts (127.0.x.y). ns/conn is the time per tracked connection;
+// allocs/op that does not grow with conns is no allocation per
+// connection. Both ends are this process's, so its file limit caps
+// conns: KEEPALIVE_BENCH_CONNS and KEEPALIVE_BENCH_PEERS add a case
+// (scripts/telemetry-bench raises the limit for 100k).
 func BenchmarkCollect(b *testing.B) {
-	for _, n := range []int{1000, 8000} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
+	for _, s := range benchSizes(b) {
+		b.Run(fmt.Sprintf("conns=%d,peers=%d", s.conns, s.peers), func(b *testing.B) {
 			tr := keepalive.NewTracker(keepalive.TrackerOptions{})
 			defer tr.Close()
-			benchConns(b, tr, n)
+			benchConns(b, tr, s.conns, s.peers)
 			reader := sdkmetric.NewManualReader()
-			mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+			// Room for every peer's points (docs/telemetry.md, cardinality).
+			mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader), sdkmetric.WithCardinalityLimit(10*s.peers+100))
 			defer mp.Shutdown(context.Background())
 			reg, err := keepaliveotel.Register(tr, mp)
 			if err != nil {
@@ -39,46 +45,76 @@ func BenchmarkCollect(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/conn")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(s.conns), "ns/conn")
 		})
 	}
 }
 
-// benchConns dials n tracked connections over loopback, closed when the
-// benchmark ends.
-func benchConns(b *testing.B, tr *keepalive.Tracker, n int) {
-	b.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
+type benchSize struct{ conns, peers int }
+
+// benchSizes are the default cases and the one the environment asks for.
+func benchSizes(b *testing.B) []benchSize {
+	sizes := []benchSize{{1000, 1}, {8000, 1}, {8000, 100}}
+	if v := os.Getenv("KEEPALIVE_BENCH_CONNS"); v != "" {
+		conns, err := strconv.Atoi(v)
+		if err != nil {
+			b.Fatalf("KEEPALIVE_BENCH_CONNS: %v", err)
+		}
+		peers, err := strconv.Atoi(os.Getenv("KEEPALIVE_BENCH_PEERS"))
+		if err != nil || peers < 1 || peers > 250*250 {
+			peers = 1
+		}
+		sizes = []benchSize{{conns, peers}}
 	}
-	accepted := make(chan net.Conn, n)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				close(accepted)
-				return
-			}
-			accepted <- c
-		}
-	}()
-	conns := make([]net.Conn, 0, 2*n)
+	return sizes
+}
+
+// benchConns dials conns tracked connections over loopback, round-robin
+// to peers listeners on 127.0.x.y (loopback: every 127/8 address is
+// local), all closed when the benchmark ends.
+func benchConns(b *testing.B, tr *keepalive.Tracker, conns, peers int) {
+	b.Helper()
+	var mu sync.Mutex
+	var all []net.Conn
+	var wg sync.WaitGroup
+	lns := make([]net.Listener, 0, peers)
 	b.Cleanup(func() {
-		ln.Close()
-		for c := range accepted {
-			conns = append(conns, c)
+		for _, ln := range lns {
+			ln.Close()
 		}
-		for _, c := range conns {
+		wg.Wait()
+		for _, c := range all {
 			c.Close()
 		}
 	})
-	d := keepalive.NewDialer(keepalive.WithKeepalive(cfg), keepalive.WithTracker(tr))
-	for range n {
-		c, err := d.Dial("tcp", ln.Addr().String())
+	for i := range peers {
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.%d.%d:0", 1+i/250, 1+i%250))
 		if err != nil {
 			b.Fatal(err)
 		}
-		conns = append(conns, c)
+		lns = append(lns, ln)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				mu.Lock()
+				all = append(all, c)
+				mu.Unlock()
+			}
+		}()
+	}
+	d := keepalive.NewDialer(keepalive.WithKeepalive(cfg), keepalive.WithTracker(tr))
+	for i := range conns {
+		c, err := d.Dial("tcp", lns[i%peers].Addr().String())
+		if err != nil {
+			b.Fatalf("dial %d of %d: %v", i+1, conns, err)
+		}
+		mu.Lock()
+		all = append(all, c)
+		mu.Unlock()
 	}
 }
