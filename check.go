@@ -332,5 +332,6 @@ func inspect(conn net.Conn, full bool) (Health, error) {
 	h := o.h
 	o.h = Health{}
 	checkOps.Put(o)
+	noteHealth(conn, &h, err)
 	return h, err
 }

@@ -1,0 +1,4 @@
+package keepalive
+
+// resetErrors is empty where IsPeerGone matches nothing.
+var resetErrors []error
