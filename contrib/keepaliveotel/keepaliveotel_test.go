@@ -238,6 +238,41 @@ func TestBadInput(t *testing.T) {
 	assert.Equal(t, 1.0, gone)
 }
 
+// expiring is a context whose deadline passes after its first Err: the
+// SDK's own check before the callbacks passes, the tracker's in the
+// callback does not.
+type expiring struct {
+	context.Context
+	calls int
+}
+
+func (c *expiring) Err() error {
+	if c.calls++; c.calls > 1 {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+// TestCollectionExpires: a collection whose context ends while the
+// callback reads the tracker returns an error saying so, with no
+// connection counts; the other counts are still there.
+func TestCollectionExpires(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	clients, _ := loopback(t, tr, 2)
+	keepalive.ReportPoolCheck(clients[0], keepalive.PoolKept, nil)
+	reader := sdk(t, tr)
+	var rm metricdata.ResourceMetrics
+	err := reader.Collect(&expiring{Context: context.Background()}, &rm)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.ErrorContains(t, err, "keepaliveotel: reading the tracked connections")
+	got := byName(rm)
+	assert.NotContains(t, got, keepaliveotel.Connections)
+	kept, ok := point(got[keepaliveotel.PoolChecks], local, keepaliveotel.PoolOutcomeKey.String("kept"))
+	assert.True(t, ok)
+	assert.Equal(t, 1.0, kept)
+}
+
 // TestCollectDuringCloses: collections while connections are dialed and
 // closed from other goroutines: no panic, no race, nothing left behind
 // (goleak).

@@ -246,6 +246,26 @@ func TestBadTracker(t *testing.T) {
 	assert.Equal(t, 1.0, gone)
 }
 
+// TestTimeout: a reading that runs out of WithTimeout's time fails the
+// scrape with an error saying so; the counts are still sent.
+func TestTimeout(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	clients, _ := loopback(t, tr, 2)
+	keepalive.ReportPoolCheck(clients[0], keepalive.PoolKept, nil)
+	reg := prometheus.NewRegistry()
+	require.NoError(t, reg.Register(keepaliveprom.NewCollector(tr, keepaliveprom.WithTimeout(time.Nanosecond))))
+	mfs, err := reg.Gather()
+	require.Error(t, err)
+	assert.ErrorContains(t, err, "keepaliveprom: reading the tracked connections")
+	assert.ErrorContains(t, err, context.DeadlineExceeded.Error())
+	_, ok := value(mfs, "keepalive_tcp_connections")
+	assert.False(t, ok, "no connection counts from a reading cut short")
+	kept, ok := value(mfs, "keepalive_pool_checks_total", "keepalive_pool_outcome", "kept")
+	assert.True(t, ok)
+	assert.Equal(t, 1.0, kept)
+}
+
 // TestCollectDuringCloses: scrapes while connections are closed and
 // dialed from other goroutines: no panic, no race, nothing left behind
 // (goleak), every series consistent.
