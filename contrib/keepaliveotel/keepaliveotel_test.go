@@ -214,6 +214,27 @@ func TestPoolChecks(t *testing.T) {
 	}
 }
 
+// TestUnregister: after Unregister nothing is read or recorded, and a
+// second Unregister does nothing.
+func TestUnregister(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	clients, servers := loopback(t, tr, 1)
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer mp.Shutdown(context.Background())
+	reg, err := keepaliveotel.Register(tr, mp)
+	require.NoError(t, err)
+	require.Contains(t, collect(t, reader), keepaliveotel.Connections)
+	require.NoError(t, reg.Unregister())
+	require.NoError(t, reg.Unregister())
+
+	require.NoError(t, servers[0].(*net.TCPConn).SetLinger(0))
+	require.NoError(t, servers[0].Close())
+	require.Eventually(t, func() bool { return keepalive.IsPeerGone(keepalive.Check(clients[0])) }, 5*time.Second, 10*time.Millisecond)
+	assert.Empty(t, collect(t, reader), "no instrument of ours has a point")
+}
+
 // TestBadInput: a nil provider or tracker is an error naming it, and a
 // closed tracker's collection an error wrapping ErrTrackerClosed with
 // the counts still there; nothing panics.
