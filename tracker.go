@@ -201,6 +201,9 @@ func (t *Tracker) Track(conn net.Conn) error {
 		return opError("track", conn, err)
 	}
 	fd, err := connFD(conn)
+	if err == nil {
+		err = withSocket(fd, nothing) // fails once conn is closed
+	}
 	if err != nil {
 		return opError("track", conn, err)
 	}

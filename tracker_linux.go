@@ -3,21 +3,30 @@ package keepalive
 import (
 	"net/netip"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
 // A sysReader reads a tracked socket for Collect. On Linux: TCP_INFO,
-// and the settings (and a dialed socket's local address) once.
-type sysReader struct{}
+// and the settings (and a dialed socket's local address) once. It
+// lives in the heap with its collector, so that getsockopt writes into
+// it without an allocation (x/sys's GetsockoptTCPInfo makes one).
+type sysReader struct {
+	info unix.TCPInfo
+	n    uint32
+}
 
-func (*sysReader) read(fd uintptr, e *entry, r *Reading) error {
-	info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO)
-	if err != nil {
+func (s *sysReader) read(fd uintptr, e *entry, r *Reading) error {
+	s.n = uint32(unsafe.Sizeof(s.info))
+	_, _, errno := unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.IPPROTO_TCP, unix.TCP_INFO,
+		uintptr(unsafe.Pointer(&s.info)), uintptr(unsafe.Pointer(&s.n)), 0)
+	if errno != 0 || s.n < uint32(unsafe.Offsetof(s.info.Rcv_rtt)) {
 		// A Multipath TCP socket without a subflow: nothing to read.
 		r.State = TCPUnknown
 		return nil
 	}
+	info := &s.info
 	r.State = TCPState(info.State)
 	if r.State > TCPClosing {
 		r.State = TCPUnknown

@@ -2,9 +2,14 @@ package keepalive_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/netip"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -16,7 +21,8 @@ import (
 	"github.com/tcpkeepalive/keepalive/internal/sockettest"
 )
 
-// collect returns a copy of every reading of tr, by local address.
+// collect returns a copy of every reading of tr, by local address (the
+// connections accepted by one listener share theirs: one of them).
 func collect(t *testing.T, tr *keepalive.Tracker) map[netip.AddrPort]keepalive.Reading {
 	t.Helper()
 	m := map[netip.AddrPort]keepalive.Reading{}
@@ -130,4 +136,289 @@ func TestTrackerReleasesClosed(t *testing.T) {
 	}
 	require.NoError(t, tr.Collect(context.Background(), nil))
 	assert.Equal(t, 0, tr.Len())
+}
+
+// openFDs counts the process's open descriptors.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	require.NoError(t, err)
+	return len(ents)
+}
+
+// TestTrackerLetsGoFinalizeLeaks drops tracked connections unclosed and
+// checks that Go's finalizer still closes their sockets and that the
+// Tracker lets them go.
+func TestTrackerLetsGoFinalizeLeaks(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	ln := listen(t, nil)
+	var accepted []net.Conn
+	defer func() {
+		for _, c := range accepted {
+			c.Close()
+		}
+	}()
+	before := openFDs(t)
+	func() {
+		d := keepalive.NewDialer(keepalive.WithTracker(tr))
+		for range 50 {
+			c, err := d.Dial("tcp", ln.Addr().String())
+			require.NoError(t, err)
+			a, err := ln.Accept()
+			require.NoError(t, err)
+			accepted = append(accepted, a)
+			_ = c // dropped unclosed
+		}
+	}()
+	require.Equal(t, 50, tr.Len())
+	require.Eventually(t, func() bool {
+		runtime.GC()
+		return openFDs(t) <= before+50
+	}, 10*time.Second, 20*time.Millisecond, "Go's finalizer did not close the leaked connections")
+	require.NoError(t, tr.Collect(context.Background(), nil))
+	assert.Equal(t, 0, tr.Len())
+}
+
+// TestTrackerStormOfCloses collects while connections are dialed,
+// closed and dropped, and checks nothing is left over.
+func TestTrackerStormOfCloses(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	ln := tr.Listener(listen(t, nil))
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	})
+	stop := make(chan struct{})
+	var collections atomic.Int64
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			assert.NoError(t, tr.Collect(context.Background(), func(r *keepalive.Reading) bool {
+				keepalive.ReportError(nil, io.EOF)
+				return true
+			}))
+			collections.Add(1)
+		}
+	})
+	d := keepalive.NewDialer(keepalive.WithTracker(tr))
+	var dials sync.WaitGroup
+	for range 4 {
+		dials.Go(func() {
+			for range 100 {
+				c, err := d.Dial("tcp", ln.Addr().String())
+				if !assert.NoError(t, err) {
+					return
+				}
+				keepalive.Check(c)
+				c.Close()
+			}
+		})
+	}
+	dials.Wait()
+	close(stop)
+	ln.Close()
+	wg.Wait()
+	require.NoError(t, tr.Collect(context.Background(), nil))
+	assert.Equal(t, 0, tr.Len())
+	assert.Positive(t, collections.Load())
+}
+
+// TestTrackerPeerCap names two peer hosts of three and counts the third
+// under OtherPeers.
+func TestTrackerPeerCap(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{MaxPeers: 2})
+	defer tr.Close()
+	d := keepalive.NewDialer(keepalive.WithTracker(tr))
+	var conns []*net.TCPConn
+	for _, host := range []string{"127.0.0.1", "127.0.0.2", "127.0.0.3"} {
+		ln, err := net.Listen("tcp", host+":0")
+		require.NoError(t, err)
+		t.Cleanup(func() { ln.Close() })
+		c, _ := pair(t, ln, d)
+		conns = append(conns, c)
+	}
+	peers := map[string]int{}
+	for _, r := range collect(t, tr) {
+		peers[r.Peer]++
+	}
+	assert.Equal(t, map[string]int{"127.0.0.1": 1, "127.0.0.2": 1, keepalive.OtherPeers: 1}, peers)
+	keepalive.ReportPoolCheck(conns[2], keepalive.PoolDiscarded, keepalive.ErrUnanswered)
+	keepalive.ReportPoolCheck(conns[0], keepalive.PoolKept, nil)
+	var names []string
+	counts := map[string]keepalive.Counts{}
+	require.NoError(t, tr.PeerCounts(func(c *keepalive.Counts) bool {
+		names = append(names, c.Peer)
+		counts[c.Peer] = *c
+		return true
+	}))
+	assert.Equal(t, []string{"127.0.0.1", "127.0.0.2", keepalive.OtherPeers}, names)
+	assert.Equal(t, uint64(1), counts[keepalive.OtherPeers].PoolDiscards[keepalive.CauseUnanswered])
+	assert.Equal(t, uint64(1), counts[keepalive.OtherPeers].PoolChecks[keepalive.PoolDiscarded])
+	assert.Equal(t, uint64(1), counts["127.0.0.1"].PoolChecks[keepalive.PoolKept])
+}
+
+// TestTrackerReports checks the counts and events of pool checks and
+// of the closes modules report, and that untracked connections are not
+// counted.
+func TestTrackerReports(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	var events []keepalive.Event
+	cancel := tr.Subscribe(func(e keepalive.Event) { events = append(events, e) })
+	defer cancel()
+	d := keepalive.NewDialer(keepalive.WithTracker(tr))
+	ln := listen(t, nil)
+	a, _ := pair(t, ln, d)
+	b, _ := pair(t, ln, d)
+	untracked, _ := pair(t, ln, nil)
+
+	keepalive.ReportPoolCheck(a, keepalive.PoolConfirmed, keepalive.ErrUnanswered)
+	keepalive.ReportPoolCheck(a, keepalive.PoolDiscarded, &net.OpError{Op: "read", Err: syscall.ETIMEDOUT})
+	keepalive.ReportError(a, syscall.ECONNRESET) // counted once already, as a timeout
+	keepalive.ReportError(b, &net.OpError{Op: "write", Err: os.NewSyscallError("write", syscall.EPIPE)})
+	keepalive.ReportError(untracked, syscall.ETIMEDOUT)
+	keepalive.ReportPoolCheck(untracked, keepalive.PoolKept, nil)
+	keepalive.ReportError(b, errors.New("not a close"))
+
+	c := peerCounts(t, tr)["127.0.0.1"]
+	assert.Equal(t, [5]uint64{1, 1, 0, 0, 0}, c.Gone)
+	assert.Equal(t, [3]uint64{0, 1, 1}, c.PoolChecks)
+	assert.Equal(t, [5]uint64{1, 0, 0, 0, 0}, c.PoolDiscards)
+	require.Len(t, events, 4)
+	assert.Equal(t, keepalive.Event{Kind: keepalive.EventPoolCheck, Peer: "127.0.0.1", Outcome: keepalive.PoolConfirmed, SinceReceived: -1}, events[0])
+	assert.Equal(t, keepalive.EventGone, events[2].Kind)
+	assert.Equal(t, keepalive.CauseTimeout, events[2].Cause)
+	assert.GreaterOrEqual(t, events[2].SinceReceived, time.Duration(0), "read from TCP_INFO")
+	assert.Equal(t, keepalive.CauseReset, events[3].Cause)
+	h := tr.GoneAfter()
+	assert.Equal(t, uint64(2), h.Count)
+	assert.Equal(t, uint64(2), h.Buckets[len(h.Buckets)-1])
+	cancel()
+	keepalive.ReportPoolCheck(a, keepalive.PoolKept, nil)
+	assert.Len(t, events, 4, "no event after cancel")
+}
+
+// TestTrackerCollectStops checks that Collect stops when f says so and
+// when its context ends.
+func TestTrackerCollectStops(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	ln := listen(t, nil)
+	d := keepalive.NewDialer(keepalive.WithTracker(tr))
+	for range 3 {
+		pair(t, ln, d)
+	}
+	n := 0
+	require.NoError(t, tr.Collect(context.Background(), func(*keepalive.Reading) bool { n++; return false }))
+	assert.Equal(t, 1, n)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	n = 0
+	err := tr.Collect(ctx, func(*keepalive.Reading) bool { n++; return true })
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Zero(t, n)
+	assert.Equal(t, 3, tr.Len(), "nothing lost by a stopped collection")
+	assert.Len(t, collect(t, tr), 3)
+}
+
+// TestTrackerCollectAllocatesNothing counts allocations per collection
+// of 100 tracked connections.
+func TestTrackerCollectAllocatesNothing(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	ln := listen(t, nil)
+	d := keepalive.NewDialer(keepalive.WithTracker(tr))
+	for range 100 {
+		pair(t, ln, d)
+	}
+	n := 0
+	f := func(*keepalive.Reading) bool { n++; return true }
+	ctx := context.Background()
+	require.NoError(t, tr.Collect(ctx, f)) // reads the settings once
+	allocs := testing.AllocsPerRun(10, func() { require.NoError(t, tr.Collect(ctx, f)) })
+	assert.Equal(t, 1200, n)
+	assert.Zero(t, allocs)
+}
+
+// TestTrackerNil calls every method of a nil Tracker.
+func TestTrackerNil(t *testing.T) {
+	var tr *keepalive.Tracker
+	ctx := context.Background()
+	assert.ErrorIs(t, tr.Collect(ctx, func(*keepalive.Reading) bool { return true }), keepalive.ErrNilTracker)
+	assert.ErrorIs(t, tr.PeerCounts(func(*keepalive.Counts) bool { return true }), keepalive.ErrNilTracker)
+	assert.ErrorIs(t, tr.Close(), keepalive.ErrNilTracker)
+	assert.Zero(t, tr.Len())
+	assert.Zero(t, tr.GoneAfter())
+	tr.Subscribe(func(keepalive.Event) {})()
+	_, err := tr.Listen(ctx, "tcp", "127.0.0.1:0", keepalive.Config{})
+	assert.ErrorIs(t, err, keepalive.ErrNilTracker)
+
+	ln := listen(t, nil)
+	dialed, accepted := pair(t, tr.Listener(ln), keepalive.NewDialer(keepalive.WithTracker(tr)))
+	before := sockettest.ReadKernel(t, dialed)
+	err = tr.Set(dialed, sockettest.Config)
+	require.ErrorIs(t, err, keepalive.ErrNilTracker)
+	var oe *net.OpError
+	require.ErrorAs(t, err, &oe)
+	assert.Equal(t, before, sockettest.ReadKernel(t, dialed), "nothing set")
+	assert.ErrorIs(t, tr.Track(accepted), keepalive.ErrNilTracker)
+}
+
+// TestTrackerClosed uses a Tracker after Close.
+func TestTrackerClosed(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	ln := tr.Listener(listen(t, nil))
+	d := keepalive.NewDialer(keepalive.WithTracker(tr))
+	a, _ := pair(t, ln, d)
+	keepalive.ReportPoolCheck(a, keepalive.PoolKept, nil)
+	require.NoError(t, tr.Close())
+	require.NoError(t, tr.Close())
+	ctx := context.Background()
+	assert.ErrorIs(t, tr.Collect(ctx, func(*keepalive.Reading) bool { return true }), keepalive.ErrTrackerClosed)
+	assert.Zero(t, tr.Len())
+	dialed, accepted := pair(t, ln, d)
+	assert.Zero(t, tr.Len(), "nothing tracked after Close")
+	assert.ErrorIs(t, tr.Track(dialed), keepalive.ErrTrackerClosed)
+	before := sockettest.ReadKernel(t, accepted)
+	assert.ErrorIs(t, tr.Set(accepted, sockettest.Config), keepalive.ErrTrackerClosed)
+	assert.Equal(t, before, sockettest.ReadKernel(t, accepted), "nothing set")
+	c := peerCounts(t, tr)["127.0.0.1"]
+	assert.Equal(t, uint64(1), c.PoolChecks[keepalive.PoolKept], "counts outlive Close")
+	_, err := tr.Listen(ctx, "tcp", "127.0.0.1:0", keepalive.Config{})
+	assert.ErrorIs(t, err, keepalive.ErrTrackerClosed)
+}
+
+// TestTrackerScrapeTimeout ends the context during a collection, as a
+// scrape timeout does: Collect stops within a batch, says why, and
+// loses no connection.
+func TestTrackerScrapeTimeout(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	ln := tr.Listener(listen(t, nil))
+	d := keepalive.NewDialer(keepalive.WithTracker(tr))
+	for range 150 {
+		pair(t, ln, d)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n := 0
+	err := tr.Collect(ctx, func(*keepalive.Reading) bool { n++; cancel(); return true })
+	require.ErrorIs(t, err, context.Canceled)
+	assert.LessOrEqual(t, n, 256)
+	assert.Equal(t, 300, tr.Len())
+	n = 0
+	require.NoError(t, tr.Collect(context.Background(), func(*keepalive.Reading) bool { n++; return true }))
+	assert.Equal(t, 300, n)
 }

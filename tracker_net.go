@@ -88,16 +88,15 @@ func rawConnFD(rc syscall.RawConn) unsafe.Pointer {
 // connFD returns the socket behind conn, seen through wrappers as Set
 // sees it.
 func connFD(conn net.Conn) (unsafe.Pointer, error) {
+	if tc, ok := conn.(*net.TCPConn); ok && tc != nil && netLayout.rawConn != nil {
+		return tcpConnFD(tc)
+	}
 	sc, _, err := syscallConn(conn)
 	if err != nil {
 		return nil, err
 	}
 	if tc, ok := sc.(*net.TCPConn); ok && netLayout.rawConn != nil {
-		fd := *(*unsafe.Pointer)(unsafe.Pointer(tc))
-		if fd == nil {
-			return nil, net.ErrClosed
-		}
-		return fd, nil
+		return tcpConnFD(tc)
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
@@ -118,6 +117,15 @@ func connFD(conn net.Conn) (unsafe.Pointer, error) {
 		}
 	}
 	return rawConnFD(rc), nil
+}
+
+// tcpConnFD returns the socket of tc, whose layout learnNet checked.
+func tcpConnFD(tc *net.TCPConn) (unsafe.Pointer, error) {
+	fd := *(*unsafe.Pointer)(unsafe.Pointer(tc))
+	if fd == nil {
+		return nil, net.ErrClosed
+	}
+	return fd, nil
 }
 
 // A socketReader reads tracked sockets through a RawConn of package
@@ -147,3 +155,19 @@ func (r *socketReader) control(fd unsafe.Pointer, f func(uintptr)) error {
 	r.shell.fd = nil
 	return err
 }
+
+// readers keeps socketReaders for Track and the reports.
+var readers = sync.Pool{New: func() any { return newSocketReader() }}
+
+// withSocket runs f on the open socket fd, with a pooled reader.
+func withSocket(fd unsafe.Pointer, f func(uintptr)) error {
+	r := readers.Get().(*socketReader)
+	if r.rc == nil {
+		r = newSocketReader()
+	}
+	err := r.control(fd, f)
+	readers.Put(r)
+	return err
+}
+
+func nothing(uintptr) {}

@@ -360,7 +360,7 @@ func reportGone(conn net.Conn, cause Cause, since time.Duration) {
 		}
 		if since == -2 {
 			since = -1
-			if r := newSocketReader(); r.control(fd, func(s uintptr) { since = sinceReceived(s) }) != nil {
+			if withSocket(fd, func(s uintptr) { since = sinceReceived(s) }) != nil {
 				since = -1
 			}
 		}

@@ -1,0 +1,115 @@
+package keepalive_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/netns"
+	"github.com/tcpkeepalive/keepalive/internal/sockettest"
+)
+
+// trackerCostsEnv makes the test binary, run again under strace, dial
+// and accept trackerConns connections, tracked or not (its value).
+const trackerCostsEnv = "KEEPALIVE_TRACKER_COSTS"
+
+const trackerConns = 20
+
+func init() {
+	way := os.Getenv(trackerCostsEnv)
+	if way == "" {
+		return
+	}
+	if err := trackerConnect(way == "tracked"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// trackerConnect dials and accepts trackerConns connections, through a
+// Tracker's dial option and listener when tracked.
+func trackerConnect(tracked bool) error {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	lc := &net.ListenConfig{}
+	keepalive.ConfigureListenConfig(lc, sockettest.Config)
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	opts := []keepalive.DialOption{keepalive.WithKeepalive(sockettest.Config)}
+	if tracked {
+		ln = tr.Listener(ln)
+		opts = append(opts, keepalive.WithTracker(tr))
+	}
+	d := keepalive.NewDialer(opts...)
+	for range trackerConns {
+		c, err := d.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			return err
+		}
+		a, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		a.Close()
+		c.Close()
+	}
+	if tracked && tr.Len() == 0 {
+		return fmt.Errorf("nothing tracked")
+	}
+	return nil
+}
+
+// socketCall matches a traced system call that could touch a socket.
+var socketCall = regexp.MustCompile(`(?m)^\d+\s+(\w+)\(`)
+
+// TestIntegrationTrackerSyscalls counts, with strace, the system calls
+// that could touch a socket (%network and %desc, but for the runtime's
+// poller and memory and the reads of its own files) in 20 dials and
+// accepts, tracked and not: a Tracker adds none.
+func TestIntegrationTrackerSyscalls(t *testing.T) {
+	netns.Track(t)
+	if _, err := exec.LookPath("strace"); err != nil {
+		netns.Skip(t, "needs strace (apt-get install strace)")
+	}
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	count := func(way string) map[string]int {
+		out := filepath.Join(t.TempDir(), "trace")
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "strace", "-f", "-qq", "-e", "trace=%network,%desc", "-o", out, exe, "-test.run=^$")
+		cmd.Env = append(os.Environ(), trackerCostsEnv+"="+way)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			netns.Skip(t, fmt.Sprintf("strace cannot trace here: %v: %s", err, b))
+		}
+		trace, err := os.ReadFile(out)
+		require.NoError(t, err)
+		calls := map[string]int{}
+		for _, m := range socketCall.FindAllStringSubmatch(string(trace), -1) {
+			switch m[1] {
+			case "epoll_pwait", "epoll_wait", "read", "write", "pread64", "openat", "readlinkat", "fstat", "newfstatat", "mmap", "munmap":
+				// the runtime: its poller, its memory, the executable's files
+			default:
+				calls[m[1]]++
+			}
+		}
+		return calls
+	}
+	plain, tracked := count("plain"), count("tracked")
+	t.Logf("syscalls in %d dials and accepts: tracked %v, not %v", trackerConns, tracked, plain)
+	assert.Equal(t, plain, tracked)
+}
