@@ -152,6 +152,42 @@ func TestCollector(t *testing.T) {
 	assert.Zero(t, gone)
 }
 
+// TestPeerCap: the peer label takes at most MaxPeers values, then
+// "other": connections to three loopback hosts with a cap of two.
+func TestPeerCap(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{MaxPeers: 2})
+	defer tr.Close()
+	d := keepalive.NewDialer(keepalive.WithTracker(tr))
+	for _, host := range []string{"127.0.0.1", "127.0.0.2", "127.0.0.3"} {
+		ln, err := net.Listen("tcp", host+":0")
+		require.NoError(t, err)
+		defer ln.Close()
+		for range 2 {
+			c, err := d.Dial("tcp", ln.Addr().String())
+			require.NoError(t, err)
+			defer c.Close()
+			s, err := ln.Accept()
+			require.NoError(t, err)
+			defer s.Close()
+		}
+	}
+	mfs := gather(t, keepaliveprom.NewCollector(tr))
+	peers := map[string]float64{}
+	for _, mf := range mfs {
+		if mf.GetName() != "keepalive_tcp_connections" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "network_peer_address" {
+					peers[l.GetValue()] += m.GetGauge().GetValue()
+				}
+			}
+		}
+	}
+	assert.Equal(t, map[string]float64{"127.0.0.1": 2, "127.0.0.2": 2, keepalive.OtherPeers: 2}, peers)
+}
+
 // TestPoolChecks: what a pool module reports, per outcome and cause.
 func TestPoolChecks(t *testing.T) {
 	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
