@@ -71,9 +71,10 @@ type Collector struct {
 	gone, poolChecks, detection           *prometheus.Desc
 	bounds                                []float64 // the detection histogram's, in seconds
 
-	mu    sync.Mutex // one Collect at a time: the tallies are reused
-	peers map[string]*tally
-	order []*tally
+	mu     sync.Mutex // one Collect at a time: the tallies are reused
+	peers  map[string]*tally
+	order  []*tally
+	counts []keepalive.Counts
 }
 
 // tally is what one collection found for one peer host.
@@ -225,12 +226,20 @@ func (c *Collector) sendReadings(ch chan<- prometheus.Metric) {
 var goneCauses = []keepalive.Cause{keepalive.CauseTimeout, keepalive.CauseReset, keepalive.CauseEOF}
 
 func (c *Collector) sendCounts(ch chan<- prometheus.Metric) {
+	// Copied first, sent after: a send waits for the registry, and the
+	// tracker's counts should not wait with it.
+	c.counts = c.counts[:0]
 	err := c.t.PeerCounts(func(n *keepalive.Counts) bool {
+		c.counts = append(c.counts, *n)
+		return true
+	})
+	for i := range c.counts {
+		n := &c.counts[i]
 		for _, cause := range goneCauses {
 			ch <- prometheus.MustNewConstMetric(c.gone, prometheus.CounterValue, float64(n.Gone[cause]), n.Peer, cause.String())
 		}
 		if n.PoolChecks == [len(n.PoolChecks)]uint64{} {
-			return true // a peer no pool module checked: no series of zeros
+			continue // a peer no pool module checked: no series of zeros
 		}
 		for _, o := range []keepalive.PoolOutcome{keepalive.PoolKept, keepalive.PoolConfirmed} {
 			ch <- prometheus.MustNewConstMetric(c.poolChecks, prometheus.CounterValue, float64(n.PoolChecks[o]), n.Peer, o.String(), "")
@@ -239,8 +248,7 @@ func (c *Collector) sendCounts(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(c.poolChecks, prometheus.CounterValue, float64(n.PoolDiscards[cause]),
 				n.Peer, keepalive.PoolDiscarded.String(), cause.String())
 		}
-		return true
-	})
+	}
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(c.gone, fmt.Errorf("keepaliveprom: reading the tracker's counts: %w", err))
 	}
