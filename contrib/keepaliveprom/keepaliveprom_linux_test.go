@@ -16,16 +16,11 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/tcpkeepalive/keepalive"
 	"github.com/tcpkeepalive/keepalive/contrib/keepaliveprom"
 	"github.com/tcpkeepalive/keepalive/internal/netns"
 )
-
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(netns.Summarised{M: m})
-}
 
 var cfg = keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second}
 
