@@ -48,7 +48,7 @@ var (
 //
 // A Tracker is safe for concurrent use. A nil *Tracker tracks nothing:
 // its methods return ErrNilTracker, or do nothing where they return no
-// error. docs/telemetry.md describes what is read and what it costs.
+// error. docs/tracking.md describes what is read and what it costs.
 type Tracker struct {
 	mu      sync.Mutex
 	closed  bool

@@ -18,7 +18,7 @@ import (
 // once it is closed. Package net's rawConn and TCPConn are each one
 // pointer to the netFD; learnNet checks that once, with reflect, and
 // tracking is unsupported where it does not hold (plan9, js/wasm,
-// wasip1, or a Go release that changed it; TestTrackerNetLayout).
+// wasip1, or a Go release that changed it; TestTrackerReadsTheKernel).
 
 // netLayout is what learnNet found.
 var netLayout struct {
