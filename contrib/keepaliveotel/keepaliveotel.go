@@ -74,7 +74,7 @@ func (r *Registration) Unregister() error {
 // Register creates the instruments on a Meter of mp and has them read
 // t at each collection: the tracked connections through Tracker.Collect
 // (bounded by the collection's context), the counts through
-// Tracker.PeerCounts. From then on each peer-gone close t counts with a
+// Tracker.PeerCounts. From then on each timeout or reset t counts with a
 // known time since the last packet received is recorded in the
 // detection histogram.
 //
