@@ -84,7 +84,8 @@ type netFD struct{ _ uintptr }
 // connection's Tracker from the connection.
 var trackers atomic.Pointer[[]*Tracker]
 
-// NewTracker returns an open Tracker.
+// NewTracker returns an open Tracker. Until it is closed, ReportError,
+// ReportPoolCheck, Check and Inspect look for connections in it.
 func NewTracker(o TrackerOptions) *Tracker {
 	t := &Tracker{index: make(map[uintptr]int32)}
 	t.peers.init(o.MaxPeers)
@@ -255,7 +256,7 @@ func (t *Tracker) add(fd unsafe.Pointer, remote, local netip.AddrPort) bool {
 	if t.closed {
 		return false
 	}
-	if i, ok := t.index[key]; ok && unsafe.Pointer(t.entries[i].fd.Value()) == fd {
+	if i, ok := t.index[key]; ok && int(i) < len(t.entries) && unsafe.Pointer(t.entries[i].fd.Value()) == fd {
 		t.entries[i].settled = false
 		return true
 	}

@@ -2,6 +2,7 @@ package keepalive_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -421,4 +422,29 @@ func TestTrackerScrapeTimeout(t *testing.T) {
 	n = 0
 	require.NoError(t, tr.Collect(context.Background(), func(*keepalive.Reading) bool { n++; return true }))
 	assert.Equal(t, 300, n)
+}
+
+// TestTrackerEveryWayIn tracks connections accepted by Listen and by a
+// WrapListener, and one behind a *tls.Conn handed to Track.
+func TestTrackerEveryWayIn(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	ln, err := tr.Listen(context.Background(), "tcp", "127.0.0.1:0", sockettest.Config)
+	require.NoError(t, err)
+	defer ln.Close()
+	_, fromListen := pair(t, ln, nil)
+	wrapped := tr.Listener(keepalive.WrapListener(listen(t, nil), sockettest.Config))
+	_, fromWrap := pair(t, wrapped, nil)
+	assert.Equal(t, fromWrap.LocalAddr(), wrapped.Addr())
+	plain, _ := pair(t, listen(t, nil), nil)
+	require.NoError(t, tr.Track(tls.Client(plain, &tls.Config{InsecureSkipVerify: true})))
+	require.NoError(t, tr.Track(plain), "tracking again is no error")
+	assert.Equal(t, 3, tr.Len())
+	got := collect(t, tr)
+	for _, c := range []*net.TCPConn{fromListen, fromWrap, plain} {
+		r, ok := got[local(c)]
+		require.True(t, ok, "%v not tracked", c.LocalAddr())
+		k := sockettest.ReadKernel(t, c)
+		assert.Equal(t, keepalive.Config{Idle: k.Idle, Interval: k.Interval, Count: k.Count, UserTimeout: max(k.UserTimeout, 0)}.Timeout(), r.Bound)
+	}
 }

@@ -385,7 +385,7 @@ func (t *Tracker) lookup(fd unsafe.Pointer, markGone bool) (peer int32, first, o
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	i, ok := t.index[uintptr(fd)]
-	if !ok || unsafe.Pointer(t.entries[i].fd.Value()) != fd {
+	if !ok || int(i) >= len(t.entries) || unsafe.Pointer(t.entries[i].fd.Value()) != fd {
 		return 0, false, false
 	}
 	e := &t.entries[i]
