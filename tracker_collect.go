@@ -124,6 +124,7 @@ func (t *Tracker) Collect(ctx context.Context, f func(r *Reading) bool) error {
 			t.moveEntries(kept, read, tail)
 			clear(t.entries[kept+tail:])
 			t.entries = t.entries[:kept+tail]
+			t.shrink()
 			t.mu.Unlock()
 			return ctxErr
 		}
@@ -158,6 +159,20 @@ func (t *Tracker) Collect(ctx context.Context, f func(r *Reading) bool) error {
 		clear(c.batch[:n])
 		read += n
 	}
+}
+
+// shrink gives memory back once most connections of a burst are gone: a
+// slice keeps its capacity and a map its buckets. Called with t.mu held.
+func (t *Tracker) shrink() {
+	if cap(t.entries) <= 1024 || len(t.entries) >= cap(t.entries)/4 {
+		return
+	}
+	t.entries = append(make([]entry, 0, 2*len(t.entries)), t.entries...)
+	t.index = make(map[uintptr]int32, len(t.entries))
+	for i, e := range t.entries {
+		t.index[e.addr] = int32(i)
+	}
+	t.cursor = 0
 }
 
 // moveEntries moves n entries from from to to (to ≤ from), keeping the
