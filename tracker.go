@@ -39,9 +39,10 @@ var (
 // (accepted), Set and Track. A Tracker holds a connection only weakly:
 // one its user closes, or drops unclosed for Go to close, is released
 // at the next collection or as later connections are added, with
-// nothing to call. It adds no goroutine, and one allocation and no
-// system call per connection added. Peer hosts are named up to a cap
-// (TrackerOptions.MaxPeers), so that labels stay bounded.
+// nothing to call. It adds no goroutine, no system call and one
+// allocation per connection added (a dial without a UserTimeout also
+// pays what Go allocates to call a dial hook). Peer hosts are named up
+// to a cap (TrackerOptions.MaxPeers), so that labels stay bounded.
 //
 // A Tracker is safe for concurrent use. A nil *Tracker tracks nothing:
 // its methods return ErrNilTracker, or do nothing where they return no

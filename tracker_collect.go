@@ -33,10 +33,12 @@ func (v Verdict) String() string {
 var Verdicts = [...]Verdict{VerdictLive, VerdictSuspect, VerdictGone, VerdictClosedByPeer}
 
 // A Reading is what Collect read of one tracked connection, from the
-// kernel: TCP_INFO on Linux. A value the system does not report is -1
-// (TCPUnknown for State, a zero AddrPort for an address); on systems
-// other than Linux every reading but the settings is unknown and the
-// Verdict is VerdictLive.
+// kernel, as Inspect reads it (TCP_INFO on Linux) but for the pending
+// error. A value the system does not report is -1 (TCPUnknown for
+// State, a zero AddrPort for an address). darwin, FreeBSD and Windows
+// report the state, so a connection reads gone or closed_by_peer, but
+// never suspect (as for Check); other systems only the settings, and
+// every connection reads live.
 type Reading struct {
 	Verdict   Verdict
 	Peer      string         // the peer host, or OtherPeers beyond the cap: a bounded label
@@ -170,7 +172,10 @@ func (t *Tracker) shrink() {
 	t.entries = append(make([]entry, 0, 2*len(t.entries)), t.entries...)
 	t.index = make(map[uintptr]int32, len(t.entries))
 	for i, e := range t.entries {
-		t.index[e.addr] = int32(i)
+		// A socket Go collected may share its address with a new one.
+		if _, ok := t.index[e.addr]; !ok || e.fd.Value() != nil {
+			t.index[e.addr] = int32(i)
+		}
 	}
 	t.cursor = 0
 }

@@ -96,9 +96,12 @@ func TestTrackerVerdicts(t *testing.T) {
 	ln := listen(t, nil)
 	fin, finPeer := pair(t, ln, d)
 	reset, resetPeer := pair(t, ln, d)
+	inspected, inspectedPeer := pair(t, ln, d)
 	require.NoError(t, finPeer.Close())
 	require.NoError(t, resetPeer.SetLinger(0))
 	require.NoError(t, resetPeer.Close())
+	require.NoError(t, inspectedPeer.SetLinger(0))
+	require.NoError(t, inspectedPeer.Close())
 	require.Eventually(t, func() bool {
 		got := collect(t, tr)
 		return got[local(fin)].Verdict == keepalive.VerdictClosedByPeer && got[local(reset)].Verdict == keepalive.VerdictGone
@@ -112,12 +115,17 @@ func TestTrackerVerdicts(t *testing.T) {
 		keepalive.Check(fin)
 		keepalive.ReportError(fin, io.EOF)
 	}
+	require.Eventually(t, func() bool {
+		h, err := keepalive.Inspect(inspected)
+		require.NoError(t, err)
+		return h.State == keepalive.TCPClosed
+	}, 5*time.Second, 10*time.Millisecond)
 	c := peerCounts(t, tr)["127.0.0.1"]
-	assert.Equal(t, uint64(1), c.Gone[keepalive.CauseReset])
+	assert.Equal(t, uint64(2), c.Gone[keepalive.CauseReset], "by Check and by Inspect")
 	assert.Equal(t, uint64(1), c.Gone[keepalive.CauseEOF])
 	assert.Equal(t, uint64(0), c.Gone[keepalive.CauseTimeout])
 	h := tr.GoneAfter()
-	assert.Equal(t, uint64(1), h.Count, "the reset is observed, the FIN is not")
+	assert.Equal(t, uint64(2), h.Count, "the resets are observed, the FIN is not")
 }
 
 // TestTrackerReleasesClosed tracks many short-lived connections and
@@ -259,4 +267,35 @@ func TestTrackerEveryWayIn(t *testing.T) {
 		k := sockettest.ReadKernel(t, c)
 		assert.Equal(t, keepalive.Config{Idle: k.Idle, Interval: k.Interval, Count: k.Count, UserTimeout: max(k.UserTimeout, 0)}.Timeout(), r.Bound)
 	}
+}
+
+// TestTrackerDialOptionOrder dials with WithTracker before and after
+// WithKeepalive, and with a Control hook of the Dialer's own: each
+// connection is tracked and holds the Config.
+func TestTrackerDialOptionOrder(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	ln := listen(t, nil)
+	var own int
+	withControl := &net.Dialer{Control: func(string, string, syscall.RawConn) error { own++; return nil }}
+	for _, tc := range []struct {
+		name string
+		d    *net.Dialer
+	}{
+		{"tracker first", keepalive.NewDialer(keepalive.WithTracker(tr), keepalive.WithKeepalive(sockettest.Config))},
+		{"tracker last", keepalive.NewDialer(keepalive.WithKeepalive(sockettest.Config), keepalive.WithTracker(tr))},
+		{"keepalive twice", keepalive.NewDialer(keepalive.WithTracker(tr), keepalive.WithKeepalive(keepalive.Config{}), keepalive.WithKeepalive(sockettest.Config))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := tr.Len()
+			c, _ := pair(t, ln, tc.d)
+			assert.Equal(t, before+1, tr.Len())
+			assert.Equal(t, sockettest.Ours, sockettest.ReadKernel(t, c))
+		})
+	}
+	keepalive.WithTracker(tr)(withControl)
+	before := tr.Len()
+	pair(t, ln, withControl)
+	assert.Equal(t, before+1, tr.Len())
+	assert.Equal(t, 1, own, "the Dialer's own Control still runs")
 }

@@ -60,12 +60,15 @@ func (t *Tracker) trackDial(network, address string, rc syscall.RawConn) {
 // *net.OpError values: a nil, closed or non-TCP conn as for Get,
 // ErrNilTracker, ErrTrackerClosed, and errors.ErrUnsupported where this
 // Go release's net package cannot be tracked (plan9, js/wasm, wasip1).
-func (t *Tracker) Track(conn net.Conn) error {
+func (t *Tracker) Track(conn net.Conn) error { return t.track(conn, true) }
+
+// track is Track; a connection just accepted need not be checked open.
+func (t *Tracker) track(conn net.Conn, checkOpen bool) error {
 	if err := t.usable(); err != nil {
 		return opError("track", conn, err)
 	}
 	fd, err := connFD(conn)
-	if err == nil {
+	if err == nil && checkOpen {
 		err = withSocket(fd, nothing) // fails once conn is closed
 	}
 	if err != nil {
@@ -146,9 +149,25 @@ func (l *trackedListener) Accept() (net.Conn, error) {
 	}
 	conn, err := l.Listener.Accept()
 	if err == nil && conn != nil && l.t != nil {
-		_ = l.t.Track(conn)
+		_ = l.t.track(conn, false)
 	}
 	return conn, err
+}
+
+// Addr returns the wrapped listener's address, or nil without one.
+func (l *trackedListener) Addr() net.Addr {
+	if isNilListener(l.Listener) {
+		return nil
+	}
+	return l.Listener.Addr()
+}
+
+// Close closes the wrapped listener.
+func (l *trackedListener) Close() error {
+	if isNilListener(l.Listener) {
+		return &net.OpError{Op: "close", Err: errNilListener}
+	}
+	return l.Listener.Close()
 }
 
 // Unwrap returns the wrapped listener.

@@ -1,27 +1,20 @@
-//go:build (unix && !linux) || windows
+//go:build unix && !linux && !darwin && !freebsd
 
 package keepalive
 
 import "time"
 
-// A sysReader reads a tracked socket for Collect. Outside Linux it reads
-// only the settings, once: these kernels' TCP state readings take the
-// socket's pending error or are not read without allocating.
+// A sysReader reads a tracked socket for Collect. These systems report
+// no TCP state without the socket's pending error: a collection reads
+// only the settings, once.
 type sysReader struct{}
 
 func (*sysReader) read(fd uintptr, e *entry, r *Reading) error {
-	if !e.settled {
-		e.settled = true
-		if platform().readBack {
-			if ka, err := getFD(fd); err == nil {
-				e.ka, e.bound = ka, ka.Timeout()
-			}
-		}
-	}
+	settleSettings(fd, e)
 	return nil
 }
 
-// sinceReceived is unknown outside Linux.
+// sinceReceived is unknown here.
 func sinceReceived(uintptr) time.Duration { return -1 }
 
 // trackable reports a socket a Tracker cannot read.

@@ -1,10 +1,12 @@
 package keepalive_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -91,4 +93,49 @@ func TestGoneCause(t *testing.T) {
 		assert.Equal(t, tc.ok, ok, "%v", tc.err)
 		assert.Equal(t, tc.cause, c, "%v", tc.err)
 	}
+}
+
+// TestTrackerCollects runs on every system: a tracked pair is read, with
+// the addresses of each end.
+func TestTrackerCollects(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	dialed, accepted := pair(t, tr.Listener(listen(t, nil)), keepalive.NewDialer(keepalive.WithTracker(tr)))
+	peers := map[netip.AddrPort]netip.AddrPort{}
+	require.NoError(t, tr.Collect(context.Background(), func(r *keepalive.Reading) bool {
+		peers[r.LocalAddr] = r.PeerAddr
+		assert.Equal(t, "127.0.0.1", r.Peer)
+		assert.NotEqual(t, keepalive.VerdictGone, r.Verdict)
+		return true
+	}))
+	addr := func(a net.Addr) netip.AddrPort { return a.(*net.TCPAddr).AddrPort() }
+	assert.Equal(t, map[netip.AddrPort]netip.AddrPort{
+		addr(dialed.LocalAddr()):   addr(dialed.RemoteAddr()),
+		addr(accepted.LocalAddr()): addr(accepted.RemoteAddr()),
+	}, peers)
+}
+
+// TestTrackerListenerPassesThrough checks that a tracked listener hands
+// on its inner listener's errors, and refuses a nil one.
+func TestTrackerListenerPassesThrough(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	inner := listen(t, nil)
+	ln := tr.Listener(inner)
+	assert.Equal(t, inner, ln.(interface{ Unwrap() net.Listener }).Unwrap())
+	require.NoError(t, ln.Close())
+	_, err := ln.Accept()
+	assert.ErrorIs(t, err, net.ErrClosed)
+	nilInner := tr.Listener(nil)
+	_, err = nilInner.Accept()
+	var oe *net.OpError
+	require.ErrorAs(t, err, &oe)
+	assert.Equal(t, "accept", oe.Op)
+	assert.Nil(t, nilInner.Addr())
+	require.ErrorAs(t, nilInner.Close(), &oe)
+	assert.Equal(t, "close", oe.Op)
+	untracked := (*keepalive.Tracker)(nil).Listener(listen(t, nil))
+	c, a := pair(t, untracked, nil)
+	assert.NotNil(t, c)
+	assert.NotNil(t, a)
 }

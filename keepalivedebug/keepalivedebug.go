@@ -11,7 +11,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -265,9 +267,32 @@ func writeText(w http.ResponseWriter, p *Page) {
 			n(r.Probes), n(r.Retransmissions), n(r.Unacked), d(r.RTT), d(r.RTO), d(r.SinceReceived), d(r.Bound))
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\npeer counts (gone: closes by cause; pool: checks by outcome, discards by cause)\n")
+	fmt.Fprintf(w, "\npeer counts (gone: closes by cause; pool: checks by outcome; discards: by cause)\n")
+	shown := 0
 	for _, pc := range p.Peers {
-		fmt.Fprintf(w, "%s\tgone %v\tpool %v\tdiscards %v\n", pc.Peer, pc.Gone, pc.PoolChecks, pc.PoolDiscards)
+		if len(pc.Gone)+len(pc.PoolChecks)+len(pc.PoolDiscards) == 0 {
+			continue
+		}
+		shown++
+		fmt.Fprintf(w, "%s\tgone %s\tpool %s\tdiscards %s\n", pc.Peer, counts(pc.Gone), counts(pc.PoolChecks), counts(pc.PoolDiscards))
+	}
+	if shown == 0 {
+		fmt.Fprintln(w, "none")
 	}
 	fmt.Fprintf(w, "\ngone after last packet: %d observed, sum %v\n", p.GoneAfter.Count, p.GoneAfter.Sum)
+}
+
+// counts writes named counts in a stable order, "-" for none.
+func counts(m map[string]uint64) string {
+	if len(m) == 0 {
+		return "-"
+	}
+	var s string
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		if s != "" {
+			s += " "
+		}
+		s += name + "=" + strconv.FormatUint(m[name], 10)
+	}
+	return s
 }

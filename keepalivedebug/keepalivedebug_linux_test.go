@@ -94,6 +94,7 @@ func TestHandlerWorstFirst(t *testing.T) {
 	assert.Zero(t, p.Shown)
 	require.NotEmpty(t, p.Peers)
 	assert.Equal(t, map[string]uint64{"reset": 1}, p.Peers[0].Gone)
+	assert.Contains(t, get(t, h, "GET", "/?limit=0").Body.String(), "127.0.0.1\tgone reset=1\tpool -\tdiscards -\n")
 }
 
 func TestHandlerLimitsAndErrors(t *testing.T) {
