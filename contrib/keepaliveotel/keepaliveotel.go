@@ -1,0 +1,278 @@
+// Package keepaliveotel exports what a keepalive.Tracker knows through
+// the OpenTelemetry metric API: observable instruments that read the
+// tracked connections from the kernel at each collection, and a
+// histogram of how long each dead peer took to be declared gone.
+//
+//	tracker := keepalive.NewTracker(keepalive.TrackerOptions{})
+//	reg, err := keepaliveotel.Register(tracker, otel.GetMeterProvider())
+//	defer reg.Unregister()
+//
+// Per peer host (the tracker's bounded peer names, as the
+// network.peer.address attribute): the tracked connections by verdict,
+// the keep-alive probes outstanding, the retransmission timeouts in a
+// row and the smoothed round-trip time; the peer-gone closes by cause and
+// the pool checks by outcome, counted since the tracker began. The
+// instruments' names, units and their relation to OpenTelemetry's
+// proposed system.network.tcp.* conventions and gRPC's A80 are in
+// docs/telemetry.md.
+package keepaliveotel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/tcpkeepalive/keepalive"
+)
+
+// ScopeName is the instrumentation scope of the instruments.
+const ScopeName = "github.com/tcpkeepalive/keepalive/contrib/keepaliveotel"
+
+// Instrument names.
+const (
+	Connections         = "keepalive.tcp.connections"
+	Probes              = "keepalive.tcp.probes"
+	RecurringRetransmit = "keepalive.tcp.recurring_retransmits"
+	RTT                 = "keepalive.tcp.rtt"
+	PeerGone            = "keepalive.tcp.peer_gone"
+	PoolChecks          = "keepalive.pool.checks"
+	DetectionDuration   = "keepalive.tcp.detection.duration"
+)
+
+// Attribute keys.
+const (
+	PeerKey        = attribute.Key("network.peer.address")
+	VerdictKey     = attribute.Key("keepalive.verdict")
+	CauseKey       = attribute.Key("keepalive.cause")
+	PoolOutcomeKey = attribute.Key("keepalive.pool.outcome")
+)
+
+// A Registration is what Register set up.
+type Registration struct {
+	once   sync.Once
+	reg    metric.Registration
+	cancel func()
+}
+
+// Unregister stops the instruments' readings and the histogram's
+// recording. Calling it again does nothing.
+func (r *Registration) Unregister() error {
+	var err error
+	r.once.Do(func() {
+		r.cancel()
+		err = r.reg.Unregister()
+	})
+	return err
+}
+
+// Register creates the instruments on a Meter of mp and has them read
+// t at each collection: the tracked connections through Tracker.Collect
+// (bounded by the collection's context), the counts through
+// Tracker.PeerCounts. From then on each timeout or reset t counts with a
+// known time since the last packet received is recorded in the
+// detection histogram.
+//
+// It fails for a nil t or mp. A collection of a closed tracker reports
+// its counts and an error wrapping keepalive.ErrTrackerClosed.
+func Register(t *keepalive.Tracker, mp metric.MeterProvider) (*Registration, error) {
+	switch {
+	case t == nil:
+		return nil, errors.New("keepaliveotel: Register was given a nil *keepalive.Tracker")
+	case mp == nil:
+		return nil, errors.New("keepaliveotel: Register was given a nil metric.MeterProvider")
+	}
+	m := mp.Meter(ScopeName)
+	o := &observer{t: t, peers: map[string]*peer{}}
+	var err error
+	var errs []error
+	add := func(e error) { errs = append(errs, e) }
+	o.conns, err = m.Int64ObservableUpDownCounter(Connections, metric.WithUnit("{connection}"),
+		metric.WithDescription("Tracked TCP connections, by the verdict of keepalive.Check on each at collection time."))
+	add(err)
+	o.probes, err = m.Int64ObservableUpDownCounter(Probes, metric.WithUnit("{probe}"),
+		metric.WithDescription("Keep-alive probes sent and not yet answered, summed over the peer's tracked connections (tcpi_probes)."))
+	add(err)
+	o.retrans, err = m.Int64ObservableUpDownCounter(RecurringRetransmit, metric.WithUnit("{retransmission}"),
+		metric.WithDescription("Retransmission timeouts in a row of each connection's oldest unacknowledged segment, summed over the peer's tracked connections (tcpi_retransmits)."))
+	add(err)
+	o.rtt, err = m.Float64ObservableGauge(RTT, metric.WithUnit("s"),
+		metric.WithDescription("Mean smoothed round-trip time of the peer's tracked connections still open (tcpi_rtt)."))
+	add(err)
+	o.gone, err = m.Int64ObservableCounter(PeerGone, metric.WithUnit("{connection}"),
+		metric.WithDescription("Tracked connections whose peer was declared gone (timeout, reset) or closed (eof), once each, since the tracker began."))
+	add(err)
+	o.pool, err = m.Int64ObservableCounter(PoolChecks, metric.WithUnit("{check}"),
+		metric.WithDescription("Checkout checks by a pool module: kept, confirmed alive by a round trip, or discarded (with the cause), since the tracker began."))
+	add(err)
+	var bounds []float64
+	for _, b := range keepalive.GoneAfterBounds() {
+		bounds = append(bounds, b.Seconds())
+	}
+	detection, err := m.Float64Histogram(DetectionDuration, metric.WithUnit("s"),
+		metric.WithDescription("Time from the last packet received from the peer to the peer declared gone (timeout and reset), all peers."),
+		metric.WithExplicitBucketBoundaries(bounds...))
+	add(err)
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("keepaliveotel: creating the instruments: %w", err)
+	}
+	reg, err := m.RegisterCallback(o.observe, o.conns, o.probes, o.retrans, o.rtt, o.gone, o.pool)
+	if err != nil {
+		return nil, fmt.Errorf("keepaliveotel: registering the callback: %w", err)
+	}
+	cancel := t.Subscribe(func(e keepalive.Event) {
+		if e.Kind == keepalive.EventGone && e.SinceReceived >= 0 &&
+			(e.Cause == keepalive.CauseTimeout || e.Cause == keepalive.CauseReset) {
+			detection.Record(context.Background(), e.SinceReceived.Seconds())
+		}
+	})
+	return &Registration{reg: reg, cancel: cancel}, nil
+}
+
+// observer reads a Tracker for the observable instruments.
+type observer struct {
+	t                      *keepalive.Tracker
+	conns, probes, retrans metric.Int64ObservableUpDownCounter
+	rtt                    metric.Float64ObservableGauge
+	gone, pool             metric.Int64ObservableCounter
+	mu                     sync.Mutex // one collection at a time: the tallies are reused
+	peers                  map[string]*peer
+	order                  []*peer
+}
+
+// peer is one peer host's tally in a collection, and its attribute
+// sets, made once.
+type peer struct {
+	name             string
+	seen             bool
+	verdicts         [len(keepalive.Verdicts)]int64
+	probes, retrans  int64
+	rttSum           time.Duration
+	rttCount         int
+	anyProbes, anyRx bool
+
+	all      metric.ObserveOption
+	verdict  [len(keepalive.Verdicts)]metric.ObserveOption
+	goneBy   [len(keepalive.Causes)]metric.ObserveOption
+	outcome  [len(keepalive.PoolOutcomes)]metric.ObserveOption
+	discards [len(keepalive.Causes)]metric.ObserveOption
+}
+
+func newPeer(name string) *peer {
+	name = strings.Clone(name)
+	a := PeerKey.String(name)
+	p := &peer{name: name, all: metric.WithAttributeSet(attribute.NewSet(a))}
+	for _, v := range keepalive.Verdicts {
+		p.verdict[v] = metric.WithAttributeSet(attribute.NewSet(a, VerdictKey.String(v.String())))
+	}
+	for _, c := range keepalive.Causes {
+		p.goneBy[c] = metric.WithAttributeSet(attribute.NewSet(a, CauseKey.String(c.String())))
+		p.discards[c] = metric.WithAttributeSet(attribute.NewSet(a, PoolOutcomeKey.String(keepalive.PoolDiscarded.String()), CauseKey.String(c.String())))
+	}
+	for _, o := range keepalive.PoolOutcomes {
+		p.outcome[o] = metric.WithAttributeSet(attribute.NewSet(a, PoolOutcomeKey.String(o.String())))
+	}
+	return p
+}
+
+func (o *observer) named(name string) *peer {
+	p := o.peers[name]
+	if p == nil {
+		// A new peer name: the tracker has at most MaxPeers+1.
+		p = newPeer(name)
+		o.peers[p.name] = p
+		o.order = append(o.order, p)
+	}
+	return p
+}
+
+// goneCauses are the causes a peer-gone close has.
+var goneCauses = []keepalive.Cause{keepalive.CauseTimeout, keepalive.CauseReset, keepalive.CauseEOF}
+
+func (o *observer) observe(ctx context.Context, obs metric.Observer) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, p := range o.order {
+		p.seen, p.verdicts, p.probes, p.retrans, p.rttSum, p.rttCount, p.anyProbes, p.anyRx = false, [len(p.verdicts)]int64{}, 0, 0, 0, 0, false, false
+	}
+	start := time.Now()
+	n := 0
+	var p *peer // the last reading's peer: connections to one peer often come in a row
+	err := o.t.Collect(ctx, func(r *keepalive.Reading) bool {
+		n++
+		if p == nil || p.name != r.Peer {
+			p = o.named(r.Peer)
+		}
+		p.seen = true
+		if int(r.Verdict) < len(p.verdicts) {
+			p.verdicts[r.Verdict]++
+		}
+		if r.Probes >= 0 {
+			p.probes += int64(r.Probes)
+			p.anyProbes = true
+		}
+		if r.Retransmissions >= 0 {
+			p.retrans += int64(r.Retransmissions)
+			p.anyRx = true
+		}
+		if r.RTT > 0 && (r.Verdict == keepalive.VerdictLive || r.Verdict == keepalive.VerdictSuspect) {
+			p.rttSum += r.RTT
+			p.rttCount++
+		}
+		return true
+	})
+	if err != nil {
+		err = fmt.Errorf("keepaliveotel: reading the tracked connections (%d read in %v): %w",
+			n, time.Since(start).Round(time.Millisecond), err)
+	} else {
+		for _, p := range o.order {
+			if !p.seen {
+				continue
+			}
+			for _, v := range keepalive.Verdicts {
+				if p.verdicts[v] > 0 {
+					obs.ObserveInt64(o.conns, p.verdicts[v], p.verdict[v])
+				}
+			}
+			if p.anyProbes {
+				obs.ObserveInt64(o.probes, p.probes, p.all)
+			}
+			if p.anyRx {
+				obs.ObserveInt64(o.retrans, p.retrans, p.all)
+			}
+			if p.rttCount > 0 {
+				obs.ObserveFloat64(o.rtt, p.rttSum.Seconds()/float64(p.rttCount), p.all)
+			}
+		}
+	}
+	cerr := o.t.PeerCounts(func(c *keepalive.Counts) bool {
+		p := o.named(c.Peer)
+		// Zeros are left out: each point counts against the SDK's
+		// cardinality limit (docs/telemetry.md).
+		for _, cause := range goneCauses {
+			if n := c.Gone[cause]; n > 0 {
+				obs.ObserveInt64(o.gone, int64(n), p.goneBy[cause])
+			}
+		}
+		for _, o2 := range []keepalive.PoolOutcome{keepalive.PoolKept, keepalive.PoolConfirmed} {
+			if n := c.PoolChecks[o2]; n > 0 {
+				obs.ObserveInt64(o.pool, int64(n), p.outcome[o2])
+			}
+		}
+		for _, cause := range keepalive.Causes {
+			if n := c.PoolDiscards[cause]; n > 0 {
+				obs.ObserveInt64(o.pool, int64(n), p.discards[cause])
+			}
+		}
+		return true
+	})
+	if cerr != nil {
+		cerr = fmt.Errorf("keepaliveotel: reading the tracker's counts: %w", cerr)
+	}
+	return errors.Join(err, cerr)
+}
