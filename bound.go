@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/tcpkeepalive/keepalive/internal/falsekill"
 )
 
 // Timeout is the longest a connection to a dead peer stays open while
@@ -121,7 +123,10 @@ func (c Config) Coherent() error {
 // of the bound, so that a healthy idle connection sends as few probes as
 // the bound allows, and Count is 3 where the bound leaves room for three
 // probes (2 or 1 where it does not), so that a single lost probe does not
-// drop a healthy connection.
+// drop a healthy connection. On Linux Count grows, and Idle shrinks, as
+// far as needed for random loss of 5% each way to drop a live idle
+// connection at most once per 1000 connection-hours; for d of 10s or
+// more it does, below it cannot (see docs/behaviour.md).
 //
 // How the bound is met, on Linux:
 //   - Keep-alive timers fire late, never early, by up to 1/8 of their
@@ -199,16 +204,18 @@ func withinFor(t *sockopts, d time.Duration) Config {
 		if t.fixedCount == 0 {
 			count = int(min(time.Duration(maxCount), (budget-minIdle)/minInterval))
 		}
-		n := time.Duration(count)
-		// Probes span about a quarter of the bound, at least a second
-		// apart, so that a short outage does not eat all of them; idle
-		// gets the rest, at least its minimum.
-		interval = max(minInterval, (budget / (4 * n)).Truncate(time.Second))
-		if budget-interval*n < minIdle {
-			interval = max(minInterval, ((budget - minIdle) / n).Truncate(time.Second))
+		idle, interval = spread(budget, count, minIdle, maxIdle, minInterval, maxInterval)
+		// On Linux, whose timers the model follows: more probes, each
+		// sooner, where 3 would let random loss drop a live connection
+		// more often than withinKillsPerHour: the fewest that meet it,
+		// else the fewest kills the budget allows.
+		best := falsekill.PerHour(idle, interval, count, idle+interval*time.Duration(count), withinLoss)
+		for n := count + 1; t.os == "linux" && t.count.exists() && best > withinKillsPerHour && n <= int(t.count.max) && budget-minInterval*time.Duration(n) >= minIdle; n++ {
+			i, v := spread(budget, n, minIdle, maxIdle, minInterval, maxInterval)
+			if k := falsekill.PerHour(i, v, n, i+v*time.Duration(n), withinLoss); k < best {
+				idle, interval, count, best = i, v, n, k
+			}
 		}
-		interval = min(interval, maxInterval)
-		idle = min(budget-interval*n, maxIdle)
 	}
 	if t.maxProbing > 0 {
 		interval = min(interval, t.maxProbing/time.Duration(count))
@@ -228,6 +235,28 @@ func withinFor(t *sockopts, d time.Duration) Config {
 		c.Count = System
 	}
 	return c
+}
+
+// The loss each way a Within Config is made to survive, and how many
+// live idle connections it may then drop per connection-hour (see
+// docs/behaviour.md).
+const (
+	withinLoss         = 0.05
+	withinKillsPerHour = 1e-3
+)
+
+// spread divides budget into Idle and count probes of Interval: probes
+// span about a quarter of the bound, at least a second apart, so that a
+// short outage does not eat all of them; idle gets the rest, at least
+// its minimum.
+func spread(budget time.Duration, count int, minIdle, maxIdle, minInterval, maxInterval time.Duration) (idle, interval time.Duration) {
+	n := time.Duration(count)
+	interval = max(minInterval, (budget / (4 * n)).Truncate(time.Second))
+	if budget-interval*n < minIdle {
+		interval = max(minInterval, ((budget - minIdle) / n).Truncate(time.Second))
+	}
+	interval = min(interval, maxInterval)
+	return min(budget-interval*n, maxIdle), interval
 }
 
 // secondsRange is the range of o in whole seconds: its minimum rounded
