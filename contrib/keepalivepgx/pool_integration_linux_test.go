@@ -239,9 +239,9 @@ func TestIntegrationPoolCheck(t *testing.T) {
 	}
 	dw, pw := acquired("vanished, with CheckBeforeAcquire", with, "error")
 	dwo, pwo := acquired("vanished, without", without, "error")
-	assert.Equal(t, 0, pw, "CheckBeforeAcquire pinged the dead connection")
+	assert.Equal(t, 1, pw, "CheckBeforeAcquire pings the suspect once")
 	assert.Equal(t, 1, pwo, "pgxpool's ping on the dead connection")
-	assert.Less(t, dw, dwo, "the hook spares the ping's wait")
+	assert.Less(t, dw, dwo, "the suspect's ping waits a few RTOs, not for the kernel")
 
 	// The server restarted while its host was unreachable, and back.
 	uncut(t, n)
@@ -263,6 +263,8 @@ func TestIntegrationPoolCheck(t *testing.T) {
 	signal()
 	_, pw = acquired("restarted, with CheckBeforeAcquire", with, "ok")
 	_, pwo = acquired("restarted, without", without, "ok")
-	assert.Equal(t, 0, pw, "CheckBeforeAcquire pinged the dead connection")
+	// Its probes were unanswered during the cut: a suspect, pinged,
+	// unless a probe met the restarted server's reset first.
+	assert.LessOrEqual(t, pw, 1, "CheckBeforeAcquire pings the suspect at most once")
 	assert.Equal(t, 1, pwo, "pgxpool's ping on the dead connection")
 }
