@@ -2,6 +2,7 @@ package netns
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -228,4 +229,35 @@ func CheckChurn(t *testing.T, module string, loss int, with, without Churn) {
 	if with.Errors > without.Errors+1 {
 		t.Errorf("%d caller errors with the hooks, %d without", with.Errors, without.Errors)
 	}
+}
+
+// ChurnDB is ChurnFor on database/sql pools, one for each worker, each
+// made by open and limited to one connection; dials counts the
+// connections dialed. It returns after the churn, the pools closed.
+func ChurnDB(d time.Duration, open func() (*sql.DB, error), dials *Dials, inflight func()) error {
+	var dbs []*sql.DB
+	defer func() {
+		for _, db := range dbs {
+			db.Close()
+		}
+	}()
+	for range ChurnWorkers {
+		db, err := open()
+		if err != nil {
+			return err
+		}
+		dbs = append(dbs, db)
+		db.SetMaxOpenConns(1)
+		db.SetMaxIdleConns(1)
+		if err := db.Ping(); err != nil {
+			return err
+		}
+	}
+	inflight()
+	WaitForCut() // the loss is on
+	ChurnFor(d, dials.Count, func(ctx context.Context, w int) error {
+		_, err := dbs[w].ExecContext(ctx, "SELECT 1")
+		return err
+	})
+	return nil
 }
