@@ -15,8 +15,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net"
+	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -25,6 +28,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/falsekill"
 	"github.com/tcpkeepalive/keepalive/internal/netns"
 )
 
@@ -86,4 +90,231 @@ func TestIntegrationFalseAlarms(t *testing.T) {
 			assert.Zero(t, alarms, "no loss, no alarm")
 		}
 	}
+}
+
+// idlePairs connects n clients in nw's client namespace, dialed with c,
+// to one listener on port in the peer's, and returns the client ends;
+// the peer ends stay open, and silent, until the test ends.
+func idlePairs(t *testing.T, nw *netns.Network, c keepalive.Config, n, port int) []*net.TCPConn {
+	t.Helper()
+	var ln net.Listener
+	inNamespace(t, nw.Peer, func() (err error) {
+		ln, err = net.Listen("tcp", net.JoinHostPort(netns.PeerAddr, strconv.Itoa(port)))
+		return err
+	})
+	defer ln.Close()
+	accepted := make(chan net.Conn, n)
+	go func() {
+		for range n {
+			a, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- a
+		}
+	}()
+	var clients []*net.TCPConn
+	inNamespace(t, nw.Client, func() error {
+		d := keepalive.NewDialer(keepalive.WithKeepalive(c))
+		for range n {
+			conn, err := d.Dial("tcp", net.JoinHostPort(netns.PeerAddr, strconv.Itoa(port)))
+			if err != nil {
+				return err
+			}
+			clients = append(clients, conn.(*net.TCPConn))
+		}
+		return nil
+	})
+	for range n {
+		select {
+		case a := <-accepted:
+			t.Cleanup(func() { a.Close() })
+		case <-time.After(10 * time.Second):
+			t.Fatal("the peer did not accept")
+		}
+	}
+	for _, c := range clients {
+		t.Cleanup(func() { c.Close() })
+	}
+	return clients
+}
+
+// killConfigs are the Configs whose false kills are counted.
+var killConfigs = []struct {
+	name string
+	c    keepalive.Config
+}{
+	{"Within(5s)", keepalive.Within(5 * time.Second)},
+	{"Within(10s)", keepalive.Within(10 * time.Second)},
+	{"Within(30s)", keepalive.Within(30 * time.Second)},
+	{"idle=2s,interval=1s,count=4", keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 4}},
+}
+
+// TestIntegrationFalseKills: live idle connections on a lossy path, for
+// each of killConfigs; the kernel drops some when a run of probe
+// exchanges is lost. The count is checked against internal/falsekill's
+// model (which Within uses), where kills are frequent enough to count:
+// each connection's chance to be dropped in the run is
+// 1-exp(-rate·time), and the count must be within chance (4 standard
+// deviations) and 30% of the model's expectation, the model being an
+// upper estimate (worst-case timer lateness). Without loss, none.
+func TestIntegrationFalseKills(t *testing.T) {
+	t.Parallel()
+	n := netns.New(t)
+	netns.NeedNFT(t)
+	levels, d := netns.LossRun([]int{20}, 20*time.Second)
+	const conns = 40
+	for _, loss := range levels {
+		type group struct {
+			clients []*net.TCPConn
+			dropped []time.Duration // when, from the start; 0 for alive
+		}
+		groups := make([]group, len(killConfigs))
+		for i, kc := range killConfigs {
+			groups[i].clients = idlePairs(t, n, kc.c, conns, 7800+i)
+			groups[i].dropped = make([]time.Duration, conns)
+		}
+		n.Loss(loss)
+		start := time.Now()
+		for time.Since(start) < d {
+			time.Sleep(200 * time.Millisecond)
+			for i := range groups {
+				for j, c := range groups[i].clients {
+					if groups[i].dropped[j] != 0 {
+						continue
+					}
+					if err := keepalive.Check(c); keepalive.IsPeerGone(err) {
+						groups[i].dropped[j] = time.Since(start)
+					}
+				}
+			}
+		}
+		run := time.Since(start)
+		n.Loss(0)
+		for i, kc := range killConfigs {
+			g := groups[i]
+			kills, alive := 0, time.Duration(0)
+			for _, at := range g.dropped {
+				if at != 0 {
+					kills++
+					alive += at
+				} else {
+					alive += run
+				}
+			}
+			r := kc.c
+			perHour := falsekill.PerHour(r.Idle, r.Interval, r.Count, r.UserTimeout, float64(loss)/100)
+			expected := float64(conns) * (1 - math.Exp(-perHour*run.Hours()))
+			measured := float64(kills) / alive.Hours()
+			rate(map[string]any{"kind": "kills", "config": kc.name, "settings": kc.c.String(), "loss": loss, "seconds": run.Seconds(),
+				"connections": conns, "kills": kills, "expected": expected, "per_hour": measured, "model_per_hour": perHour})
+			t.Logf("%s (%v) at %d%% loss, %d connections for %v: %d dropped by the kernel (%.3g per connection-hour); the model expects %.1f (%.3g per connection-hour)",
+				kc.name, kc.c, loss, conns, run.Round(time.Second), kills, measured, expected, perHour)
+			for _, c := range g.clients {
+				c.Close()
+			}
+			if loss == 0 {
+				assert.Zero(t, kills, "%s: no loss, no kill", kc.name)
+				continue
+			}
+			sd := math.Sqrt(expected * (1 - expected/conns))
+			assert.InDelta(t, expected, float64(kills), 4*sd+0.3*expected+1, "%s: the model's expectation", kc.name)
+		}
+	}
+}
+
+// detectCfg is the Config whose detection of a dead peer is timed.
+var detectCfg = keepalive.Within(10 * time.Second)
+
+// TestIntegrationLossyDetection: how soon Check warns (ErrUnanswered)
+// and reports the peer gone (the kernel gave up) after the peer
+// vanishes, on connections idle or busy (a write every 50ms, which the
+// peer reads), with detectCfg, at each loss: the figures for
+// docs/measurements.md, timed from the cut. Every connection must be
+// reported gone within Within's bound plus the 500ms the integration
+// tests allow.
+func TestIntegrationLossyDetection(t *testing.T) {
+	t.Parallel()
+	levels, _ := netns.LossRun([]int{20}, 0)
+	const conns = 6
+	for _, loss := range levels {
+		n := netns.New(t)
+		netns.NeedNFT(t)
+		idle := idlePairs(t, n, detectCfg, conns, 7900)
+		busy := idlePairs(t, n, detectCfg, conns, 7901)
+		n.Loss(loss)
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for _, c := range busy {
+			wg.Go(func() {
+				buf := make([]byte, 100)
+				for {
+					select {
+					case <-stop:
+						return
+					case <-time.After(50 * time.Millisecond):
+					}
+					if _, err := c.Write(buf); err != nil {
+						return
+					}
+				}
+			})
+		}
+		time.Sleep(3 * time.Second) // probes and writes under way
+		cut := time.Now()
+		n.Cut()
+		type times struct{ warn, gone []time.Duration }
+		watch := func(clients []*net.TCPConn) times {
+			warned := make([]time.Duration, len(clients))
+			gone := make([]time.Duration, len(clients))
+			for left := len(clients); left > 0 && time.Since(cut) < 30*time.Second; {
+				time.Sleep(20 * time.Millisecond)
+				for i, c := range clients {
+					if gone[i] != 0 {
+						continue
+					}
+					err := keepalive.Check(c)
+					if err != nil && warned[i] == 0 {
+						warned[i] = time.Since(cut)
+					}
+					if err != nil && !errors.Is(err, keepalive.ErrUnanswered) {
+						gone[i] = time.Since(cut)
+						left--
+					}
+				}
+			}
+			return times{warned, gone}
+		}
+		var ti, tb times
+		var ww sync.WaitGroup
+		ww.Go(func() { ti = watch(idle) })
+		ww.Go(func() { tb = watch(busy) })
+		ww.Wait()
+		close(stop)
+		wg.Wait()
+		for _, k := range []struct {
+			name string
+			t    times
+		}{{"idle", ti}, {"busy", tb}} {
+			rate(map[string]any{"kind": "detect", "load": k.name, "loss": loss, "config": detectCfg.String(), "connections": conns,
+				"warn_median": median(k.t.warn).Seconds(), "warn_max": slices.Max(k.t.warn).Seconds(),
+				"gone_median": median(k.t.gone).Seconds(), "gone_max": slices.Max(k.t.gone).Seconds()})
+			t.Logf("%d%% loss, %s, %v: Check warned %v to %v after the cut (median %v), reported the peer gone %v to %v (median %v)",
+				loss, k.name, detectCfg, slices.Min(k.t.warn).Round(10*time.Millisecond), slices.Max(k.t.warn).Round(10*time.Millisecond),
+				median(k.t.warn).Round(10*time.Millisecond), slices.Min(k.t.gone).Round(10*time.Millisecond),
+				slices.Max(k.t.gone).Round(10*time.Millisecond), median(k.t.gone).Round(10*time.Millisecond))
+			for i, g := range k.t.gone {
+				if assert.NotZero(t, g, "%s %d: never reported gone", k.name, i) {
+					assert.LessOrEqual(t, g, 10*time.Second+500*time.Millisecond, "%s %d: Within(10s)'s bound", k.name, i)
+				}
+			}
+		}
+	}
+}
+
+// median is the middle of ds (the upper of the two middle ones).
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
