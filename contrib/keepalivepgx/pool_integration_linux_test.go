@@ -267,4 +267,21 @@ func TestIntegrationPoolCheck(t *testing.T) {
 	// unless a probe met the restarted server's reset first.
 	assert.LessOrEqual(t, pw, 1, "CheckBeforeAcquire pings the suspect at most once")
 	assert.Equal(t, 1, pwo, "pgxpool's ping on the dead connection")
+
+	// The kernel declared the idle connection gone (its user timeout,
+	// 4s, passed while the path was cut), and the path is back: the
+	// connection is never handed out, nor pinged; a fresh one serves.
+	with, without = start("pool-restart"), start("pool-restart-without")
+	for _, p := range []*netns.Process{with, without} {
+		p.Expect("inflight", 30*time.Second)
+	}
+	time.Sleep(500 * time.Millisecond)
+	n.Cut()
+	signal()
+	time.Sleep(cfg.UserTimeout + 2*time.Second)
+	uncut(t, n)
+	signal()
+	_, pw = acquired("declared gone, with CheckBeforeAcquire", with, "ok")
+	acquired("declared gone, without", without, "ok")
+	assert.Equal(t, 0, pw, "CheckBeforeAcquire pinged a connection the kernel declared gone")
 }
