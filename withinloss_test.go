@@ -31,3 +31,17 @@ func TestWithinSurvivesLoss(t *testing.T) {
 	c := withinFor(linuxOptions, 5*time.Second)
 	assert.Greater(t, falsekill.PerHour(c.Idle, c.Interval, c.Count, c.UserTimeout, withinLoss), 1.0)
 }
+
+// TestUnderSurvivesLoss: Under keeps what Within promised on a lossy
+// path: shorter idle, but Count grows to fill the bound, so 5% loss
+// still drops a live idle connection at most once per 1000
+// connection-hours (by the model).
+func TestUnderSurvivesLoss(t *testing.T) {
+	for d := 10 * time.Second; d < 48*time.Hour; d = d*5/4 + 7*time.Millisecond {
+		for idle := MinUnder; idle < 2*time.Hour; idle = idle*3/2 + time.Second {
+			c := withinFor(linuxOptions, d).underFor(linuxOptions, idle)
+			kills := falsekill.PerHour(c.Idle, c.Interval, c.Count, c.UserTimeout, withinLoss)
+			require.LessOrEqual(t, kills, withinKillsPerHour, "Within(%v).Under(%v) = %v", d, idle, c)
+		}
+	}
+}
