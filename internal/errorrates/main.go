@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -32,8 +33,16 @@ type rate struct {
 }
 
 func main() {
+	if err := table(os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintf(os.Stderr, "errorrates: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// table reads the rate lines from in and writes the table to out.
+func table(in io.Reader, out io.Writer) error {
 	var rates []rate
-	s := bufio.NewScanner(os.Stdin)
+	s := bufio.NewScanner(in)
 	for s.Scan() {
 		line, ok := strings.CutPrefix(strings.TrimSpace(s.Text()), "rate ")
 		if !ok {
@@ -41,8 +50,7 @@ func main() {
 		}
 		var r rate
 		if err := json.Unmarshal([]byte(snake(line)), &r); err != nil {
-			fmt.Fprintf(os.Stderr, "errorrates: %v: %s\n", err, line)
-			os.Exit(1)
+			return fmt.Errorf("%v: %s", err, line)
 		}
 		rates = append(rates, r)
 	}
@@ -58,7 +66,7 @@ func main() {
 		for _, l := range losses {
 			cells = append(cells, cell(l))
 		}
-		fmt.Printf("| %s |\n", strings.Join(cells, " | "))
+		fmt.Fprintf(out, "| %s |\n", strings.Join(cells, " | "))
 	}
 	find := func(keep func(rate) bool) (rate, bool) {
 		for _, r := range rates {
@@ -72,7 +80,7 @@ func main() {
 	for _, l := range losses {
 		head = append(head, fmt.Sprintf("%d%% loss each way", l))
 	}
-	fmt.Printf("| %s |\n|%s\n", strings.Join(head, " | "), strings.Repeat("---|", len(head)))
+	fmt.Fprintf(out, "| %s |\n|%s\n", strings.Join(head, " | "), strings.Repeat("---|", len(head)))
 
 	row("`Check` false alarms (`ErrUnanswered` on a live idle peer), per check", func(l int) string {
 		r, ok := find(func(r rate) bool { return r.Kind == "alarms" && r.Loss == l })
@@ -130,6 +138,7 @@ func main() {
 			return fmt.Sprintf("%.2fs (%.2fs) / %.2fs (%.2fs)", r.WarnMedian, r.WarnMax, r.GoneMedian, r.GoneMax)
 		})
 	}
+	return s.Err()
 }
 
 // pct is n of total as a percentage.

@@ -46,7 +46,7 @@ func TestIntegrationFalseAlarms(t *testing.T) {
 	t.Parallel()
 	n := netns.New(t)
 	netns.NeedNFT(t)
-	levels, d := netns.LossRun([]int{0, 20}, 15*time.Second)
+	levels, d := netns.LossRun([]int{0, 20}, 10*time.Second)
 	const conns = 8
 	for _, loss := range levels {
 		var clients []*net.TCPConn
