@@ -123,10 +123,9 @@ func (c Config) Coherent() error {
 // of the bound, so that a healthy idle connection sends as few probes as
 // the bound allows, and Count is 3 where the bound leaves room for three
 // probes (2 or 1 where it does not), so that a single lost probe does not
-// drop a healthy connection. On Linux Count grows, and Idle shrinks, as
-// far as needed for random loss of 5% each way to drop a live idle
-// connection at most once per 1000 connection-hours; for d of 10s or
-// more it does, below it cannot (see docs/behaviour.md).
+// drop a healthy connection; on Linux, more where 5% random loss would
+// drop a live idle connection more than once per 1000 connection-hours
+// (below 10s no Count can prevent it: docs/behaviour.md).
 //
 // How the bound is met, on Linux:
 //   - Keep-alive timers fire late, never early, by up to 1/8 of their

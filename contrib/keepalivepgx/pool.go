@@ -18,21 +18,17 @@ import (
 // more than a second:
 //   - a connection Check passes is handed out without a ping (unless
 //     pc.ShouldPing, if set, asks for one);
-//   - a suspect, whose keep-alive probes or retransmissions are
-//     unanswered, is pinged, with a deadline of a few of its own
-//     retransmission timeouts (under a second on a LAN), and destroyed
-//     only if the ping fails: on a lossy path most suspects are live;
-//   - a connection whose peer is gone (the kernel gave up, a reset, the
-//     server's side closed) is destroyed without a round trip, and the
-//     pool takes another one or dials;
-//   - where Check cannot tell (a Unix-socket connection; a system other
-//     than Linux, where Check sees only the socket's pending error), the
-//     pool pings as it would without the hook.
+//   - a suspect (keep-alive probes or retransmissions unanswered; on a
+//     lossy path most are live) is pinged, within a few of its own
+//     retransmission timeouts, and destroyed only if the ping fails;
+//   - a connection whose peer is gone (reset, timed out, closed its
+//     side) is destroyed without a round trip, and the pool dials;
+//   - where Check cannot tell (a Unix socket; not Linux) the pool pings
+//     as it would without the hook.
 //
 // It wraps pc.ShouldPing and pc.PrepareConn (or the deprecated
-// BeforeAcquire), which still run; set them before calling it. What it
-// saves and what it costs, measured: docs/integrations.md#pgxpool-check
-// and docs/measurements.md#error-rates-on-lossy-paths.
+// BeforeAcquire), which still run; set them before calling it. Measured:
+// docs/integrations.md#pgxpool-check, docs/measurements.md.
 func CheckBeforeAcquire(pc *pgxpool.Config) {
 	shouldPing := pc.ShouldPing
 	pc.ShouldPing = func(ctx context.Context, p pgxpool.ShouldPingParams) bool {
