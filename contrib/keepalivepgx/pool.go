@@ -91,12 +91,17 @@ func admit(ctx context.Context, c *pgx.Conn) (keep bool, cause suspect.Verdict) 
 	case suspect.Gone:
 		return false, v
 	case suspect.Suspect:
-		ctx, cancel := context.WithTimeout(ctx, suspect.Patience(conn))
-		defer cancel()
-		if err := c.Ping(ctx); err != nil {
-			return false, v // unconfirmed; the failed ping closed it
+		// A deadline on the connection, not on ctx: at ctx's deadline
+		// pgconn would dial the server to cancel and then wait for the
+		// dead connection to close, holding the pool's slot.
+		if conn.SetDeadline(time.Now().Add(suspect.Patience(conn))) != nil {
+			return false, v
 		}
-		return true, v // confirmed
+		if err := c.Ping(ctx); err != nil {
+			conn.Close() // so that pgconn's Close does not wait on it
+			return false, v
+		}
+		return conn.SetDeadline(time.Time{}) == nil, v // confirmed
 	}
 	return true, v
 }

@@ -11,12 +11,17 @@ package keepalivepgx_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
+	"github.com/tcpkeepalive/keepalive"
 	"github.com/tcpkeepalive/keepalive/contrib/keepalivepgx"
 	"github.com/tcpkeepalive/keepalive/internal/netns"
 )
@@ -86,4 +91,85 @@ func TestIntegrationLossyPool(t *testing.T) {
 		got := n.RunChurn(t, []string{"churn", "churn-without"}, addr, loss, d)
 		netns.CheckChurn(t, "keepalivepgx", loss, got["churn"], got["churn-without"])
 	}
+}
+
+// forgetCfg's first probe comes after the middlebox forgot the flow
+// (natTimeout): the pooled connection becomes a suspect whose ping
+// cannot be answered, while the server is there for a new connection.
+var forgetCfg = keepalive.Config{Idle: 3 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 6 * time.Second}
+
+const natTimeout = 2 * time.Second
+
+func init() {
+	for _, hook := range []bool{true, false} {
+		name := map[bool]string{true: "forgotten", false: "forgotten-without"}[hook]
+		calls[name] = func(addr string, inflight func()) error {
+			c := forgetCfg
+			pc, err := keepalivepgx.ParsePoolConfig(fmt.Sprintf("postgres://postgres@%s/postgres?sslmode=disable&connect_timeout=2&keepalives=1&keepalives_idle=%d&keepalives_interval=%d&keepalives_count=%d&tcp_user_timeout=%d",
+				addr, c.Idle/time.Second, c.Interval/time.Second, c.Count, c.UserTimeout/time.Millisecond))
+			if err != nil {
+				return err
+			}
+			if hook {
+				keepalivepgx.CheckBeforeAcquire(pc)
+			}
+			pc.MaxConns = 1
+			var dials netns.Dials
+			dial := pc.ConnConfig.DialFunc
+			pc.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+				conn, err := dial(ctx, network, addr)
+				if err == nil {
+					dials.Add(conn)
+				}
+				return conn, err
+			}
+			p, err := pgxpool.NewWithConfig(context.Background(), pc)
+			if err != nil {
+				return err
+			}
+			defer p.Close()
+			if err := p.Ping(context.Background()); err != nil {
+				return err
+			}
+			conn := dials.First()
+			for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+				err := keepalive.Check(conn)
+				if errors.Is(err, keepalive.ErrUnanswered) {
+					break
+				}
+				if err != nil || time.Now().After(deadline) {
+					return fmt.Errorf("waiting for an unanswered probe: Check says %v", err)
+				}
+			}
+			inflight()
+			_, err = p.Exec(context.Background(), "SELECT 1")
+			// pgconn's cancel request for the failed ping dials too.
+			if n := dials.Count(); err == nil && n < 2 {
+				return fmt.Errorf("the query succeeded with %d connection dialed, want a fresh one", n)
+			}
+			return err
+		}
+	}
+}
+
+// TestIntegrationPoolForgotten: a NAT gateway forgot the pooled
+// connection's flow (internal/netns Middlebox), the server is there. With
+// CheckBeforeAcquire the suspect's ping goes unanswered for a few RTOs,
+// and the query succeeds on a fresh connection within a second; without,
+// pgxpool's ping waits for the kernel's user timeout first.
+func TestIntegrationPoolForgotten(t *testing.T) {
+	t.Parallel()
+	n := netns.New(t)
+	addr := n.StartPostgres(t)
+	n.Middlebox(netns.Middlebox{IdleTimeout: natTimeout})
+	with, without := n.StartCall(n.Client, "forgotten", addr), n.StartCall(n.Client, "forgotten-without", addr)
+	o, err := with.Outcome(30 * time.Second)
+	require.NoError(t, err)
+	t.Logf("with CheckBeforeAcquire: the query took %v: %q", o.Elapsed.Round(time.Millisecond), o.Err)
+	assert.Empty(t, o.Err)
+	assert.Less(t, o.Elapsed, time.Second, "a fresh connection within a second")
+	o, err = without.Outcome(30 * time.Second)
+	require.NoError(t, err)
+	t.Logf("without: the query took %v: %q", o.Elapsed.Round(time.Millisecond), o.Err)
+	assert.Greater(t, o.Elapsed, 2*time.Second, "pgxpool's ping waits for the kernel")
 }
