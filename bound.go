@@ -209,7 +209,10 @@ func withinFor(t *sockopts, d time.Duration) Config {
 		// more often than withinKillsPerHour: the fewest that meet it,
 		// else the fewest kills the budget allows.
 		best := falsekill.PerHour(idle, interval, count, idle+interval*time.Duration(count), withinLoss)
-		for n := count + 1; t.os == "linux" && t.count.exists() && best > withinKillsPerHour && n <= int(t.count.max) && budget-minInterval*time.Duration(n) >= minIdle; n++ {
+		for n := count + 1; t.os == "linux" && t.count.exists() && best > withinKillsPerHour; n++ {
+			if n > int(t.count.max) || budget-minInterval*time.Duration(n) < minIdle {
+				break // no room for another probe
+			}
 			i, v := spread(budget, n, minIdle, maxIdle, minInterval, maxInterval)
 			if k := falsekill.PerHour(i, v, n, i+v*time.Duration(n), withinLoss); k < best {
 				idle, interval, count, best = i, v, n, k
