@@ -36,7 +36,9 @@ import (
 // when the pool checks it, known by the cleared deadline just before:
 // a PING written on the connection, whose +PONG must come back within
 // suspect.Patience, the connection's own few RTOs; no answer, and the
-// pool drops it. go-redis's client-side cache drainer reads through the
+// pool drops it (a push message that arrives before the +PONG, with
+// RESP3 server-assisted caching, drops it too: a needless discard, rare
+// on a suspect). go-redis's client-side cache drainer reads through the
 // same RawConn (checkForData) while commands may be written on the
 // connection, so there a suspect is kept, never pinged. Only Read is
 // changed; Control, which keepalive.Get and Set use, is the socket's
