@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/tcpkeepalive/keepalive/internal/falsekill"
 )
 
 // Timeout is the longest a connection to a dead peer stays open while
@@ -120,20 +122,20 @@ func (c Config) Coherent() error {
 // Within returns a Config that notices a dead peer within d, whether the
 // connection is idle or busy, for d of at least MinWithin (2.25s) on
 // Linux. Idle + Interval*Count, in whole seconds, is at most d*8/9 (the
-// kernel's timers fire up to 1/8 late), UserTimeout is the same (so
-// Coherent returns nil), Idle takes most of it and Count is 3 where there
-// is room, so that one lost probe does not drop a healthy connection. A
-// busy connection is bounded while the round-trip timeout stays below d/9.
+// kernel's timers fire up to 1/8 late) and UserTimeout is the same, so
+// Coherent returns nil. Idle takes most of d, and Count is as large as
+// needed for 5% random loss each way to drop a live idle connection at
+// most once per 1000 connection-hours (d ≥ 10s on Linux; below, what it
+// tolerates is in docs/behaviour.md). A busy connection is bounded while
+// the round-trip timeout stays below d/9.
 //
-// Within returns a Config valid on the running system for every d, and
-// so cannot refuse a d it cannot meet: below the smallest bound the
-// system runs (MinWithin on Linux; d of zero or below included) it gives
-// the fastest Config the system runs (Linux: Idle 1s, Interval 1s, Count
-// 1, UserTimeout 2s), whose Timeout is above d*8/9. Where the system lacks
-// an option, the Config leaves it System and bounds less, or nothing
-// (OpenBSD, AIX). UnmarshalText's within= refuses a d not met. On a
-// Multipath TCP connection d bounds the subflows only. The systems'
-// cases and the arithmetic: docs/behaviour.md#withind-a-config-for-a-bound.
+// Within cannot refuse a d it cannot meet: below the smallest bound the
+// system runs (d ≤ 0 included) it gives the fastest Config the system
+// runs (Linux: Idle 1s, Interval 1s, Count 1, UserTimeout 2s);
+// UnmarshalText's within= refuses such a d. Where the system lacks an
+// option the Config leaves it System and bounds less, or nothing
+// (OpenBSD, AIX); on a Multipath TCP connection d bounds the subflows
+// only: docs/behaviour.md#withind-a-config-for-a-bound.
 func Within(d time.Duration) Config { return withinFor(platform(), d) }
 
 // withinFor is Within for the system of table t.
@@ -167,16 +169,21 @@ func withinFor(t *sockopts, d time.Duration) Config {
 		if t.fixedCount == 0 {
 			count = int(min(time.Duration(maxCount), (budget-minIdle)/minInterval))
 		}
-		n := time.Duration(count)
-		// Probes span about a quarter of the bound, at least a second
-		// apart, so that a short outage does not eat all of them; idle
-		// gets the rest, at least its minimum.
-		interval = max(minInterval, (budget / (4 * n)).Truncate(time.Second))
-		if budget-interval*n < minIdle {
-			interval = max(minInterval, ((budget - minIdle) / n).Truncate(time.Second))
+		idle, interval = spread(budget, count, minIdle, maxIdle, minInterval, maxInterval)
+		// On Linux, whose timers the model follows: more probes, each
+		// sooner, where 3 would let random loss drop a live connection
+		// more often than withinKillsPerHour: the fewest that meet it,
+		// else the fewest kills the budget allows.
+		best := falsekill.PerHour(idle, interval, count, idle+interval*time.Duration(count), withinLoss)
+		for n := count + 1; t.os == "linux" && t.count.exists() && best > withinKillsPerHour; n++ {
+			if n > int(t.count.max) || budget-minInterval*time.Duration(n) < minIdle {
+				break // no room for another probe
+			}
+			i, v := spread(budget, n, minIdle, maxIdle, minInterval, maxInterval)
+			if k := falsekill.PerHour(i, v, n, i+v*time.Duration(n), withinLoss); k < best {
+				idle, interval, count, best = i, v, n, k
+			}
 		}
-		interval = min(interval, maxInterval)
-		idle = min(budget-interval*n, maxIdle)
 	}
 	if t.maxProbing > 0 {
 		interval = min(interval, t.maxProbing/time.Duration(count))
@@ -196,6 +203,28 @@ func withinFor(t *sockopts, d time.Duration) Config {
 		c.Count = System
 	}
 	return c
+}
+
+// The loss each way a Within Config is made to survive, and how many
+// live idle connections it may then drop per connection-hour (see
+// docs/behaviour.md).
+const (
+	withinLoss         = 0.05
+	withinKillsPerHour = 1e-3
+)
+
+// spread divides budget into Idle and count probes of Interval: probes
+// span about a quarter of the bound, at least a second apart, so that a
+// short outage does not eat all of them; idle gets the rest, at least
+// its minimum.
+func spread(budget time.Duration, count int, minIdle, maxIdle, minInterval, maxInterval time.Duration) (idle, interval time.Duration) {
+	n := time.Duration(count)
+	interval = max(minInterval, (budget / (4 * n)).Truncate(time.Second))
+	if budget-interval*n < minIdle {
+		interval = max(minInterval, ((budget - minIdle) / n).Truncate(time.Second))
+	}
+	interval = min(interval, maxInterval)
+	return min(budget-interval*n, maxIdle), interval
 }
 
 // secondsRange is the range of o in whole seconds: its minimum rounded

@@ -71,7 +71,7 @@ func ExampleConfig_Coherent() {
 func ExampleWithin() {
 	cfg := keepalive.Within(10 * time.Second)
 	fmt.Println(cfg, cfg.Timeout())
-	// Output: idle=5s,interval=1s,count=3,user-timeout=8s 8s
+	// Output: idle=1s,interval=1s,count=7,user-timeout=8s 8s
 }
 
 // Probes that keep flows through an AWS Network Load Balancer, which

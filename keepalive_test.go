@@ -354,8 +354,13 @@ func TestWithin(t *testing.T) {
 		want keepalive.Config
 	}{
 		{4 * time.Second, keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 2, UserTimeout: 3 * time.Second}},
-		{10 * time.Second, keepalive.Config{Idle: 5 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 8 * time.Second}},
-		{time.Minute, keepalive.Config{Idle: 41 * time.Second, Interval: 4 * time.Second, Count: 3, UserTimeout: 53 * time.Second}},
+		{5 * time.Second, keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 3, UserTimeout: 4 * time.Second}},
+		// More probes where 3 would let 5% loss drop a live connection
+		// more than once per 1000 connection-hours.
+		{10 * time.Second, keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 7, UserTimeout: 8 * time.Second}},
+		{30 * time.Second, keepalive.Config{Idle: 18 * time.Second, Interval: time.Second, Count: 8, UserTimeout: 26 * time.Second}},
+		{time.Minute, keepalive.Config{Idle: 43 * time.Second, Interval: time.Second, Count: 10, UserTimeout: 53 * time.Second}},
+		{time.Hour, keepalive.Config{Idle: 2402 * time.Second, Interval: 133 * time.Second, Count: 6, UserTimeout: 3200 * time.Second}},
 		{keepalive.MinWithin, keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 1, UserTimeout: 2 * time.Second}},
 		{time.Second, keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 1, UserTimeout: 2 * time.Second}},
 		{-time.Second, keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 1, UserTimeout: 2 * time.Second}},

@@ -363,7 +363,7 @@ func TestWithinOnOtherSystems(t *testing.T) {
 		d     time.Duration
 		want  Config
 	}{
-		{"linux", linuxOptions, 90 * time.Second, Config{Idle: 62 * time.Second, Interval: 6 * time.Second, Count: 3, UserTimeout: 80 * time.Second}},
+		{"linux", linuxOptions, 90 * time.Second, Config{Idle: 62 * time.Second, Interval: 2 * time.Second, Count: 9, UserTimeout: 80 * time.Second}},
 		{"illumos caps the interval at 60s", illumosOptions, 24 * time.Hour, Config{Idle: 76620 * time.Second, Interval: 60 * time.Second, Count: 3, UserTimeout: 76800 * time.Second}},
 		{"illumos 4s", illumosOptions, 4 * time.Second, Config{Idle: time.Second, Interval: time.Second, Count: 2, UserTimeout: 3 * time.Second}},
 		{"netbsd has no user timeout", netbsdOptions, 90 * time.Second, Config{Idle: 62 * time.Second, Interval: 6 * time.Second, Count: 3}},

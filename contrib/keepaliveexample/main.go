@@ -51,10 +51,10 @@ func main() {
 	flag.Parse()
 	s.onDial = logBackend
 
-	// The one Config. Within(10s) on Linux: idle 5s, interval 1s, 3
+	// The one Config. Within(10s) on Linux: idle 1s, interval 1s, 7
 	// probes, user timeout 8s; Under(350s) leaves it as it is, its probes
 	// coming far more often than the load balancer forgets. With
-	// Within(30s).Under(60s): idle 20s, interval 2s, 3 probes, 26s.
+	// Within(30s).Under(60s): idle 18s, interval 1s, 8 probes, 26s.
 	cfg := keepalive.Within(*within).Under(*lbIdle)
 	if err := cfg.Validate(); err != nil {
 		log.Fatal(err) // OpenBSD and AIX cannot set the timers Under needs

@@ -2,8 +2,6 @@ package keepalivepgx
 
 import (
 	"context"
-	"errors"
-	"io"
 	"net"
 	"runtime"
 	"time"
@@ -11,42 +9,34 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/suspect"
 )
 
 // CheckBeforeAcquire makes the pool check each connection with
-// keepalive.Check before it hands it out, in place of pgxpool's ping:
-//   - a connection Check rejects (keep-alive probes or retransmissions
-//     unanswered, the peer gone, its side closed) is destroyed before any
-//     ping, without a round trip, and the pool takes another one or dials;
-//   - a connection Check passes is handed out without a ping, unless
-//     pc.ShouldPing, if set, asks for one: pgxpool's default, a ping
-//     for every connection idle more than a second, is dropped, since
-//     Check sees, without a round trip, what that ping sees within one
-//     (a reset or a closed side); neither sees a host that vanished less
-//     than one keep-alive probe ago;
-//   - where Check cannot tell (a Unix-socket connection; a live
-//     connection on a system other than Linux, where Check sees only
-//     the socket's pending error, not a FIN), the pool pings as it would
-//     without the hook.
+// keepalive.Check before it hands it out, and ping only the connections
+// Check suspects, in place of pgxpool's ping of every connection idle
+// more than a second:
+//   - a connection Check passes is handed out without a ping (unless
+//     pc.ShouldPing, if set, asks for one);
+//   - a suspect (keep-alive probes or retransmissions unanswered; on a
+//     lossy path most are live) is pinged, within a few of its own
+//     retransmission timeouts, and destroyed only if the ping fails;
+//   - a connection whose peer is gone (reset, timed out, closed its
+//     side) is destroyed without a round trip, and the pool dials;
+//   - where Check cannot tell (a Unix socket; not Linux) the pool pings
+//     as it would without the hook.
 //
 // It wraps pc.ShouldPing and pc.PrepareConn (or the deprecated
-// BeforeAcquire, which PrepareConn replaces), which still run for the
-// connections Check passes; set them before calling it. On Linux Check
-// is one getsockopt (TCP_INFO). What the hook saves, measured against a
-// real server: docs/integrations.md#pgxpool-check.
+// BeforeAcquire), which still run; set them before calling it. Measured:
+// docs/integrations.md#pgxpool-check, docs/measurements.md.
 func CheckBeforeAcquire(pc *pgxpool.Config) {
 	shouldPing := pc.ShouldPing
 	pc.ShouldPing = func(ctx context.Context, p pgxpool.ShouldPingParams) bool {
-		switch check(p.Conn) {
-		case rejected:
-			return false // PrepareConn destroys it
-		case unknown:
-			if shouldPing == nil {
-				return p.IdleDuration > defaultPingIdle
-			}
+		if shouldPing != nil {
+			return shouldPing(ctx, p)
 		}
-		return shouldPing != nil && shouldPing(ctx, p)
+		// pgxpool's own default where Check cannot tell.
+		return !checkable(p.Conn) && p.IdleDuration > defaultPingIdle
 	}
 	prepare := pc.PrepareConn
 	//lint:ignore SA1019 a user's BeforeAcquire keeps working, as pgxpool runs it when PrepareConn is nil
@@ -54,7 +44,7 @@ func CheckBeforeAcquire(pc *pgxpool.Config) {
 		prepare = func(ctx context.Context, c *pgx.Conn) (bool, error) { return before(ctx, c), nil }
 	}
 	pc.PrepareConn = func(ctx context.Context, c *pgx.Conn) (bool, error) {
-		if check(c) == rejected {
+		if keep, _ := admit(ctx, c); !keep {
 			return false, nil // destroyed; the pool tries another
 		}
 		if prepare == nil {
@@ -69,35 +59,49 @@ func CheckBeforeAcquire(pc *pgxpool.Config) {
 const defaultPingIdle = time.Second
 
 // seesAll is true where Check reads the kernel's TCP state, and so sees
-// a FIN or a reset before a ping would; elsewhere it sees only the
-// socket's pending error.
+// a FIN, a reset or an unanswered probe before a ping would; elsewhere
+// it sees only the socket's pending error.
 const seesAll = runtime.GOOS == "linux" || runtime.GOOS == "android"
 
-type verdict int
+// checkable reports whether Check judges c's connection: TCP, on a
+// system where Check reads the TCP state.
+func checkable(c *pgx.Conn) bool {
+	if !seesAll || c == nil || c.PgConn() == nil {
+		return false
+	}
+	_, tcp := c.PgConn().Conn().LocalAddr().(*net.TCPAddr)
+	return tcp
+}
 
-const (
-	healthy verdict = iota
-	rejected
-	unknown
-)
-
-// check is what keepalive.Check says of c's connection.
-func check(c *pgx.Conn) verdict {
+// admit decides whether the pool hands c out at checkout, and why: it
+// is the pool's whole decision, in one place. A suspect costs a ping
+// within suspect.Patience; nothing else sends anything. It runs after
+// any ping ShouldPing asked for, so Check takes a socket's pending error
+// only here.
+func admit(ctx context.Context, c *pgx.Conn) (keep bool, cause suspect.Verdict) {
 	if c == nil || c.PgConn() == nil {
-		return unknown
+		return true, suspect.Unknown
 	}
 	if c.IsClosed() {
-		return rejected
+		return false, suspect.Gone
 	}
-	err := keepalive.Check(c.PgConn().Conn())
-	switch {
-	case err == nil && seesAll:
-		return healthy
-	case err == nil:
-		return unknown
-	case errors.Is(err, keepalive.ErrUnanswered), keepalive.IsPeerGone(err),
-		errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
-		return rejected
+	conn := c.PgConn().Conn()
+	v, _ := suspect.Judge(conn)
+	switch v {
+	case suspect.Gone:
+		return false, v
+	case suspect.Suspect:
+		// A deadline on the connection, not on ctx: at ctx's deadline
+		// pgconn would dial the server to cancel and then wait for the
+		// dead connection to close, holding the pool's slot.
+		if conn.SetDeadline(time.Now().Add(suspect.Patience(conn))) != nil {
+			return false, v
+		}
+		if err := c.Ping(ctx); err != nil {
+			conn.Close() // so that pgconn's Close does not wait on it
+			return false, v
+		}
+		return conn.SetDeadline(time.Time{}) == nil, v // confirmed
 	}
-	return unknown
+	return true, v
 }

@@ -10,13 +10,17 @@ import (
 // Checked returns c with keepalive.Check run on each connection's socket
 // whenever database/sql takes the connection from its pool
 // (driver.SessionResetter) and puts it back (driver.Validator): a
-// connection Check rejects — keep-alive probes or retransmissions
-// unanswered, the peer gone, or the server's side closed — is closed
-// there, and the query goes on with another connection (database/sql
-// tries the pool twice, then dials). lib/pq alone checks nothing on
+// connection whose peer is gone, or whose server closed its side, is
+// closed there, and the query goes on with another connection
+// (database/sql tries the pool twice, then dials). A suspect, whose
+// keep-alive probes or retransmissions are unanswered (on a lossy path
+// most are live), is pinged on checkout (the driver's Ping, under a
+// deadline of a few of the connection's own retransmission timeouts)
+// and closed only if the ping fails. lib/pq alone checks nothing on
 // checkout (conn.go, ResetSession returns the last error it saw).
 //
-// Check sends nothing and costs a syscall or two. Only connections this
+// Check sends nothing and costs a syscall or two; only a suspect costs
+// a round trip. Only connections this
 // package dialed (NewConnector, NewConnectorConfig, or a pq.Connector
 // given NewDialer's Dialer) are checked; others pass. The driver
 // connection sql.Conn.Raw hands out is then Checked's wrapper, not

@@ -3,6 +3,7 @@ package keepaliveredis_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"sync/atomic"
@@ -19,8 +20,9 @@ import (
 )
 
 // TestPoolAsksCheck: go-redis's pool asks the check about an idle
-// connection before handing it out, and dials anew when it objects. A
-// real redis-server on loopback; the check stands in for keepalive.Check.
+// connection before handing it out, and dials anew when the peer is
+// gone; a suspect is pinged and kept. A real redis-server on loopback;
+// the check stands in for keepalive.Check.
 func TestPoolAsksCheck(t *testing.T) {
 	addr := loopbackRedis(t)
 	for _, tt := range []struct {
@@ -29,7 +31,8 @@ func TestPoolAsksCheck(t *testing.T) {
 		dials int32 // after two commands
 	}{
 		{"nil keeps the connection", nil, 1},
-		{"an error drops it", keepalive.ErrUnanswered, 2},
+		{"a suspect answers its PING: kept", fmt.Errorf("check: %w", keepalive.ErrUnanswered), 1},
+		{"the peer's FIN drops it", fmt.Errorf("check: %w", io.EOF), 2},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var dials, checks atomic.Int32
@@ -101,6 +104,77 @@ func TestCheckedRawConn(t *testing.T) {
 			tt.want(t, err)
 			assert.Equal(t, tt.peek, peeked, "the peek ran")
 			assert.False(t, errors.Is(err, keepalive.ErrUnanswered))
+		})
+	}
+}
+
+// TestCheckedRawConnConfirms: a suspect is confirmed by a PING when the
+// pool checks it (it clears the deadline first, as go-redis's connCheck
+// does): kept if +PONG comes back, dropped if nothing comes back within
+// the connection's own few RTOs (loopback: 4 × 200ms) or something else
+// does. Read by the client-side cache drainer (no cleared deadline), a
+// suspect is kept and nothing is written.
+func TestCheckedRawConnConfirms(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		answer    string // the server's answer to PING; "" for none
+		poolCheck bool
+		pinged    bool
+		drop      bool
+	}{
+		{"PONG: kept", "+PONG\r\n", true, true, false},
+		{"silent: dropped", "", true, true, true},
+		{"an error: dropped", "-LOADING\r\n", true, true, true},
+		{"drainer: kept, not pinged", "+PONG\r\n", false, false, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			defer ln.Close()
+			conn, err := keepaliveredis.DialerWithCheck(cfg, func(net.Conn) error { return keepalive.ErrUnanswered })(context.Background(), "tcp", ln.Addr().String())
+			require.NoError(t, err)
+			defer conn.Close()
+			peer, err := ln.Accept()
+			require.NoError(t, err)
+			defer peer.Close()
+			got := make(chan string, 1)
+			go func() {
+				buf := make([]byte, 6)
+				wait := 2 * time.Second
+				if !tt.pinged {
+					wait = 200 * time.Millisecond // nothing should come
+				}
+				peer.SetReadDeadline(time.Now().Add(wait))
+				n, _ := io.ReadFull(peer, buf)
+				got <- string(buf[:n])
+				if tt.answer != "" {
+					peer.Write([]byte(tt.answer))
+				}
+			}()
+			if tt.poolCheck {
+				require.NoError(t, conn.SetDeadline(time.Time{}))
+			}
+			rc, err := conn.(syscall.Conn).SyscallConn()
+			require.NoError(t, err)
+			peeked := false
+			start := time.Now()
+			err = rc.Read(func(uintptr) bool { peeked = true; return true })
+			if tt.drop {
+				assert.Error(t, err)
+				assert.False(t, peeked)
+			} else {
+				assert.NoError(t, err)
+				assert.True(t, peeked)
+			}
+			if tt.name == "silent: dropped" {
+				assert.GreaterOrEqual(t, time.Since(start), 800*time.Millisecond, "the PONG was waited for")
+			}
+			wrote := <-got
+			if tt.pinged {
+				assert.Equal(t, "PING\r\n", wrote)
+			} else {
+				assert.Empty(t, wrote)
+			}
 		})
 	}
 }

@@ -10,7 +10,10 @@
 // false closes the connection, and the query goes on with another (up to
 // twice from the pool, then a new one: database/sql's retry). Connector
 // wraps each connection so that both run the check on the net.Conn the
-// driver dialed for it, before the driver's own.
+// driver dialed for it, before the driver's own. A connection the check
+// only suspects (keepalive.ErrUnanswered) is confirmed on checkout with
+// the driver's Ping, the cheapest round trip database/sql knows, and
+// closed only if that fails.
 //
 // It is for this repository's integration modules, not API.
 package sqlcheck
@@ -21,6 +24,9 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"time"
+
+	"github.com/tcpkeepalive/keepalive/internal/suspect"
 )
 
 type slotKey struct{}
@@ -51,8 +57,9 @@ func Dialed(ctx context.Context, conn net.Conn) {
 // net.Conn its dial function reported through Dialed, before
 // database/sql reuses it and when it comes back to the pool: an error
 // makes database/sql close it, except errors.ErrUnsupported (a system
-// that cannot check). A connection whose net.Conn was not reported is not
-// checked. The connections keep the driver's
+// that cannot check) and keepalive.ErrUnanswered (a suspect, pinged on
+// checkout, closed if the ping fails). A connection whose net.Conn was
+// not reported is not checked. The connections keep the driver's
 // interfaces that database/sql uses (see conn); driver-specific methods
 // reached through sql.Conn.Raw are behind the wrapper.
 func Connector(c driver.Connector, check func(net.Conn) error) driver.Connector {
@@ -89,18 +96,41 @@ type conn struct {
 
 var errNonDefaultTx = errors.New("sql: driver does not support non-default isolation level or read-only transactions")
 
-// healthy reports whether the check passes, or there is nothing to check,
-// or the system cannot check (errors.ErrUnsupported: plan9, js/wasm).
-func (c *conn) healthy() bool {
+// admit decides whether database/sql may use the connection, and why:
+// the whole decision, in one place. check's verdict (suspect.Of) decides,
+// except for a suspect: on checkout (confirm) it is pinged with the
+// driver's Ping under a deadline of suspect.Patience, set on the
+// connection itself since a driver may not stop a Ping at its context's
+// deadline (lib/pq then dials the server to cancel, and waits), and kept
+// only if the ping succeeds; when it comes back to the pool (no confirm)
+// it is kept, to be confirmed at its next checkout. A connection with
+// nothing to check, or a system that cannot check, is kept.
+func (c *conn) admit(ctx context.Context, confirm bool) (keep bool, cause suspect.Verdict) {
 	if c.net == nil {
-		return true
+		return true, suspect.Unknown
 	}
-	err := c.check(c.net)
-	return err == nil || errors.Is(err, errors.ErrUnsupported)
+	v := suspect.Of(c.check(c.net))
+	switch v {
+	case suspect.Gone:
+		return false, v
+	case suspect.Suspect:
+		p, ok := c.Conn.(driver.Pinger)
+		if !confirm || !ok {
+			return true, v
+		}
+		if err := c.net.SetDeadline(time.Now().Add(suspect.Patience(c.net))); err != nil {
+			return false, v
+		}
+		if err := p.Ping(ctx); err != nil {
+			return false, v // unconfirmed
+		}
+		return c.net.SetDeadline(time.Time{}) == nil, v // confirmed
+	}
+	return true, v
 }
 
 func (c *conn) ResetSession(ctx context.Context) error {
-	if !c.healthy() {
+	if keep, _ := c.admit(ctx, true); !keep {
 		return driver.ErrBadConn
 	}
 	if r, ok := c.Conn.(driver.SessionResetter); ok {
@@ -113,7 +143,8 @@ func (c *conn) IsValid() bool {
 	if v, ok := c.Conn.(driver.Validator); ok && !v.IsValid() {
 		return false
 	}
-	return c.healthy()
+	keep, _ := c.admit(context.Background(), false)
+	return keep
 }
 
 func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -55,6 +56,53 @@ func (c *fakeConn) Close() error                        { return c.c.Close() }
 func (c *fakeConn) Begin() (driver.Tx, error)           { return nil, errors.New("no transactions") }
 func (c *fakeConn) ExecContext(context.Context, string, []driver.NamedValue) (driver.Result, error) {
 	return driver.RowsAffected(0), nil
+}
+
+// Ping is the driver's round trip: a byte out, a byte back.
+func (c *fakeConn) Ping(context.Context) error {
+	if _, err := c.c.Write([]byte{'p'}); err != nil {
+		return err
+	}
+	_, err := c.c.Read(make([]byte, 1))
+	return err
+}
+
+// echo serves connections that answer each byte with one, or, if mute,
+// never answer.
+func echo(t *testing.T, mute bool) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				buf := make([]byte, 1)
+				for {
+					if _, err := c.Read(buf); err != nil {
+						return
+					}
+					if !mute {
+						c.Write(buf)
+					}
+				}
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		wg.Wait()
+	})
+	return ln.Addr().String()
 }
 
 func listen(t *testing.T) string {
@@ -197,4 +245,55 @@ func TestUnsupportedCheckKeeps(t *testing.T) {
 		require.NoError(t, err)
 	}
 	assert.Len(t, d.dialed(), 1)
+}
+
+// A suspect (keepalive.ErrUnanswered) is pinged on checkout: kept if the
+// server answers, closed and replaced if it does not answer within the
+// deadline the connection's own RTO gives (on loopback about 0.8s; with
+// no deadline the silent server would hold the test).
+func TestSuspectConfirmed(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		mute  bool
+		dials int
+	}{
+		{"answers: kept", false, 1},
+		{"silent: replaced", true, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := &fakeDriver{addr: echo(t, tt.mute)}
+			var suspicious atomic.Bool
+			db := sql.OpenDB(sqlcheck.Connector(d, func(net.Conn) error {
+				if suspicious.Load() {
+					return fmt.Errorf("check: %w", keepalive.ErrUnanswered)
+				}
+				return nil
+			}))
+			defer db.Close()
+			_, err := db.Exec("first")
+			require.NoError(t, err)
+			suspicious.Store(true) // from now on: on its return too
+			start := time.Now()
+			_, err = db.Exec("second")
+			took := time.Since(start)
+			require.NoError(t, err)
+			assert.Len(t, d.dialed(), tt.dials)
+			assert.Equal(t, tt.mute, closed(d.dialed()[0]))
+			if tt.mute {
+				assert.GreaterOrEqual(t, took, 4*200*time.Millisecond, "four RTOs of loopback's 200ms")
+			}
+		})
+	}
+}
+
+// A suspect coming back to the pool is kept, not pinged.
+func TestSuspectKeptOnReturn(t *testing.T) {
+	d := &fakeDriver{addr: echo(t, true)}
+	db := sql.OpenDB(sqlcheck.Connector(d, func(net.Conn) error { return keepalive.ErrUnanswered }))
+	defer db.Close()
+	start := time.Now()
+	_, err := db.Exec("only")
+	require.NoError(t, err)
+	assert.Less(t, time.Since(start), 500*time.Millisecond)
+	assert.False(t, closed(d.dialed()[0]))
 }

@@ -1,0 +1,70 @@
+package keepalivemysql_test
+
+// Checked on a lossy path to a live MariaDB server: random loss each
+// way (internal/netns Loss), pooled connections idle 1.5s to 3s between
+// queries, keep-alive probes after 1s idle. Every connection the pools
+// throw away is needless. Run alone with
+//
+//	sudo go test -count=1 -v -run TestIntegrationLossyPool .
+//
+// scripts/error-rates runs it longer, at each loss.
+
+import (
+	"database/sql"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/tcpkeepalive/keepalive/contrib/keepalivemysql"
+	"github.com/tcpkeepalive/keepalive/internal/netns"
+)
+
+func init() {
+	for _, checked := range []bool{true, false} {
+		name := map[bool]string{true: "churn", false: "churn-without"}[checked]
+		calls[name] = func(arg string, inflight func()) error {
+			addr, d, err := netns.ParseChurnArg(arg)
+			if err != nil {
+				return err
+			}
+			var dials netns.Dials
+			keepalivemysql.SetDialed(dials.Add)
+			open := func() (*sql.DB, error) {
+				c, err := mysql.ParseDSN(dsn(addr, false))
+				if err != nil {
+					return nil, err
+				}
+				c.Logger = logger{}
+				if err := keepalivemysql.Configure(c, netns.LossConfig); err != nil {
+					return nil, err
+				}
+				connector, err := mysql.NewConnector(c)
+				if err != nil {
+					return nil, err
+				}
+				if checked {
+					connector = keepalivemysql.Checked(connector)
+				}
+				return sql.OpenDB(connector), nil
+			}
+			return netns.ChurnDB(d, open, &dials, inflight)
+		}
+	}
+}
+
+// TestIntegrationLossyPool: at 20% loss each way (the CI run; more
+// levels and longer runs through scripts/error-rates), database/sql
+// with Checked throws away next to no live connection, and its callers
+// see no more errors than without it.
+func TestIntegrationLossyPool(t *testing.T) {
+	t.Parallel()
+	n := netns.New(t)
+	netns.NeedNFT(t)
+	addr := n.StartMariaDB(t)
+	levels, d := netns.LossRun([]int{20}, 20*time.Second)
+	for _, loss := range levels {
+		got := n.RunChurn(t, []string{"churn", "churn-without"}, addr, loss, d)
+		netns.CheckChurn(t, "keepalivemysql", loss, got["churn"], got["churn-without"])
+	}
+}
