@@ -50,9 +50,13 @@ func (r *recorder) note(err error) {
 		return
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.gone == nil {
+	first := r.gone == nil
+	if first {
 		r.gone = err
+	}
+	r.mu.Unlock()
+	if first {
+		keepalive.ReportError(r.Conn, err) // a Tracker's count, if tracked
 	}
 }
 

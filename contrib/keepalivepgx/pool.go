@@ -86,22 +86,30 @@ func admit(ctx context.Context, c *pgx.Conn) (keep bool, cause suspect.Verdict) 
 		return false, suspect.Gone
 	}
 	conn := c.PgConn().Conn()
-	v, _ := suspect.Judge(conn)
+	v, err := suspect.Judge(conn)
 	switch v {
 	case suspect.Gone:
+		suspect.Report(conn, false, v, err)
 		return false, v
 	case suspect.Suspect:
 		// A deadline on the connection, not on ctx: at ctx's deadline
 		// pgconn would dial the server to cancel and then wait for the
 		// dead connection to close, holding the pool's slot.
-		if conn.SetDeadline(time.Now().Add(suspect.Patience(conn))) != nil {
+		if derr := conn.SetDeadline(time.Now().Add(suspect.Patience(conn))); derr != nil {
+			suspect.Report(conn, false, v, suspect.Unconfirmed(err, derr))
 			return false, v
 		}
-		if err := c.Ping(ctx); err != nil {
+		if perr := c.Ping(ctx); perr != nil {
+			// Reported before pgconn's own close of the connection,
+			// which first dials the server to cancel.
+			suspect.Report(conn, false, v, suspect.Unconfirmed(err, perr))
 			conn.Close() // so that pgconn's Close does not wait on it
 			return false, v
 		}
-		return conn.SetDeadline(time.Time{}) == nil, v // confirmed
+		keep = conn.SetDeadline(time.Time{}) == nil // confirmed
+		suspect.Report(conn, keep, v, err)
+		return keep, v
 	}
+	suspect.Report(conn, true, v, nil)
 	return true, v
 }

@@ -105,15 +105,27 @@ func (c *checked) admit(confirm bool) (cause suspect.Verdict, err error) {
 	v := suspect.Of(err)
 	switch v {
 	case suspect.Gone:
+		if confirm {
+			// The drainer's read is no pool check; Check itself
+			// counted the close.
+			suspect.Report(c.socket, false, v, err)
+		}
 		return v, err
 	case suspect.Suspect:
 		if !confirm {
-			return v, nil
+			return v, nil // not confirmed: reported when it is
 		}
-		if err := c.confirm(); err != nil {
-			return v, fmt.Errorf("%w (%w)", errNoPong, err)
+		if perr := c.confirm(); perr != nil {
+			suspect.Report(c.socket, false, v, suspect.Unconfirmed(err, perr))
+			return v, fmt.Errorf("%w (%w)", errNoPong, perr)
 		}
+		suspect.Report(c.socket, true, v, nil)
 		return v, nil
+	}
+	if confirm {
+		// Counted at the pool's check, not at each read of the
+		// client-side cache drainer.
+		suspect.Report(c.socket, true, v, nil)
 	}
 	return v, nil
 }

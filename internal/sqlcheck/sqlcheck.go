@@ -109,22 +109,33 @@ func (c *conn) admit(ctx context.Context, confirm bool) (keep bool, cause suspec
 	if c.net == nil {
 		return true, suspect.Unknown
 	}
-	v := suspect.Of(c.check(c.net))
+	err := c.check(c.net)
+	v := suspect.Of(err)
 	switch v {
 	case suspect.Gone:
+		suspect.Report(c.net, false, v, err)
 		return false, v
 	case suspect.Suspect:
 		p, ok := c.Conn.(driver.Pinger)
 		if !confirm || !ok {
-			return true, v
+			return true, v // not confirmed: reported when it is
 		}
-		if err := c.net.SetDeadline(time.Now().Add(suspect.Patience(c.net))); err != nil {
+		if derr := c.net.SetDeadline(time.Now().Add(suspect.Patience(c.net))); derr != nil {
+			suspect.Report(c.net, false, v, suspect.Unconfirmed(err, derr))
 			return false, v
 		}
-		if err := p.Ping(ctx); err != nil {
+		if perr := p.Ping(ctx); perr != nil {
+			suspect.Report(c.net, false, v, suspect.Unconfirmed(err, perr))
 			return false, v // unconfirmed
 		}
-		return c.net.SetDeadline(time.Time{}) == nil, v // confirmed
+		keep = c.net.SetDeadline(time.Time{}) == nil // confirmed
+		suspect.Report(c.net, keep, v, err)
+		return keep, v
+	}
+	if confirm {
+		// A healthy conn counts as checked at checkout, not again on its
+		// return to the pool.
+		suspect.Report(c.net, true, v, nil)
 	}
 	return true, v
 }

@@ -23,9 +23,10 @@ import (
 // driver's dial function would, and reports the connection through
 // sqlcheck.Dialed.
 type fakeDriver struct {
-	addr  string
-	mu    sync.Mutex
-	conns []net.Conn // every connection dialed, in order
+	addr    string
+	tracker *keepalive.Tracker // tracks each connection, if set
+	mu      sync.Mutex
+	conns   []net.Conn // every connection dialed, in order
 }
 
 func (d *fakeDriver) Connect(ctx context.Context) (driver.Conn, error) {
@@ -35,6 +36,12 @@ func (d *fakeDriver) Connect(ctx context.Context) (driver.Conn, error) {
 		return nil, err
 	}
 	sqlcheck.Dialed(ctx, c)
+	if d.tracker != nil {
+		if err := d.tracker.Track(c); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
 	d.mu.Lock()
 	d.conns = append(d.conns, c)
 	d.mu.Unlock()
@@ -261,7 +268,9 @@ func TestSuspectConfirmed(t *testing.T) {
 		{"silent: replaced", true, 2},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			d := &fakeDriver{addr: echo(t, tt.mute)}
+			tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+			defer tr.Close()
+			d := &fakeDriver{addr: echo(t, tt.mute), tracker: tr}
 			var suspicious atomic.Bool
 			db := sql.OpenDB(sqlcheck.Connector(d, func(net.Conn) error {
 				if suspicious.Load() {
@@ -282,6 +291,16 @@ func TestSuspectConfirmed(t *testing.T) {
 			if tt.mute {
 				assert.GreaterOrEqual(t, took, 4*200*time.Millisecond, "four RTOs of loopback's 200ms")
 			}
+			// The second checkout: confirmed, or discarded as unanswered
+			// (the first Exec's connection was new: no checkout check).
+			var want keepalive.Counts
+			if tt.mute {
+				want.PoolChecks[keepalive.PoolDiscarded] = 1
+				want.PoolDiscards[keepalive.CauseUnanswered] = 1
+			} else {
+				want.PoolChecks[keepalive.PoolConfirmed] = 1
+			}
+			assert.Equal(t, want, counts(t, tr))
 		})
 	}
 }
@@ -296,4 +315,75 @@ func TestSuspectKeptOnReturn(t *testing.T) {
 	require.NoError(t, err)
 	assert.Less(t, time.Since(start), 500*time.Millisecond)
 	assert.False(t, closed(d.dialed()[0]))
+}
+
+// counts sums tr's counts over its peers, Peer left empty.
+func counts(t *testing.T, tr *keepalive.Tracker) keepalive.Counts {
+	t.Helper()
+	var sum keepalive.Counts
+	require.NoError(t, tr.PeerCounts(func(c *keepalive.Counts) bool {
+		for i := range c.Gone {
+			sum.Gone[i] += c.Gone[i]
+			sum.PoolDiscards[i] += c.PoolDiscards[i]
+		}
+		for i := range c.PoolChecks {
+			sum.PoolChecks[i] += c.PoolChecks[i]
+		}
+		return true
+	}))
+	return sum
+}
+
+// TestChecksReported: with keepalive.Check on tracked connections, on
+// real sockets, each checkout's decision reaches the Tracker: a healthy
+// pooled connection counts as kept (its return to the pool is not a
+// check), one the server reset as discarded for a reset, and its close
+// is counted once.
+func TestChecksReported(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	accepted := make(chan net.Conn, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				close(accepted)
+				return
+			}
+			accepted <- c
+		}
+	}()
+	defer func() {
+		ln.Close()
+		for c := range accepted {
+			c.Close()
+		}
+	}()
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	d := &fakeDriver{addr: ln.Addr().String(), tracker: tr}
+	db := sql.OpenDB(sqlcheck.Connector(d, keepalive.Check))
+	defer db.Close()
+
+	_, err = db.Exec("first") // dialed: no checkout check
+	require.NoError(t, err)
+	assert.Equal(t, keepalive.Counts{}, counts(t, tr))
+	_, err = db.Exec("second")
+	require.NoError(t, err)
+	var want keepalive.Counts
+	want.PoolChecks[keepalive.PoolKept] = 1
+	assert.Equal(t, want, counts(t, tr), "the pooled connection checked and kept")
+
+	server := <-accepted
+	require.NoError(t, server.(*net.TCPConn).SetLinger(0))
+	require.NoError(t, server.Close()) // RST
+	time.Sleep(100 * time.Millisecond) // the reset reaches the idle socket; reading it would take it
+	_, err = db.Exec("third")
+	require.NoError(t, err)
+	assert.Len(t, d.dialed(), 2)
+	want.PoolChecks[keepalive.PoolDiscarded] = 1
+	want.PoolDiscards[keepalive.CauseReset] = 1
+	want.Gone[keepalive.CauseReset] = 1
+	assert.Equal(t, want, counts(t, tr), "the reset connection discarded, its close counted once")
 }

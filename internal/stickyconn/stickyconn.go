@@ -59,8 +59,12 @@ func (c *conn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
 	if err != nil && keepalive.IsPeerGone(err) && !established(c.Conn) {
 		c.mu.Lock()
+		first := c.gone == nil
 		c.gone = err
 		c.mu.Unlock()
+		if first {
+			keepalive.ReportError(c.Conn, err) // a Tracker's count, if tracked
+		}
 	}
 	return n, err
 }

@@ -86,3 +86,32 @@ func Patience(conn net.Conn) time.Duration {
 // MaxPatience bounds Patience: a path whose RTO is above about 700ms
 // (a round trip of over half a second) is given no more.
 const MaxPatience = 3 * time.Second
+
+// Report tells conn's Tracker, if conn is tracked, what a pool decided
+// after a check whose verdict was v: keep a Healthy conn (PoolKept) or a
+// confirmed Suspect (PoolConfirmed), or discard it (PoolDiscarded) for
+// err: Check's error, joined for a suspect with the error of the round
+// trip that failed to confirm it (Unconfirmed). Unknown, where no check
+// was made, is not reported. It must run before conn is closed; with no
+// Tracker in use it costs one atomic load.
+func Report(conn net.Conn, keep bool, v Verdict, err error) {
+	switch {
+	case v == Unknown:
+	case !keep:
+		keepalive.ReportPoolCheck(conn, keepalive.PoolDiscarded, err)
+	case v == Suspect:
+		keepalive.ReportPoolCheck(conn, keepalive.PoolConfirmed, nil)
+	default:
+		keepalive.ReportPoolCheck(conn, keepalive.PoolKept, nil)
+	}
+}
+
+// Unconfirmed is the cause of a suspect's discard: the round trip's
+// error rt, if the peer is gone by it (a reset during the ping), else the
+// check's error check (keepalive.ErrUnanswered: the cause "unanswered").
+func Unconfirmed(check, rt error) error {
+	if _, gone := keepalive.GoneCause(rt); gone {
+		return rt
+	}
+	return check
+}
