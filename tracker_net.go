@@ -86,8 +86,36 @@ func rawConnFD(rc syscall.RawConn) unsafe.Pointer {
 }
 
 // connFD returns the socket behind conn, seen through wrappers as Set
-// sees it.
+// sees it; a syscall.Conn wrapper whose RawConn is its own (one that
+// changes Read, say) is seen through its NetConn method, if it has one.
 func connFD(conn net.Conn) (unsafe.Pointer, error) {
+	var err error
+	for range 8 { // bounded, in case a NetConn chain loops
+		var fd unsafe.Pointer
+		var next net.Conn
+		if fd, next, err = connFDOnce(conn); next == nil {
+			return fd, err
+		}
+		conn = next
+	}
+	return nil, err
+}
+
+// connFDOnce is connFD without looking through a syscall.Conn wrapper:
+// that wrapper's NetConn is next, for connFD to look at.
+func connFDOnce(conn net.Conn) (fd unsafe.Pointer, next net.Conn, err error) {
+	fd, err = connFDOf(conn)
+	if err != nil && errors.Is(err, errNotTCP) {
+		if sc, _, serr := syscallConn(conn); serr == nil {
+			if n, ok := sc.(interface{ NetConn() net.Conn }); ok && !isNil(n.NetConn()) {
+				return nil, n.NetConn(), err
+			}
+		}
+	}
+	return fd, nil, err
+}
+
+func connFDOf(conn net.Conn) (unsafe.Pointer, error) {
 	if tc, ok := conn.(*net.TCPConn); ok && tc != nil && netLayout.rawConn != nil {
 		return tcpConnFD(tc)
 	}

@@ -67,14 +67,15 @@ func TestCheckedRawConn(t *testing.T) {
 		name string
 		peer func(*net.TCPConn)
 		want func(t *testing.T, err error)
-		peek bool // the peek ran
+		peek bool             // the peek ran
+		gone *keepalive.Cause // the discard's cause, if the pool's check discards it
 	}{
-		{"live", func(*net.TCPConn) {}, func(t *testing.T, err error) { assert.NoError(t, err) }, true},
-		{"live, data waiting", func(p *net.TCPConn) { p.Write([]byte("+OK\r\n")) }, func(t *testing.T, err error) { assert.NoError(t, err) }, true},
-		{"FIN", func(p *net.TCPConn) { p.Close() }, func(t *testing.T, err error) { assert.ErrorIs(t, err, io.EOF) }, false},
+		{"live", func(*net.TCPConn) {}, func(t *testing.T, err error) { assert.NoError(t, err) }, true, nil},
+		{"live, data waiting", func(p *net.TCPConn) { p.Write([]byte("+OK\r\n")) }, func(t *testing.T, err error) { assert.NoError(t, err) }, true, nil},
+		{"FIN", func(p *net.TCPConn) { p.Close() }, func(t *testing.T, err error) { assert.ErrorIs(t, err, io.EOF) }, false, ptr(keepalive.CauseEOF)},
 		{"RST", func(p *net.TCPConn) { p.SetLinger(0); p.Close() }, func(t *testing.T, err error) {
 			assert.True(t, keepalive.IsPeerGone(err), "%v", err)
-		}, false},
+		}, false, ptr(keepalive.CauseReset)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -83,6 +84,9 @@ func TestCheckedRawConn(t *testing.T) {
 			conn, err := mustDialer(t, cfg)(context.Background(), "tcp", ln.Addr().String())
 			require.NoError(t, err)
 			defer conn.Close()
+			tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+			defer tr.Close()
+			require.NoError(t, tr.Track(conn))
 			peer, err := ln.Accept()
 			require.NoError(t, err)
 			defer peer.Close()
@@ -92,6 +96,7 @@ func TestCheckedRawConn(t *testing.T) {
 			st, err := keepalive.Get(conn)
 			require.NoError(t, err)
 			assert.Equal(t, keepalive.State{Enabled: true, Config: cfg}, st)
+			require.NoError(t, conn.SetDeadline(time.Time{})) // as go-redis's pool check does
 			rc, err := conn.(syscall.Conn).SyscallConn()
 			require.NoError(t, err)
 			peeked := false
@@ -104,6 +109,16 @@ func TestCheckedRawConn(t *testing.T) {
 			tt.want(t, err)
 			assert.Equal(t, tt.peek, peeked, "the peek ran")
 			assert.False(t, errors.Is(err, keepalive.ErrUnanswered))
+
+			var want keepalive.Counts
+			if tt.gone == nil {
+				want.PoolChecks[keepalive.PoolKept] = 1
+			} else {
+				want.PoolChecks[keepalive.PoolDiscarded] = 1
+				want.PoolDiscards[*tt.gone] = 1
+				want.Gone[*tt.gone] = 1
+			}
+			assert.Equal(t, want, counts(t, tr), "the pool check, reported to the Tracker")
 		})
 	}
 }
@@ -134,6 +149,9 @@ func TestCheckedRawConnConfirms(t *testing.T) {
 			conn, err := keepaliveredis.DialerWithCheck(cfg, func(net.Conn) error { return keepalive.ErrUnanswered })(context.Background(), "tcp", ln.Addr().String())
 			require.NoError(t, err)
 			defer conn.Close()
+			tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+			defer tr.Close()
+			require.NoError(t, tr.Track(conn))
 			peer, err := ln.Accept()
 			require.NoError(t, err)
 			defer peer.Close()
@@ -175,6 +193,36 @@ func TestCheckedRawConnConfirms(t *testing.T) {
 			} else {
 				assert.Empty(t, wrote)
 			}
+			// A suspect not confirmed is discarded as unanswered; the
+			// drainer's read is no pool check.
+			var want keepalive.Counts
+			switch {
+			case tt.drop:
+				want.PoolChecks[keepalive.PoolDiscarded] = 1
+				want.PoolDiscards[keepalive.CauseUnanswered] = 1
+			case tt.poolCheck:
+				want.PoolChecks[keepalive.PoolConfirmed] = 1
+			}
+			assert.Equal(t, want, counts(t, tr), "the pool check, reported to the Tracker")
 		})
 	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// counts sums tr's counts over its peers, Peer left empty.
+func counts(t *testing.T, tr *keepalive.Tracker) keepalive.Counts {
+	t.Helper()
+	var sum keepalive.Counts
+	require.NoError(t, tr.PeerCounts(func(c *keepalive.Counts) bool {
+		for i := range c.Gone {
+			sum.Gone[i] += c.Gone[i]
+			sum.PoolDiscards[i] += c.PoolDiscards[i]
+		}
+		for i := range c.PoolChecks {
+			sum.PoolChecks[i] += c.PoolChecks[i]
+		}
+		return true
+	}))
+	return sum
 }
