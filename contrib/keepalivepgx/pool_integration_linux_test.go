@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tcpkeepalive/keepalive"
 	"github.com/tcpkeepalive/keepalive/contrib/keepalivepgx"
 	"github.com/tcpkeepalive/keepalive/internal/netns"
 )
@@ -41,6 +42,25 @@ func (c pingConn) Write(b []byte) (int, error) {
 
 func (c pingConn) NetConn() net.Conn { return c.Conn }
 
+// tracker tracks checkedPool's connections, in the process of a call.
+var tracker = keepalive.NewTracker(keepalive.TrackerOptions{})
+
+// poolCounts returns tracker's counts as a call prints them: checks kept,
+// confirmed and discarded; discards and closes for eof.
+func poolCounts() string {
+	var sum keepalive.Counts
+	tracker.PeerCounts(func(c *keepalive.Counts) bool {
+		for i := range c.PoolChecks {
+			sum.PoolChecks[i] += c.PoolChecks[i]
+		}
+		sum.PoolDiscards[keepalive.CauseEOF] += c.PoolDiscards[keepalive.CauseEOF]
+		sum.Gone[keepalive.CauseEOF] += c.Gone[keepalive.CauseEOF]
+		return true
+	})
+	return fmt.Sprint(sum.PoolChecks[keepalive.PoolKept], sum.PoolChecks[keepalive.PoolConfirmed], sum.PoolChecks[keepalive.PoolDiscarded],
+		sum.PoolDiscards[keepalive.CauseEOF], sum.Gone[keepalive.CauseEOF])
+}
+
 // checkedPool is pool (libpq's keys for cfg, one connection, pinged
 // once) with CheckBeforeAcquire if hook, counting its pings.
 func checkedPool(addr string, hook bool) (*pgxpool.Pool, *atomic.Int64, error) {
@@ -56,6 +76,10 @@ func checkedPool(addr string, hook bool) (*pgxpool.Pool, *atomic.Int64, error) {
 	pc.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := dial(ctx, network, addr)
 		if err != nil {
+			return nil, err
+		}
+		if err := tracker.Track(c); err != nil {
+			c.Close()
 			return nil, err
 		}
 		return pingConn{c, pings}, nil
@@ -127,7 +151,9 @@ func init() {
 			pings.Store(0)
 			start := time.Now()
 			_, err = p.Exec(context.Background(), "SELECT 1")
-			fmt.Printf("acquired %d %d\n", time.Since(start).Milliseconds(), pings.Load())
+			took := time.Since(start)
+			fmt.Printf("counts %s\n", poolCounts()) // before acquired, which the test reads last
+			fmt.Printf("acquired %d %d\n", took.Milliseconds(), pings.Load())
 			return err
 		}
 		// A vanished server: the pool's idle connection used once a
@@ -223,6 +249,15 @@ func TestIntegrationPoolCheck(t *testing.T) {
 	// idle less than a second, is not pinged; pgxpool alone hands it out
 	// (pgx v5.12: the query fails with the server's FATAL 57P01).
 	with, without = start("pool-terminated"), start("pool-terminated-without")
+	var kept, confirmed, discarded, eofDiscards, eofGone int
+	_, err := fmt.Sscan(with.Expect("counts", 30*time.Second), &kept, &confirmed, &discarded, &eofDiscards, &eofGone)
+	require.NoError(t, err)
+	t.Logf("terminated, with CheckBeforeAcquire: the tracker counted %d checks kept, %d confirmed, %d discarded (%d for eof), %d eof closes", kept, confirmed, discarded, eofDiscards, eofGone)
+	assert.Positive(t, kept, "the live connection's checkouts")
+	assert.Zero(t, confirmed)
+	assert.Equal(t, 1, discarded, "the terminated connection")
+	assert.Equal(t, 1, eofDiscards)
+	assert.Equal(t, 1, eofGone, "its close, once")
 	_, pw = acquired("terminated, with CheckBeforeAcquire", with, "ok")
 	acquired("terminated, without", without, "")
 	assert.Equal(t, 0, pw, "CheckBeforeAcquire pinged a connection whose FIN arrived")
