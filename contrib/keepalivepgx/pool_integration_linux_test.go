@@ -46,7 +46,8 @@ func (c pingConn) NetConn() net.Conn { return c.Conn }
 var tracker = keepalive.NewTracker(keepalive.TrackerOptions{})
 
 // poolCounts returns tracker's counts as a call prints them: checks kept,
-// confirmed and discarded; discards and closes for eof.
+// confirmed and discarded; discards and closes for eof; discards
+// unanswered.
 func poolCounts() string {
 	var sum keepalive.Counts
 	tracker.PeerCounts(func(c *keepalive.Counts) bool {
@@ -55,10 +56,11 @@ func poolCounts() string {
 		}
 		sum.PoolDiscards[keepalive.CauseEOF] += c.PoolDiscards[keepalive.CauseEOF]
 		sum.Gone[keepalive.CauseEOF] += c.Gone[keepalive.CauseEOF]
+		sum.PoolDiscards[keepalive.CauseUnanswered] += c.PoolDiscards[keepalive.CauseUnanswered]
 		return true
 	})
 	return fmt.Sprint(sum.PoolChecks[keepalive.PoolKept], sum.PoolChecks[keepalive.PoolConfirmed], sum.PoolChecks[keepalive.PoolDiscarded],
-		sum.PoolDiscards[keepalive.CauseEOF], sum.Gone[keepalive.CauseEOF])
+		sum.PoolDiscards[keepalive.CauseEOF], sum.Gone[keepalive.CauseEOF], sum.PoolDiscards[keepalive.CauseUnanswered])
 }
 
 // checkedPool is pool (libpq's keys for cfg, one connection, pinged
@@ -168,7 +170,9 @@ func init() {
 			time.Sleep(unanswered)
 			start := time.Now()
 			_, err = p.Exec(context.Background(), "SELECT 1")
-			fmt.Printf("acquired %d %d\n", time.Since(start).Milliseconds(), pings.Load())
+			took := time.Since(start)
+			fmt.Printf("counts %s\n", poolCounts())
+			fmt.Printf("acquired %d %d\n", took.Milliseconds(), pings.Load())
 			return err
 		}
 		// A restarted server: the pool's idle connection, whose backend
@@ -249,15 +253,19 @@ func TestIntegrationPoolCheck(t *testing.T) {
 	// idle less than a second, is not pinged; pgxpool alone hands it out
 	// (pgx v5.12: the query fails with the server's FATAL 57P01).
 	with, without = start("pool-terminated"), start("pool-terminated-without")
-	var kept, confirmed, discarded, eofDiscards, eofGone int
-	_, err := fmt.Sscan(with.Expect("counts", 30*time.Second), &kept, &confirmed, &discarded, &eofDiscards, &eofGone)
-	require.NoError(t, err)
+	var kept, confirmed, discarded, eofDiscards, eofGone, noAnswer int
+	counts := func(p *netns.Process) {
+		_, err := fmt.Sscan(p.Expect("counts", 30*time.Second), &kept, &confirmed, &discarded, &eofDiscards, &eofGone, &noAnswer)
+		require.NoError(t, err)
+	}
+	counts(with)
 	t.Logf("terminated, with CheckBeforeAcquire: the tracker counted %d checks kept, %d confirmed, %d discarded (%d for eof), %d eof closes", kept, confirmed, discarded, eofDiscards, eofGone)
 	assert.Positive(t, kept, "the live connection's checkouts")
 	assert.Zero(t, confirmed)
 	assert.Equal(t, 1, discarded, "the terminated connection")
 	assert.Equal(t, 1, eofDiscards)
 	assert.Equal(t, 1, eofGone, "its close, once")
+	assert.Zero(t, noAnswer)
 	_, pw = acquired("terminated, with CheckBeforeAcquire", with, "ok")
 	acquired("terminated, without", without, "")
 	assert.Equal(t, 0, pw, "CheckBeforeAcquire pinged a connection whose FIN arrived")
@@ -272,6 +280,11 @@ func TestIntegrationPoolCheck(t *testing.T) {
 	for _, p := range []*netns.Process{with, without} {
 		require.NoError(t, p.Signal(syscall.SIGUSR1))
 	}
+	counts(with)
+	t.Logf("vanished, with CheckBeforeAcquire: the tracker counted %d checks kept, %d confirmed, %d discarded (%d unanswered)", kept, confirmed, discarded, noAnswer)
+	assert.Zero(t, confirmed)
+	assert.Equal(t, 1, discarded, "the suspect whose ping went unanswered")
+	assert.Equal(t, 1, noAnswer)
 	dw, pw := acquired("vanished, with CheckBeforeAcquire", with, "error")
 	dwo, pwo := acquired("vanished, without", without, "error")
 	assert.Equal(t, 1, pw, "CheckBeforeAcquire pings the suspect once")
