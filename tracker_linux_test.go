@@ -299,3 +299,44 @@ func TestTrackerDialOptionOrder(t *testing.T) {
 	assert.Equal(t, before+1, tr.Len())
 	assert.Equal(t, 1, own, "the Dialer's own Control still runs")
 }
+
+// ownRawConn is a connection whose RawConn is its own, as a module's
+// wrapper that changes Read has it; NetConn gives the socket, or, if
+// loop, the wrapper itself.
+type ownRawConn struct {
+	net.Conn
+	loop bool
+}
+
+type wrappedRawConn struct{ syscall.RawConn }
+
+func (c *ownRawConn) SyscallConn() (syscall.RawConn, error) {
+	rc, err := c.Conn.(syscall.Conn).SyscallConn()
+	return wrappedRawConn{rc}, err
+}
+
+func (c *ownRawConn) NetConn() net.Conn {
+	if c.loop {
+		return c
+	}
+	return c.Conn
+}
+
+// TestTrackerSeesThroughOwnRawConn tracks a connection behind a
+// syscall.Conn wrapper whose RawConn is not package net's, by its
+// NetConn, and counts a report about the wrapper; a NetConn chain that
+// loops is refused.
+func TestTrackerSeesThroughOwnRawConn(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	c, _ := pair(t, listen(t, nil), nil)
+	w := &ownRawConn{Conn: c}
+	require.NoError(t, tr.Track(w))
+	assert.Equal(t, 1, tr.Len())
+	keepalive.ReportPoolCheck(w, keepalive.PoolKept, nil)
+	assert.Equal(t, [3]uint64{1, 0, 0}, peerCounts(t, tr)["127.0.0.1"].PoolChecks)
+
+	err := tr.Track(&ownRawConn{Conn: c, loop: true})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "not package net's")
+}
