@@ -192,11 +192,14 @@ func TestPoolChecks(t *testing.T) {
 	keepalive.ReportPoolCheck(clients[0], keepalive.PoolConfirmed, nil)
 	require.NoError(t, servers[1].(*net.TCPConn).SetLinger(0))
 	require.NoError(t, servers[1].Close())
+	// The first Check that sees the reset takes the socket's error:
+	// the pool's check, whose error is the discard's cause.
+	var checkErr error
 	require.Eventually(t, func() bool {
-		h, err := keepalive.Inspect(clients[1])
-		return err == nil && h.State == keepalive.TCPClosed
+		checkErr = keepalive.Check(clients[1])
+		return keepalive.IsPeerGone(checkErr)
 	}, 5*time.Second, 10*time.Millisecond)
-	keepalive.ReportPoolCheck(clients[1], keepalive.PoolDiscarded, keepalive.Check(clients[1]))
+	keepalive.ReportPoolCheck(clients[1], keepalive.PoolDiscarded, checkErr)
 
 	mfs := gather(t, keepaliveprom.NewCollector(tr))
 	for _, tt := range []struct {
