@@ -1,6 +1,7 @@
 package keepalive
 
 import (
+	"math"
 	"net"
 	"reflect"
 	"strings"
@@ -58,8 +59,8 @@ func (s State) Timeout() time.Duration {
 		return 0
 	}
 	d := s.Config.Timeout()
-	if s.Multipath {
-		d += multipathCloseTimeout()
+	if s.Multipath && d < math.MaxInt64-multipathCloseTimeout() {
+		d += multipathCloseTimeout() // an unbounded d (an invalid Config) stays unbounded
 	}
 	return d
 }

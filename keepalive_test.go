@@ -120,6 +120,15 @@ func TestTimeout(t *testing.T) {
 	}
 }
 
+// A Multipath TCP connection adds the close timeout to the bound, but an
+// invalid Config's unbounded Timeout must not wrap around to a negative.
+func TestStateTimeoutUnboundedMultipath(t *testing.T) {
+	s := keepalive.State{Enabled: true, Multipath: true, Config: keepalive.Config{Count: -3}}
+	assert.Equal(t, time.Duration(math.MaxInt64), s.Timeout())
+	s.Config = keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3}
+	assert.Greater(t, s.Timeout(), 5*time.Second, "the close timeout is added to a bounded Config")
+}
+
 func TestCoherent(t *testing.T) {
 	for _, tt := range []struct {
 		name string
