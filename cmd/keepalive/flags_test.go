@@ -61,6 +61,7 @@ func TestConfigWithinUnder(t *testing.T) {
 		{" under = 10s , within = 30s ", keepalive.Within(30 * time.Second).Under(10 * time.Second)},
 		{"idle=600s,interval=10s,count=3,under=350s", keepalive.Config{Idle: 600 * time.Second, Interval: 10 * time.Second, Count: 3}.Under(350 * time.Second)},
 		{"under=10s", keepalive.Config{}.Under(10 * time.Second)},
+		{"idle=30s,interval=5s,count=3,user-timeout=45s,under=4s", keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second}.Under(4 * time.Second)}, // what -find-idle-timeout suggests
 	} {
 		t.Run(tt.text, func(t *testing.T) {
 			got, err := parseConfig(tt.text)

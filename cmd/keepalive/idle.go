@@ -293,7 +293,7 @@ func (r *reporter) answer(o options, forgotten, kept time.Duration, how string, 
 	under := o.cfg.Under(max(kept, time.Second))
 	r.event("idle-timeout", fields{"idle_timeout_s": forgotten.Seconds(), "kept_s": kept.Seconds(), "how": how, "took": took.Round(time.Second).String(),
 		"config": o.cfg.String(), "under": under.String()},
-		fmt.Sprintf("the path forgets flows idle %v (%s; idle %v was kept; took %v): -config %v Under(%v) is %v", forgotten, how, kept, took.Round(time.Second), o.cfg, kept, under))
+		fmt.Sprintf("the path forgets flows idle %v (%s; idle %v was kept; took %v): -config %v,under=%v gives %v", forgotten, how, kept, took.Round(time.Second), o.cfg, max(kept, time.Second), under))
 	return nil
 }
 
