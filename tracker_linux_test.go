@@ -144,10 +144,6 @@ func TestTrackerReleasesClosed(t *testing.T) {
 	assert.Equal(t, 0, tr.Len())
 }
 
-// TestTrackerLetsGoFinalizeLeaks drops tracked connections unclosed and
-// checks that Go's finalizer still closes their sockets and that the
-// TestTrackerStormOfCloses collects while connections are dialed,
-// TestTrackerPeerCap names two peer hosts of three and counts the third
 // under OtherPeers.
 func TestTrackerPeerCap(t *testing.T) {
 	tr := keepalive.NewTracker(keepalive.TrackerOptions{MaxPeers: 2})
