@@ -144,6 +144,7 @@ func TestTrackerReleasesClosed(t *testing.T) {
 	assert.Equal(t, 0, tr.Len())
 }
 
+// TestTrackerPeerCap names two peer hosts of three and counts the third
 // under OtherPeers.
 func TestTrackerPeerCap(t *testing.T) {
 	tr := keepalive.NewTracker(keepalive.TrackerOptions{MaxPeers: 2})
