@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/tcpkeepalive/keepalive/internal/kernel"
 )
 
 // What only Linux has: its option numbers, the protocol check, Multipath
@@ -85,14 +87,11 @@ func readCloseTimeout() (time.Duration, error) {
 // (*net.TCPConn).MultipathTCP reads it (net/mptcpsock_linux.go,
 // hasFallenBack); anything else, EINVAL for the short buffer included,
 // means in use.
-// mptcpInfo is MPTCP_INFO (linux/mptcp.h), which x/sys does not define.
-const mptcpInfo = 1
-
 func multipathInUse(fd uintptr) bool {
 	if !isMPTCP(fd) {
 		return false
 	}
-	_, err := unix.GetsockoptInt(int(fd), unix.SOL_MPTCP, mptcpInfo)
+	_, err := unix.GetsockoptInt(int(fd), unix.SOL_MPTCP, kernel.MPTCPInfo)
 	return err != unix.EOPNOTSUPP
 }
 

@@ -1,6 +1,10 @@
 package keepalive
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/tcpkeepalive/keepalive/internal/kernel"
+)
 
 // IsPeerGone reports whether err, through any wrapping, is one of the
 // errors with which the kernel reports that a connection's peer is gone:
@@ -28,8 +32,8 @@ func IsPeerGone(err error) bool {
 	if err == nil {
 		return false
 	}
-	for _, gone := range peerGoneErrors {
-		if errors.Is(err, gone) {
+	for _, gone := range kernel.PeerGone {
+		if errors.Is(err, gone.Err) {
 			return true
 		}
 	}

@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/kernel"
 )
 
 func main() {
@@ -358,12 +359,21 @@ func describe(err error) string {
 	case !keepalive.IsPeerGone(err):
 		return "failed"
 	}
-	for _, e := range errnoWords {
-		if errors.Is(err, e.err) {
-			return e.words
+	for _, e := range kernel.PeerGone {
+		if errors.Is(err, e.Err) {
+			return errnoWords(e)
 		}
 	}
 	return "peer gone"
+}
+
+// errnoWords says what e means: "timed out (ETIMEDOUT: keep-alive probes
+// or the user timeout went unanswered)".
+func errnoWords(e kernel.Errno) string {
+	if e.Why == "" {
+		return e.Says + " (" + e.Name + ")"
+	}
+	return e.Says + " (" + e.Name + ": " + e.Why + ")"
 }
 
 func listen(ctx context.Context, r *reporter, o options) error {

@@ -3,20 +3,13 @@ package keepalivegrpc
 import (
 	"errors"
 	"strings"
-	"syscall"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/kernel"
 )
-
-// goneTexts are the texts of the errors keepalive.IsPeerGone recognises,
-// as this system words them.
-var goneTexts = []string{
-	syscall.ETIMEDOUT.Error(), syscall.ECONNRESET.Error(), syscall.ECONNABORTED.Error(),
-	syscall.EPIPE.Error(), syscall.ENOTCONN.Error(), syscall.EHOSTUNREACH.Error(), syscall.ENETUNREACH.Error(),
-}
 
 // IsPeerGone reports whether err, an RPC's error, comes from a connection
 // whose peer is gone: keepalive.IsPeerGone, or a gRPC status with code
@@ -38,8 +31,8 @@ func IsPeerGone(err error) bool {
 	if st.Code() != codes.Unavailable {
 		return false
 	}
-	for _, text := range goneTexts {
-		if strings.HasSuffix(st.Message(), text) {
+	for _, gone := range kernel.PeerGone { // the errors keepalive.IsPeerGone recognises
+		if strings.HasSuffix(st.Message(), gone.Err.Error()) {
 			return true
 		}
 	}

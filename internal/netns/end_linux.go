@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/kernel"
 )
 
 // An End is what one process does: dial or listen, configured one of
@@ -246,7 +247,7 @@ func inFlight(fd int) (uint64, error) {
 	// flags, u32 token, then u64 write_seq at 16 and u64 snd_una at 24.
 	var buf [32]byte
 	n := uint32(len(buf))
-	if _, _, errno := unix.Syscall6(unix.SYS_GETSOCKOPT, uintptr(fd), unix.SOL_MPTCP, mptcpInfo,
+	if _, _, errno := unix.Syscall6(unix.SYS_GETSOCKOPT, uintptr(fd), unix.SOL_MPTCP, kernel.MPTCPInfo,
 		uintptr(unsafe.Pointer(&buf[0])), uintptr(unsafe.Pointer(&n)), 0); errno != 0 {
 		return 0, os.NewSyscallError("getsockopt MPTCP_INFO", errno)
 	}
@@ -257,9 +258,6 @@ func inFlight(fd int) (uint64, error) {
 	sndUna := binary.NativeEndian.Uint64(buf[24:])
 	return writeSeq - sndUna, nil
 }
-
-// mptcpInfo is MPTCP_INFO (linux/mptcp.h), which golang.org/x/sys lacks.
-const mptcpInfo = 1
 
 // rawConn finds the socket behind conn, through NetConn wrappers.
 func rawConn(conn net.Conn) (syscall.RawConn, error) {
@@ -338,18 +336,6 @@ func printResult(res Result) error {
 	return nil
 }
 
-var errnoNames = map[syscall.Errno]string{
-	syscall.ETIMEDOUT:    "ETIMEDOUT",
-	syscall.ECONNRESET:   "ECONNRESET",
-	syscall.ECONNABORTED: "ECONNABORTED",
-	syscall.ECONNREFUSED: "ECONNREFUSED",
-	syscall.EPIPE:        "EPIPE",
-	syscall.ENOTCONN:     "ENOTCONN",
-	syscall.EHOSTUNREACH: "EHOSTUNREACH",
-	syscall.ENETUNREACH:  "ENETUNREACH",
-	syscall.EACCES:       "EACCES",
-}
-
 func errnoName(err error) string {
 	var errno syscall.Errno
 	switch {
@@ -358,8 +344,13 @@ func errnoName(err error) string {
 	case errors.Is(err, net.ErrClosed):
 		return "closed"
 	case errors.As(err, &errno):
-		if name, ok := errnoNames[errno]; ok {
-			return name
+		if errno == syscall.ECONNREFUSED {
+			return "ECONNREFUSED"
+		}
+		for _, gone := range kernel.PeerGone {
+			if errno == gone.Err {
+				return gone.Name
+			}
 		}
 		return errno.Error()
 	}
