@@ -1,9 +1,7 @@
 package keepalive
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"strconv"
 	"sync"
@@ -14,7 +12,7 @@ import (
 // probe or a retransmission has gone unanswered for longer than the
 // kernel's retransmission timeout (RTO), so the peer may be dead, but the
 // kernel has not declared it gone. IsPeerGone is false for it.
-var ErrUnanswered = errors.New("keepalive: peer unanswered")
+var ErrUnanswered error = sentinel("peer unanswered")
 
 // Check reports, without sending or reading anything and without
 // blocking, whether the kernel still believes in conn's peer. It is
@@ -302,42 +300,6 @@ func (h Health) verdict() error {
 	}
 	return nil
 }
-
-// A goneError is a connection the kernel has dropped.
-type goneError struct{ err error }
-
-func (e *goneError) Error() string {
-	return "keepalive: the kernel dropped the connection: " + e.err.Error()
-}
-func (e *goneError) Unwrap() error { return e.err }
-
-// An eofError is a connection that can no longer carry a request: the
-// peer closed its side, or this side did.
-type eofError struct{ why string }
-
-func (e *eofError) Error() string { return "keepalive: " + e.why + ": " + io.EOF.Error() }
-func (*eofError) Unwrap() error   { return io.EOF }
-
-var (
-	errPeerClosed  = &eofError{"the peer closed the connection"}
-	errClosedWrite = &eofError{"the connection is shut for writing (CloseWrite)"}
-	// The kernel closed the socket without a pending error: both sides'
-	// FINs were exchanged, or a call already took the error it had.
-	errClosed = &eofError{"the connection is closed, with no pending error"}
-)
-
-// errNoSubflow: a Multipath TCP connection lost its subflows, and the
-// kernel waits for another (net.mptcp.close_timeout).
-var errNoSubflow = fmt.Errorf("keepalive: no Multipath TCP subflow established: %w", ErrUnanswered)
-
-// An unansweredError is a connection on which the kernel is counting;
-// its text is made when asked, so that Check allocates little.
-type unansweredError struct{ h Health }
-
-func (e *unansweredError) Error() string {
-	return "keepalive: " + e.h.describe() + ": peer unanswered"
-}
-func (e *unansweredError) Unwrap() error { return ErrUnanswered }
 
 // A checkOp carries one Check or Inspect into RawConn.Control; its
 // closure is made once per pooled checkOp, so that Check allocates

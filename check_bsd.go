@@ -3,7 +3,6 @@
 package keepalive
 
 import (
-	"fmt"
 	"os"
 	"syscall"
 
@@ -37,8 +36,6 @@ func finishBSD(fd uintptr, read, full bool, h *Health) error {
 	}
 	return nil
 }
-
-var errDroppedEarlier = fmt.Errorf("connection dropped earlier, its error already taken: %w", syscall.EPIPE)
 
 // bsdStates maps the TCPS_ states of tcp_fsm.h, the same 4.4BSD numbering
 // in xnu (bsd/netinet/tcp_fsm.h) and FreeBSD (sys/netinet/tcp_fsm.h):

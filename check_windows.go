@@ -1,7 +1,6 @@
 package keepalive
 
 import (
-	"fmt"
 	"os"
 	"syscall"
 	"time"
@@ -53,8 +52,6 @@ func inspectFD(fd uintptr, generic, full bool, h *Health) error {
 	}
 	return nil
 }
-
-var errDroppedEarlier = fmt.Errorf("connection dropped earlier, its error already taken: %w", windows.WSAECONNABORTED)
 
 // soErrorNum is SO_ERROR (winsock2.h), which x/sys/windows lacks.
 const soErrorNum = 0x1007

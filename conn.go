@@ -138,18 +138,11 @@ func syscallConn(conn net.Conn) (sc syscall.Conn, generic bool, err error) {
 		case interface{ NetConn() net.Conn }:
 			conn = c.NetConn()
 		default:
-			return nil, false, notTCPError("keepalive: " + reflect.TypeOf(conn).String() + " is neither a syscall.Conn nor has a NetConn method")
+			return nil, false, notTCPError(reflect.TypeOf(conn).String() + " is neither a syscall.Conn nor has a NetConn method")
 		}
 	}
-	return nil, false, notTCPError("keepalive: NetConn chain too deep")
+	return nil, false, notTCPError("NetConn chain too deep")
 }
-
-// A notTCPError is a conn behind which no TCP socket can be found; it
-// matches errNotTCP.
-type notTCPError string
-
-func (e notTCPError) Error() string        { return string(e) }
-func (e notTCPError) Is(target error) bool { return target == errNotTCP }
 
 // isNil reports a nil interface or a nil pointer in one, whose methods
 // (tls.Conn's NetConn among them) would panic.

@@ -79,33 +79,6 @@ type Config struct {
 	UserTimeout time.Duration
 }
 
-// A ConfigError reports a Config field that the running platform cannot
-// take. Validate, Set, dialing and listening return it before anything
-// is set on a socket.
-type ConfigError struct {
-	Field string // "Idle", "Interval", "Count", "UserTimeout" or "Timeout"
-	Value string // the value as given
-	Limit string // what the field must be
-	Err   error  // errors.ErrUnsupported where the platform lacks the option; else nil
-}
-
-func (e *ConfigError) Error() string {
-	s := "keepalive: invalid " + e.Field + " " + e.Value + ": " + e.Limit
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
-
-func (e *ConfigError) Unwrap() error { return e.Err }
-
-// The errors Set, Get and a Listener report for a connection they
-// cannot configure, checked before anything is set.
-var (
-	errNilConn = errors.New("keepalive: nil connection")
-	errNotTCP  = errors.New("keepalive: not a TCP connection")
-)
-
 // Validate reports every field that the running platform cannot take:
 // negative values other than System, values above the kernel's limit
 // after rounding, combinations the kernel refuses (illumos: Interval *

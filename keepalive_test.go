@@ -224,7 +224,7 @@ func TestUnmarshalTextRefusesWhatCannotBeMet(t *testing.T) {
 		{"within=1s,under=350s", fmt.Sprintf(`within="1s": below %v`, keepalive.MinWithin)},
 		{fmt.Sprintf("under=%v", keepalive.MinUnder-time.Millisecond), fmt.Sprintf("keepalive: under=%q: below %v, the shortest idle timeout Under can keep a flow through on linux", (keepalive.MinUnder - time.Millisecond).String(), keepalive.MinUnder)},
 		{"within=30s,under=1s", fmt.Sprintf(`under="1s": below %v`, keepalive.MinUnder)},
-		{"count=500,under=350s", `keepalive: under="5m50s" needs a valid Config: keepalive: invalid Count 500`},
+		{"count=500,under=350s", `keepalive: under="5m50s" needs a valid Config: invalid Count 500`},
 	} {
 		t.Run(tt.text, func(t *testing.T) {
 			c := keepalive.Config{Count: 5}

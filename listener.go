@@ -231,34 +231,6 @@ func assumed(closeTimeout time.Duration, closeErr error, cs ...Config) string {
 	return strings.Join(s, "; ")
 }
 
-// A multipathError reports a Multipath TCP connection, whose bound is
-// its keep-alive's plus net.mptcp.close_timeout.
-type multipathError struct {
-	refused      error // what the socket refused, or nil
-	bound, want  time.Duration
-	closeTimeout time.Duration
-	assumed      string // the figures that are fallbacks (see assumed), or ""
-}
-
-func (e *multipathError) Error() string {
-	s := "keepalive: Multipath TCP connection: a dead peer is noticed after " + e.bound.String() + ", not " + e.want.String() +
-		": it outlives its dead subflows by net.mptcp.close_timeout (" + e.closeTimeout.String() + ")"
-	if e.assumed != "" {
-		s += " [not read from the system: " + e.assumed + "]"
-	}
-	if e.refused != nil {
-		return s + "; " + strings.TrimPrefix(e.refused.Error(), "keepalive: ")
-	}
-	return s + ": " + errors.ErrUnsupported.Error()
-}
-
-func (e *multipathError) Unwrap() []error {
-	if e.refused == nil {
-		return []error{errors.ErrUnsupported}
-	}
-	return []error{errors.ErrUnsupported, e.refused}
-}
-
 func (l *Listener) report(kind uint32, conn net.Conn, err error) {
 	first := l.reported.Or(kind)&kind == 0
 	if l.OnError != nil {

@@ -1,10 +1,7 @@
 package keepalive
 
 import (
-	"errors"
-	"fmt"
 	"math"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -585,9 +582,4 @@ func (o sockopt) maxDuration() time.Duration {
 		return 0
 	}
 	return o.duration(o.max)
-}
-
-// unsupported is the error for what the running system cannot do.
-func unsupported(what string) error {
-	return fmt.Errorf("keepalive: %s on %s: %w", what, runtime.GOOS, errors.ErrUnsupported)
 }

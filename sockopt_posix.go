@@ -66,19 +66,6 @@ var sockOps = sync.Pool{New: func() any {
 	return o
 }}
 
-// notSocket is checkTCP's error for a descriptor that is not a socket
-// (err, from getsockopt): it matches errNotTCP, so that a Listener
-// returns its connection unchanged, and err.
-func notSocket(err error) error {
-	return &notSocketError{os.NewSyscallError("getsockopt SO_TYPE", err)}
-}
-
-type notSocketError struct{ err error }
-
-func (e *notSocketError) Error() string        { return "keepalive: not a socket: " + e.err.Error() }
-func (e *notSocketError) Is(target error) bool { return target == errNotTCP }
-func (e *notSocketError) Unwrap() error        { return e.err }
-
 // fdLocks make a Set's options, and a Get's reads, one step on their
 // socket: two Sets with different Configs on one connection would
 // otherwise interleave their setsockopt calls and leave a mix of both.
@@ -191,27 +178,6 @@ func setOption(fd uintptr, o sockopt, v int64, refused *[]error) error {
 
 // refusal reports the options a socket refused.
 func refusal(fd uintptr, refused []error) error { return &refusedError{refuser(fd), refused} }
-
-// A refusedError matches errors.ErrUnsupported and each refusal.
-type refusedError struct {
-	by      string
-	refused []error
-}
-
-func (e *refusedError) Error() string {
-	s := "keepalive: " + e.by + " refused "
-	for i, err := range e.refused {
-		if i > 0 {
-			s += "; "
-		}
-		s += err.Error()
-	}
-	return s + ": " + errors.ErrUnsupported.Error()
-}
-
-func (e *refusedError) Unwrap() []error {
-	return append([]error{errors.ErrUnsupported}, e.refused...)
-}
 
 func getConn(sc syscall.Conn, generic bool) (State, error) {
 	if !platform().readBack {

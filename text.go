@@ -202,7 +202,7 @@ func parseText(t *sockopts, s string) (Config, error) {
 			return Config{}, fmt.Errorf("keepalive: unknown key %q (%s)", key, keysHelp)
 		}
 		if err != nil {
-			return Config{}, fmt.Errorf("keepalive: %s=%q: %w", key, value, err)
+			return Config{}, wrap(fmt.Sprintf("%s=%q", key, value), err)
 		}
 		if given[i] != "" {
 			return Config{}, fmt.Errorf("keepalive: key %q given twice (or under both its names)", key)
@@ -275,11 +275,11 @@ func minWithin(t *sockopts) time.Duration {
 // with the timers' lateness (below MinUnder on Linux).
 func underText(t *sockopts, c Config, n time.Duration) (Config, error) {
 	if err := c.validateFor(t); err != nil {
-		return Config{}, fmt.Errorf("keepalive: under=%q needs a valid Config: %w", n.String(), err)
+		return Config{}, wrap(fmt.Sprintf("under=%q needs a valid Config", n.String()), err)
 	}
 	u := c.underFor(t, n)
 	if err := u.validateFor(t); err != nil {
-		return Config{}, fmt.Errorf("keepalive: under=%q cannot be met on %s: %w", n.String(), t.os, err)
+		return Config{}, wrap(fmt.Sprintf("under=%q cannot be met on %s", n.String(), t.os), err)
 	}
 	r := u.withSystemFor(t)
 	budget := ((n - underSlack) / 9 * 8).Truncate(time.Second)

@@ -134,7 +134,7 @@ func connFDOf(conn net.Conn) (unsafe.Pointer, error) {
 		if netLayout.err != nil {
 			return nil, netLayout.err
 		}
-		return nil, notTCPError("keepalive: the socket of a " + reflect.TypeOf(conn).String() + " is not package net's")
+		return nil, notTCPError("the socket of a " + reflect.TypeOf(conn).String() + " is not package net's")
 	}
 	if _, ok := sc.(*net.TCPConn); !ok {
 		if err := rc.Control(func(fd uintptr) { err = trackable(fd) }); err != nil {
