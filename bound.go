@@ -252,44 +252,18 @@ const underSlack = time.Second
 // forgets a flow after idleTimeout without a packet, and that notices a
 // dead peer no later than c: for example
 // keepalive.Within(30*time.Second).Under(350*time.Second) for an AWS
-// Network Load Balancer. A c whose probes already come often enough is
-// returned unchanged.
+// Network Load Balancer. A c whose probes already come often enough, or
+// that fails Validate, is returned unchanged, as is any c for an
+// idleTimeout of zero or below.
 //
-// How the idle timeout is met, on Linux:
-//   - A probe must reach the middlebox before it forgets. Keep-alive
-//     timers fire late, never early, by up to 1/8 of their length, and a
-//     second is left for the way to the middlebox, so Idle + Interval is
-//     at most (idleTimeout - 1s) * 8/9, in whole seconds.
-//   - Idle alone would do while probes are answered: each answer restarts
-//     the idle timer, so the next probe comes Idle after it. Idle +
-//     Interval also fits so that when one probe is lost before it
-//     reaches the middlebox, the next one, Interval later, still arrives
-//     in time: a single lost probe does not cost the flow.
-//   - Interval is shortened first, to at most an eighth of that budget;
-//     Idle takes the rest, so that a healthy idle connection sends as few
-//     probes as the middlebox allows.
-//   - The detection bound (Timeout) stays as close to c's as whole
-//     probes allow and never above it: the time Idle no longer waits
-//     goes into more probes (Count grows, up to the system's limit).
-//     A UserTimeout is kept, or lowered to the new Idle + Interval*Count
-//     where it was above it, and Count then agrees with it (Coherent
-//     returns nil).
-//
-// Below MinUnder (3.25s) Idle + Interval cannot fit: Under then returns
-// Idle and Interval of 1s (or the system's minimum), the fastest the
-// kernel runs. Answered probes then keep a middlebox whose timeout is
-// above about 1.2s, but a lost probe may cost the flow; no TCP-level
-// setting keeps a shorter one. An idleTimeout of zero or below means no
-// middlebox: c is returned unchanged, as is a c that fails Validate.
-// System fields count with the running system's values, as in Timeout;
-// a Config that Under changes holds them as explicit values. Where the
-// system cannot set Idle (OpenBSD, AIX) the changed Config fails
-// Validate: the probes' timing is the system's there.
-//
-// TCP keep-alive probes carry no payload: they keep flows in middleboxes
-// that track TCP packets (NAT gateways, Network Load Balancers,
-// firewalls), not in proxies that count idle time between application
-// bytes (HTTP load balancers such as AWS ALB and Classic ELB).
+// Idle + Interval is kept within (idleTimeout - 1s) * 8/9, in whole
+// seconds, so that one lost probe does not cost the flow; Count grows so
+// that Timeout stays as close to c's as whole probes allow. Below
+// MinUnder (3.25s on Linux) that cannot fit, and Under returns the fastest
+// timers the kernel runs. Probes carry no payload: they keep flows in
+// middleboxes that track TCP packets, not in HTTP proxies.
+// docs/middleboxes.md#underidletimeout-a-config-for-a-middlebox explains
+// the margin and the figures.
 func (c Config) Under(idleTimeout time.Duration) Config {
 	return c.underFor(platform(), idleTimeout)
 }

@@ -31,29 +31,16 @@ type State struct {
 }
 
 // Timeout is the bound that holds for this socket: how long after the
-// last packet received a dead peer is noticed on an idle connection.
+// last packet received a dead peer is noticed on an idle connection. It
+// is 0 when keep-alive is off: an idle connection to a dead peer is then
+// never noticed.
 //
-// For a plain TCP socket it is Config.Timeout(). A Multipath TCP socket
-// refuses TCP_USER_TIMEOUT, and its keep-alive values reach its
-// subflows, which the kernel drops after Config.Timeout(); but the
-// Multipath TCP connection itself is kept, without subflows, waiting for
-// a new one, until the namespace's net.mptcp.close_timeout (default 60s)
-// has passed, and only then does a read fail (with ENOTCONN, not
-// ETIMEDOUT). Timeout then is Config.Timeout() plus close_timeout, read
-// from /proc/sys/net/mptcp/close_timeout of the calling process's network
-// namespace (60s where it cannot be read, as under fd exhaustion: a
-// Listener's report of the connection then says which figures are such
-// fallbacks; Get does not read /proc). Like Config.Timeout it does
-// not include the kernel timers' own lateness.
-//
-// Idle means no data unacknowledged at either level: a Multipath TCP
-// connection whose data-level acknowledgement has not arrived re-sends
-// the data on a subflow, is busy, and, since it has no user timeout, is
-// bounded only by the kernel's retransmissions (tcp_retries2, about 15
-// minutes on Linux).
-//
-// It is 0 when keep-alive is off: an idle connection to a dead peer is
-// then never noticed.
+// For a plain TCP socket it is Config.Timeout(). A Multipath TCP
+// connection outlives its dead subflows, which keep-alive drops after
+// Config.Timeout(), by net.mptcp.close_timeout (60s by default, read from
+// the calling process's network namespace), and then fails with ENOTCONN:
+// Timeout adds it. Like Config.Timeout it leaves out the kernel timers'
+// lateness. docs/behaviour.md#multipath-tcp gives the details.
 func (s State) Timeout() time.Duration {
 	if !s.Enabled {
 		return 0

@@ -13,39 +13,19 @@ type DialOption func(*net.Dialer)
 // WithKeepalive configures any *net.Dialer to put c on every TCP
 // connection it dials: keepalive.WithKeepalive(c)(d).
 //
-// Idle, Interval and Count go into the Dialer's KeepAliveConfig, which Go
-// applies once the socket is connected; that is where they must go,
-// because Go overwrites values set earlier from a Control hook with its
-// own. The UserTimeout, which Go has no field for, is set from a
-// ControlContext hook before the socket connects, so it also bounds how
-// long the connect itself may retry. A Control or ControlContext hook
-// the Dialer already has keeps running, first; its error fails the dial
-// and c is then not applied. Every other field is left alone. Each option
-// is set once per dial, and a Config without a UserTimeout costs exactly
-// what Go's own KeepAliveConfig costs.
-//
-// Applied again to the same Dialer, WithKeepalive replaces the Config it
-// applied before: its hook is never stacked on itself, and nothing of the
-// earlier Config (a user timeout, a validation error) remains. The limit:
-// a hook of yours assigned after WithKeepalive that calls the one it
-// replaced hides the library's hook inside a closure the library cannot
-// see into, so the earlier hook keeps running from yours, and with it the
-// earlier Config's user timeout (unless the new Config sets one) or
-// validation error. Assign your hooks before WithKeepalive, which then
-// runs them first, or apply the new Config to a fresh Dialer.
+// Idle, Interval and Count go into the Dialer's KeepAliveConfig, where Go
+// does not overwrite them; UserTimeout is set from a ControlContext hook
+// before the socket connects, so it also bounds the connect. A Control or
+// ControlContext hook the Dialer already has runs first, and its error
+// fails the dial. Applied again to the same Dialer, WithKeepalive replaces
+// the Config it applied before; assign your own hooks before it.
 //
 // An invalid c fails every TCP dial with its *ConfigError, before
-// anything is set. Non-TCP networks ("udp", "unix") are dialed
-// unchanged.
-//
-// Multipath TCP (Linux): a Dialer with SetMultipathTCP(true) (or with
-// GODEBUG=multipathtcp=1 or 3) dials Multipath TCP and keeps it. Its socket takes the keep-alive values but
-// refuses TCP_USER_TIMEOUT, which is then skipped rather than returned
-// (an error would make Go dial again with plain TCP, discarding the
-// request), and the connection outlives its dead subflows by
-// net.mptcp.close_timeout. Such a connection holds a weaker bound than
-// c's: Get(conn) reports State.Multipath, and State.Timeout the bound
-// that holds.
+// anything is set. Non-TCP networks are dialed unchanged. A Multipath TCP
+// dial (SetMultipathTCP(true)) stays Multipath TCP without the user
+// timeout, which it refuses; State.Timeout gives the bound it holds.
+// docs/behaviour.md#dialing-and-listening-where-the-values-go has the
+// details and the limits.
 func WithKeepalive(c Config) DialOption {
 	kac := goConfig(c)
 	hook := dialHook(c)

@@ -32,29 +32,19 @@
 //
 // # Systems
 //
-// Every system sets what its kernel has, natively, with the kernel's own
-// options, units and limits: Linux and Android (TCP_KEEPIDLE,
-// TCP_KEEPINTVL, TCP_KEEPCNT, TCP_USER_TIMEOUT), darwin and ios
-// (TCP_KEEPALIVE for the idle time, TCP_RXT_CONNDROPTIME for the user
-// timeout), FreeBSD (TCP_MAXUNACKTIME), NetBSD (whose timers count 500ms
-// ticks), DragonFly (seconds since 5.8, milliseconds before), illumos and
-// Oracle Solaris (TCP_ABORT_THRESHOLD; Solaris 11.4 numbers its options
-// unlike illumos), AIX (the probe count only), Windows (TCP_MAXRT;
-// SIO_KEEPALIVE_VALS before Windows 10 1709) and Plan 9 (the ctl file's
-// keepalive period). Validate checks the running system's limits. What a
+// The package builds on every system Go runs TCP on. Each sets what its
+// kernel has, natively, with the kernel's own options, units and limits:
+// all of them on Linux, Android, darwin, FreeBSD, illumos, Oracle
+// Solaris 11.4 and Windows 10 1709 and later, fewer elsewhere, none on
+// js and wasip1. Validate checks the running system's limits. What a
 // system lacks is an error wrapping errors.ErrUnsupported that names the
 // field and the system; only a zero field, Go's default, is left to the
 // system where the system cannot set it, so that Config{} works
-// everywhere. Get reads the values back wherever getsockopt can. The
-// docs/systems.md gives each system's options, units, limits and sources.
-//
-// Listen and ConfigureListenConfig set the options once on the
-// listening socket where accepted sockets are known to inherit all of
-// them (Linux; FreeBSD's keep-alive timers). Elsewhere (darwin's accepted sockets lose the idle
-// time) Listen sets everything on each accepted connection, and
-// ConfigureListenConfig leaves Idle, Interval and Count to Go's
-// per-accept keep-alive, scaled to the kernel's unit where Go's is wrong,
-// and refuses a UserTimeout that accepted sockets do not inherit.
+// everywhere. Get reads the values back wherever getsockopt can.
+// docs/systems.md gives each system's options, units, limits and
+// sources, and which ones accepted sockets inherit from their listener:
+// Listen and ConfigureListenConfig set those once on the listening
+// socket, and the rest on each accepted connection.
 //
 // # When a peer dies
 //

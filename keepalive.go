@@ -31,25 +31,16 @@ const (
 // default, keep-alive on with 15s idle, 15s interval and 9 probes, and
 // no user timeout, just as a zero net.Dialer would set — where the system
 // can set them: a zero field the system has no option for leaves the
-// system's value (the timers on AIX and OpenBSD, interval and count on
-// Oracle Solaris before 11.4, the count on Windows before 10 1703; the
-// table in docs/systems.md lists them).
-//
-// # User timeout and keep-alive
+// system's value (docs/systems.md lists them).
 //
 // Keep-alive probes are sent only while nothing is in flight: when the
 // peer dies while sent data waits to be acknowledged, the kernel
-// retransmits instead, for about 15 minutes on Linux (tcp_retries2 = 15).
-// UserTimeout bounds that case.
-//
-// Once UserTimeout is set, Linux also uses it, not Count, to decide that
-// keep-alive probing has failed (tcp(7)): at each probe timer after the
-// first probe went unanswered, the connection is dropped if nothing was
-// received for UserTimeout. So a UserTimeout below Idle + Interval*Count
-// drops the connection after fewer than Count probes (one lost probe, if
-// it is below Idle + Interval), and one above it sends more than Count.
-// Timeout reports the real bound either way; Coherent reports a Config
-// whose UserTimeout and Count disagree.
+// retransmits instead, for about 15 minutes on Linux. UserTimeout bounds
+// that case. Once it is set, Linux also uses it, not Count, to decide that
+// probing has failed, so a UserTimeout below Idle + Interval*Count drops
+// the connection after fewer than Count probes. Timeout reports the real
+// bound either way, and Coherent a Config whose UserTimeout and Count
+// disagree: docs/behaviour.md#how-long-until-a-dead-peer-is-noticed.
 type Config struct {
 	// Idle is how long the connection must be idle before the first
 	// keep-alive probe (TCP_KEEPIDLE). Zero means 15s; System leaves the

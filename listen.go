@@ -11,25 +11,19 @@ import (
 
 // Listen announces on the local network address, as net.Listen does,
 // and puts c on every TCP connection the listener accepts, on every
-// system. Where accepted sockets inherit every option c sets from their
-// listening socket (Linux, illumos, DragonFly; FreeBSD and darwin for
-// the options they copy), c is set once on the listening socket and an
-// accepted connection costs no syscall. Elsewhere the returned listener is a *Listener that sets c
-// on each accepted connection, with Go's own per-accept keep-alive off.
+// system: once on the listening socket where accepted sockets inherit
+// every option c sets (an accepted connection then costs no syscall),
+// else through a *Listener that sets c on each accepted connection.
 //
-// On Linux the listener is plain TCP, not Multipath TCP (Go's default
-// for listeners since Go 1.24): a Multipath TCP connection refuses
-// TCP_USER_TIMEOUT and outlives its dead subflows by
-// net.mptcp.close_timeout (see State.Timeout), so it would not hold c's
-// bound. For Multipath TCP, configure a net.ListenConfig with
-// SetMultipathTCP(true) and ConfigureListenConfig, or wrap it with
+// On Linux the listener is plain TCP, not Go's default Multipath TCP,
+// whose connections would not hold c's bound (State.Timeout); for
+// Multipath TCP use ConfigureListenConfig with SetMultipathTCP(true), or
 // WrapListener to be told about each weaker connection.
 //
 // An invalid c fails Listen with its *ConfigError, in a *net.OpError,
 // before anything is created. The other stream networks ("unix",
-// "unixpacket") listen unchanged, as net.Listen would; a packet network
-// ("udp", "ip", "unixgram") fails with an error naming it, since it has
-// no connections to keep alive (net.ListenPacket listens on those).
+// "unixpacket") listen unchanged; a packet network fails with an error
+// naming it. See docs/behaviour.md#dialing-and-listening-where-the-values-go.
 func Listen(ctx context.Context, network, address string, c Config) (net.Listener, error) {
 	return listenFor(platform(), ctx, network, address, c)
 }
@@ -60,46 +54,21 @@ func listenFor(t *sockopts, ctx context.Context, network, address string, c Conf
 }
 
 // ConfigureListenConfig makes lc's TCP listeners put c on every
-// connection they accept, keeping lc's own Control hook, which runs
-// first (its error fails Listen, and c is then not applied). Configuring
-// lc again replaces c: the library's hook is never stacked on itself.
-// The limit, as for WithKeepalive: a hook of yours assigned after
-// ConfigureListenConfig that calls the one it replaced hides the
-// library's hook inside a closure the library cannot see into, so the
-// earlier c keeps running from yours; configure lc again only when your
-// hooks were assigned before, or use a fresh net.ListenConfig.
-// It sets lc's KeepAlive, KeepAliveConfig and Control, and on Linux its
-// Multipath TCP choice; every other field is left alone. Assign your own
-// Control before calling it: one assigned afterwards replaces the
-// library's hook, and with Go's per-accept keep-alive turned off the
-// accepted connections would get no keep-alive at all.
+// connection they accept. It sets lc's KeepAlive, KeepAliveConfig and
+// Control, and on Linux turns Multipath TCP off unless lc asks for it
+// with SetMultipathTCP(true), before or after; every other field is left
+// alone. lc's own Control hook runs first (its error fails Listen);
+// assign it before calling ConfigureListenConfig, which, called again,
+// replaces c.
 //
-// Where accepted sockets inherit every option c sets (Linux, illumos,
-// DragonFly; FreeBSD and darwin without the options they do not copy),
-// the options are set once on the listening socket and accepted connections inherit them, at no
-// cost per connection; Go's own per-accept keep-alive is turned off,
-// because it would overwrite them with its defaults. Elsewhere Go's
-// per-accept keep-alive sets Idle, Interval and Count (scaled to the
-// kernel's unit where Go's is wrong), and a UserTimeout fails Listen with
-// an error wrapping errors.ErrUnsupported, since a net.ListenConfig has
-// no other per-accept hook: use Listen there, which sets it on each
-// accepted connection.
-//
-// An invalid c fails Listen with its *ConfigError.
-//
-// Multipath TCP (Linux): Go's listeners are Multipath TCP by default
-// since Go 1.24, and a Multipath TCP connection holds a weaker bound than
-// c's (it refuses TCP_USER_TIMEOUT and outlives its dead subflows by
-// net.mptcp.close_timeout: see State.Timeout). So ConfigureListenConfig
-// turns Multipath TCP off, unless lc asks for it explicitly with
-// SetMultipathTCP(true), before or after ConfigureListenConfig. That
-// request is honoured: the listener is Multipath TCP, its connections,
-// plain or multipath, inherit the keep-alive values but not the
-// UserTimeout, which the Multipath TCP listening socket refuses and
-// which is then skipped (returning the refusal would make Go fall back
-// to plain TCP without a word). A net.ListenConfig has no way to report
-// this per connection; WrapListener does, and Get on a connection tells
-// its State.Timeout.
+// Where accepted sockets inherit every option c sets, they are set once
+// on the listening socket. Elsewhere Go's per-accept keep-alive sets
+// Idle, Interval and Count, and a UserTimeout fails Listen with an error
+// wrapping errors.ErrUnsupported: use Listen there. A Multipath TCP
+// listener's connections lack the user timeout, which it refuses. An
+// invalid c fails Listen with its *ConfigError.
+// docs/behaviour.md#dialing-and-listening-where-the-values-go has the
+// details.
 func ConfigureListenConfig(lc *net.ListenConfig, c Config) {
 	if lc == nil {
 		return

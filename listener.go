@@ -50,27 +50,18 @@ func WrapListener(ln net.Listener, c Config) net.Listener {
 // accepts. Set its exported fields before the first Accept and leave
 // them; do not copy a Listener once used.
 //
-// The policy, for each accepted connection (it never closes or holds
-// back a connection the server would have had without the Listener,
-// except one that is TCP and that the kernel refused every option):
-//   - Config applied: the connection is returned.
-//   - Config applied with a weaker bound: a Multipath TCP connection
-//     (Linux) refuses TCP_USER_TIMEOUT and outlives its dead subflows by
-//     net.mptcp.close_timeout (see State.Timeout); an older kernel may
-//     lack an option (FreeBSD before 14: TCP_MAXUNACKTIME). The
-//     connection is returned with what could be set, and reported with
-//     an error wrapping errors.ErrUnsupported.
-//   - Not a TCP socket, or one the library cannot see (a unix socket,
-//     net.Pipe, a wrapper with neither SyscallConn nor NetConn): returned
-//     unchanged, and reported once per Listener.
-//   - The kernel refused an option of a TCP socket: the connection is
-//     closed, reported, and Accept waits for the next one.
+// It never closes or holds back a connection the server would have had
+// without it, except a TCP connection on which the kernel refused an
+// option: that one is closed and reported, and Accept waits for the
+// next. A connection that gets a weaker bound (Multipath TCP, an older
+// kernel lacking an option) is returned and reported with an error
+// wrapping errors.ErrUnsupported; one that is not a TCP socket is
+// returned unchanged and reported once (docs/behaviour.md#wraplisteners-policy).
 //
 // Errors of the inner Accept are returned unchanged, so that
-// http.Server's retry on temporary errors, and net.ErrClosed after Close,
-// keep working; an inner Accept returning a nil conn without an error is
-// passed through as it is. An invalid Config makes Accept return its
-// *ConfigError (wrapped in a *net.OpError) without accepting anything.
+// http.Server's retry and net.ErrClosed after Close keep working. An
+// invalid Config makes Accept return its *ConfigError (wrapped in a
+// *net.OpError) without accepting anything.
 type Listener struct {
 	// Listener is the wrapped listener; Addr and Close are its own.
 	net.Listener
