@@ -60,34 +60,6 @@ const soErrorNum = 0x1007
 // which x/sys/windows lacks.
 const sioTCPInfo = 0xD8000027
 
-// tcpInfoV0 is TCP_INFO_v0 (mstcpip.h, NTDDI_WIN10_RS2): the same layout
-// on 386, amd64 and arm64, the 64-bit fields falling on 8-byte offsets.
-type tcpInfoV0 struct {
-	State             uint32 // TCPSTATE
-	Mss               uint32
-	ConnectionTimeMs  uint64
-	TimestampsEnabled uint8
-	RttUs             uint32
-	MinRttUs          uint32
-	BytesInFlight     uint32
-	Cwnd              uint32
-	SndWnd            uint32
-	RcvWnd            uint32
-	RcvBuf            uint32
-	BytesOut          uint64
-	BytesIn           uint64
-	BytesReordered    uint32
-	BytesRetrans      uint32
-	FastRetrans       uint32
-	DupAcksIn         uint32
-	TimeoutEpisodes   uint32
-	SynRetrans        uint8
-}
-
-// tcpInfoV0Known is how much of TCP_INFO_v0 inspectFD needs: up to
-// RttUs.
-const tcpInfoV0Known = uint32(unsafe.Offsetof(tcpInfoV0{}.MinRttUs))
-
 // windowsStates maps TCPSTATE (mstcpip.h: TCPSTATE_CLOSED = 0 …
 // TCPSTATE_TIME_WAIT = 10).
 var windowsStates = [...]TCPState{
