@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"time"
-
-	"github.com/tcpkeepalive/keepalive/internal/falsekill"
 )
 
 // Timeout is the longest a connection to a dead peer stays open while
@@ -119,205 +117,17 @@ func (c Config) Coherent() error {
 		r.UserTimeout, r.Count, k, r.bound(), r.Count, byCount.bound())
 }
 
-// Within returns a Config that notices a dead peer within d, whether the
-// connection is idle or busy, for d of at least MinWithin (2.25s) on
-// Linux. Idle + Interval*Count, in whole seconds, is at most d*8/9 (the
-// kernel's timers fire up to 1/8 late) and UserTimeout is the same, so
-// Coherent returns nil. Idle takes most of d, and Count is as large as
-// needed for 5% random loss each way to drop a live idle connection at
-// most once per 1000 connection-hours (d ≥ 10s on Linux; below, what it
-// tolerates is in docs/behaviour.md). A busy connection is bounded while
-// the round-trip timeout stays below d/9.
-//
-// Within cannot refuse a d it cannot meet: below the smallest bound the
-// system runs (d ≤ 0 included) it gives the fastest Config the system
-// runs (Linux: Idle 1s, Interval 1s, Count 1, UserTimeout 2s);
-// UnmarshalText's within= refuses such a d. Where the system lacks an
-// option the Config leaves it System and bounds less, or nothing
-// (OpenBSD, AIX); on a Multipath TCP connection d bounds the subflows
-// only: docs/behaviour.md#withind-a-config-for-a-bound.
-func Within(d time.Duration) Config { return withinFor(platform(), d) }
-
-// withinFor is Within for the system of table t.
-func withinFor(t *sockopts, d time.Duration) Config {
-	if !t.idle.exists() {
-		return Config{Idle: System, Interval: System, Count: System}
+// withSystemFor is withSystem for the system of table t.
+func (c Config) withSystemFor(t *sockopts) Config {
+	if r := c.resolvedFor(t, Config{}); r.Idle != System && r.Interval != System && r.Count != System {
+		return r
 	}
-	// Timers in whole seconds, within the table's limits; where the
-	// system lacks Interval, Linux's limits stand in for the arithmetic.
-	minIdle, maxIdle := t.idle.secondsRange()
-	minInterval, maxInterval := t.interval.secondsRange()
-	if !t.interval.exists() {
-		minInterval, maxInterval = time.Second, 32767*time.Second
-	}
-	maxCount := 3
-	if t.fixedCount > 0 {
-		maxCount = t.fixedCount
-	}
-
-	budget := (d / 9 * 8).Truncate(time.Second)
-	if t.userTimeout.exists() {
-		// The user timeout, equal to the bound, keeps to its limit.
-		budget = min(budget, t.userTimeout.maxDuration().Truncate(time.Second))
-	}
-	count := 1
-	if t.fixedCount > 0 {
-		count = t.fixedCount
-	}
-	idle, interval := minIdle, minInterval
-	if fastest := minIdle + minInterval*time.Duration(count); budget > fastest {
-		if t.fixedCount == 0 {
-			count = int(min(time.Duration(maxCount), (budget-minIdle)/minInterval))
-		}
-		idle, interval = spread(budget, count, minIdle, maxIdle, minInterval, maxInterval)
-		// On Linux, whose timers the model follows: more probes, each
-		// sooner, where 3 would let random loss drop a live connection
-		// more often than withinKillsPerHour: the fewest that meet it,
-		// else the fewest kills the budget allows.
-		best := falsekill.PerHour(idle, interval, count, idle+interval*time.Duration(count), withinLoss)
-		for n := count + 1; t.os == "linux" && t.count.exists() && best > withinKillsPerHour; n++ {
-			if n > int(t.count.max) || budget-minInterval*time.Duration(n) < minIdle {
-				break // no room for another probe
-			}
-			i, v := spread(budget, n, minIdle, maxIdle, minInterval, maxInterval)
-			if k := falsekill.PerHour(i, v, n, i+v*time.Duration(n), withinLoss); k < best {
-				idle, interval, count, best = i, v, n, k
-			}
-		}
-	}
-	if t.maxProbing > 0 {
-		interval = min(interval, t.maxProbing/time.Duration(count))
-	}
-	bound := idle + interval*time.Duration(count)
-	c := Config{Idle: idle, Interval: interval, Count: count}
-	if t.userTimeout.exists() {
-		c.UserTimeout = bound // agrees with Count
-	}
-	if t.fixedCount > 0 {
-		c.Count = System
-	}
-	if !t.interval.exists() {
-		c.Interval = System
-	}
-	if !t.count.exists() && t.fixedCount == 0 {
-		c.Count = System
-	}
-	return c
-}
-
-// The loss each way a Within Config is made to survive, and how many
-// live idle connections it may then drop per connection-hour (see
-// docs/behaviour.md).
-const (
-	withinLoss         = 0.05
-	withinKillsPerHour = 1e-3
-)
-
-// spread divides budget into Idle and count probes of Interval: probes
-// span about a quarter of the bound, at least a second apart, so that a
-// short outage does not eat all of them; idle gets the rest, at least
-// its minimum.
-func spread(budget time.Duration, count int, minIdle, maxIdle, minInterval, maxInterval time.Duration) (idle, interval time.Duration) {
-	n := time.Duration(count)
-	interval = max(minInterval, (budget / (4 * n)).Truncate(time.Second))
-	if budget-interval*n < minIdle {
-		interval = max(minInterval, ((budget - minIdle) / n).Truncate(time.Second))
-	}
-	interval = min(interval, maxInterval)
-	return min(budget-interval*n, maxIdle), interval
-}
-
-// secondsRange is the range of o in whole seconds: its minimum rounded
-// up, its maximum rounded down.
-func (o sockopt) secondsRange() (lo, hi time.Duration) {
-	lo = max(time.Second, roundUp(o.duration(o.min), time.Second))
-	hi = o.duration(o.max).Truncate(time.Second)
-	return lo, hi
-}
-
-// MinWithin is the smallest bound Within can meet on Linux.
-const MinWithin = 2250 * time.Millisecond
-
-// MinUnder is the shortest middlebox idle timeout through which Under
-// keeps a flow alive even when one probe is lost.
-const MinUnder = 3250 * time.Millisecond
-
-// underSlack is the time, out of a middlebox's idle timeout, left for a
-// probe to travel from the host to the middlebox, and for the
-// middlebox's own clock to count coarsely.
-const underSlack = time.Second
-
-// Under returns c with probes that keep a connection alive through a
-// middlebox — a NAT gateway, load balancer or stateful firewall — that
-// forgets a flow after idleTimeout without a packet, and that notices a
-// dead peer no later than c: for example
-// keepalive.Within(30*time.Second).Under(350*time.Second) for an AWS
-// Network Load Balancer. A c whose probes already come often enough, or
-// that fails Validate, is returned unchanged, as is any c for an
-// idleTimeout of zero or below.
-//
-// Idle + Interval is kept within (idleTimeout - 1s) * 8/9, in whole
-// seconds, so that one lost probe does not cost the flow; Count grows so
-// that Timeout stays as close to c's as whole probes allow. Below
-// MinUnder (3.25s on Linux) that cannot fit, and Under returns the fastest
-// timers the kernel runs. Probes carry no payload: they keep flows in
-// middleboxes that track TCP packets, not in HTTP proxies.
-// docs/middleboxes.md#underidletimeout-a-config-for-a-middlebox explains
-// the margin and the figures.
-func (c Config) Under(idleTimeout time.Duration) Config {
-	return c.underFor(platform(), idleTimeout)
-}
-
-// underFor is Under for the system of table t.
-func (c Config) underFor(t *sockopts, idleTimeout time.Duration) Config {
-	if idleTimeout <= 0 || c.validateFor(t) != nil {
-		return c
-	}
-	// System fields, and those the system lacks, are the system's.
 	sys, err := systemDefaults()
 	if err != nil {
 		sys = fallbackSystem
-	}
-	r := c.resolvedFor(t, sys)
-	bound := r.bound()
-	budget := ((idleTimeout - underSlack) / 9 * 8).Truncate(time.Second)
-	settable := t.interval.exists()
-	if r.Idle <= budget && (!settable || r.Idle+r.Interval <= budget) {
-		return c
-	}
-
-	floor := func(o sockopt) time.Duration { return max(time.Second, o.duration(o.min)) }
-	interval := r.Interval
-	room := budget
-	if settable {
-		interval = min(r.Interval, max(floor(t.interval), (budget/8).Truncate(time.Second)))
-		if m := t.interval.maxDuration(); m > 0 {
-			interval = min(interval, m)
-		}
-		room -= interval
-	}
-	idle := max(min(r.Idle, room), floor(t.idle))
-
-	count := r.Count
-	if t.count.exists() {
-		// Idle and Interval only shrank, so at least r's own number of
-		// probes fits in c's bound.
-		fill := max(1, int64((bound-idle)/interval))
-		count = int(min(fill, t.count.max))
-	}
-	u := Config{Idle: idle, Interval: c.Interval, Count: c.Count, UserTimeout: c.UserTimeout}
-	if settable {
-		u.Interval = interval
-	}
-	if t.count.exists() {
-		u.Count = count
-	}
-	if r.UserTimeout > 0 {
-		u.UserTimeout = min(r.UserTimeout, idle+interval*time.Duration(count))
-		if t.count.exists() {
-			// The count Linux really runs with this user timeout.
-			u.Count = max(1, int((u.UserTimeout-idle+interval-1)/interval))
+		if n := t.fixedCount; n > 0 {
+			sys.Count = n
 		}
 	}
-	return u
+	return c.resolvedFor(t, sys)
 }

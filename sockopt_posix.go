@@ -4,15 +4,14 @@ package keepalive
 
 import (
 	"errors"
-	"net"
 	"os"
 	"sync"
 	"syscall"
-	"time"
 )
 
-// This file sets and reads the options of platform()'s table on the
-// systems with socket options. Each system's files give the table and
+// Setting the options of platform()'s table on the systems with socket
+// options (readback_posix.go reads them back, accept_posix.go sets them on
+// accepted connections). Each system's files give the table and
 // the primitives: setsockoptInt, getsockoptInt, setKeepaliveVals,
 // isRefusal, refuser and isTCPProtocol.
 
@@ -179,80 +178,6 @@ func setOption(fd uintptr, o sockopt, v int64, refused *[]error) error {
 // refusal reports the options a socket refused.
 func refusal(fd uintptr, refused []error) error { return &refusedError{refuser(fd), refused} }
 
-func getConn(sc syscall.Conn, generic bool) (State, error) {
-	if !platform().readBack {
-		return State{}, unsupported("reading keep-alive settings back")
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return State{}, err
-	}
-	o := sockOps.Get().(*sockOp)
-	o.generic = generic
-	err = rc.Control(o.get)
-	if err == nil {
-		err = o.err
-	}
-	s := o.state
-	*o = sockOp{set: o.set, get: o.get, userTimeout: o.userTimeout}
-	sockOps.Put(o)
-	return s, err
-}
-
-// getFD reads back every option the table has. Options the system lacks
-// read System, and so do the timers and count where the kernel refuses
-// to report them (NetBSD's tcp_usrreq.c v1.209, 2015, returns
-// ENOPROTOOPT for TCP_KEEP* from PRCO_GETOPT; later revisions report
-// them); a user timeout that the socket refuses reads 0, none.
-func getFD(fd uintptr) (State, error) {
-	t := platform()
-	var firstErr error
-	get := func(o sockopt) int64 {
-		if !o.exists() {
-			return System
-		}
-		v, err := getsockoptInt(fd, o)
-		if err != nil && o != t.keepAlive && isRefusal(err) {
-			return System
-		}
-		if err != nil && firstErr == nil {
-			firstErr = os.NewSyscallError("getsockopt "+o.name, err)
-		}
-		return int64(v)
-	}
-	on := get(t.keepAlive)
-	idle := get(t.idle)
-	intvl := get(t.interval)
-	count := get(t.count)
-	if firstErr != nil {
-		return State{}, firstErr
-	}
-	var ut int64
-	if t.userTimeout.exists() {
-		v, err := getsockoptInt(fd, t.userTimeout)
-		if err != nil && (!isRefusal(err) || refuser(fd) == "") {
-			return State{}, os.NewSyscallError("getsockopt "+t.userTimeout.name, err)
-		}
-		ut = int64(v)
-	}
-	asDuration := func(o sockopt, v int64) time.Duration {
-		if v == System {
-			return System
-		}
-		return o.duration(v)
-	}
-	return State{
-		Enabled:   on != 0,
-		Multipath: multipathInUse(fd),
-		Config: Config{
-			Idle:        asDuration(t.idle, idle),
-			Interval:    asDuration(t.interval, intvl),
-			Count:       int(count),
-			UserTimeout: t.userTimeout.duration(ut),
-		},
-	}, nil
-}
-
 // control returns the hook that applies c to a socket before it connects
 // or listens, or fails with c's Validate error.
 func control(c Config) func(network, address string, rc syscall.RawConn) error {
@@ -299,75 +224,4 @@ func checkTCP(fd uintptr) error {
 		return errNotTCP
 	}
 	return nil
-}
-
-// setAccepted is setConn for a connection a Listener accepted: it skips
-// the steps of setFD in skip, whose values every connection of the
-// listener arrives with already, and reports, when detect asks, whether
-// the socket is Multipath TCP.
-func setAccepted(sc syscall.Conn, c Config, generic, detect bool, skip uint8) (multipath bool, err error) {
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return false, err
-	}
-	o := sockOps.Get().(*sockOp)
-	o.c, o.generic, o.detect, o.skip = c, generic, detect, skip
-	err = rc.Control(o.set)
-	if err == nil {
-		err = o.err
-	}
-	multipath = o.multipath
-	*o = sockOp{set: o.set, get: o.get, userTimeout: o.userTimeout}
-	sockOps.Put(o)
-	return multipath, err
-}
-
-// heldOptions reads which steps of setFD for c a connection holds
-// already (bit i for step i), with one getsockopt each, among those Go
-// wrote, as goKA describes (goAcceptKeepAlive). A value Go did not write
-// may be the namespace's sysctl read back (Linux: keepalive_probes() and
-// the like in include/net/tcp.h fall back to it): skipping it would tie
-// every connection to a sysctl that can change. Go stops at the first
-// option the socket refuses, as a Multipath TCP socket of a kernel
-// without its keep-alive options does; such a socket refuses the read
-// too (net/mptcp/sockopt.c, mptcp_getsockopt_sol_tcp: EOPNOTSUPP for
-// TCP_KEEP* before they were added; the sysctl, as TCP, since), so
-// nothing is learned from it, and what is learned from a plain or
-// fallen-back first connection skips on it only what it would refuse
-// anyway: the report of such a connection comes from Get (weaker).
-func heldOptions(sc syscall.Conn, c Config, goKA net.KeepAliveConfig) uint8 {
-	t := platform()
-	if !t.readBack || t.ioctl || !goKA.Enable {
-		return 0
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return 0
-	}
-	var held uint8
-	steps := setSteps(t, c.resolved(Config{}))
-	goWrote := func(o sockopt) bool {
-		switch o {
-		case t.keepAlive:
-			return true
-		case t.idle:
-			return goKA.Idle >= 0
-		case t.interval:
-			return goKA.Interval >= 0
-		case t.count:
-			return goKA.Count >= 0
-		}
-		return false
-	}
-	rc.Control(func(fd uintptr) {
-		for i, s := range steps {
-			if !s.on || !s.opt.exists() || !goWrote(s.opt) {
-				continue
-			}
-			if v, err := getsockoptInt(fd, s.opt); err == nil && int64(v) == s.v {
-				held |= 1 << i
-			}
-		}
-	})
-	return held
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -242,65 +241,6 @@ func parseBound(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// checkWithin refuses a bound d that Within cannot meet on the system of
-// table t: Within then returns its fastest Config, whose Timeout and the
-// timers' lateness (1/8) exceed d, or, where the system's interval stays
-// its own, a Config that bounds only a busy connection.
-func checkWithin(t *sockopts, d time.Duration) error {
-	bound := withinFor(t, d).withSystemFor(t).bound()
-	if bound <= d/9*8 {
-		return nil
-	}
-	switch {
-	case !t.idle.exists():
-		return fmt.Errorf("keepalive: within=%q: below %v, the bound of the system's own keep-alive timers on %s, which cannot be set", d.String(), minWithin(t), t.os)
-	case !t.interval.exists():
-		return fmt.Errorf("keepalive: within=%q: not met on %s, whose keep-alive interval and count cannot be set: Within's Config notices a dead idle peer after %v", d.String(), t.os, bound)
-	}
-	return fmt.Errorf("keepalive: within=%q: below %v, the smallest bound Within can meet on %s", d.String(), minWithin(t), t.os)
-}
-
-// minWithin is MinWithin for the system of table t: the bound of the
-// fastest Config it runs, with the timers' lateness (1/8).
-func minWithin(t *sockopts) time.Duration {
-	fastest := withinFor(t, 0).withSystemFor(t).bound()
-	if fastest > math.MaxInt64/9 {
-		return math.MaxInt64
-	}
-	return fastest / 8 * 9
-}
-
-// underText is c.Under(n) for the text form, refused where Under cannot
-// meet n: c fails Validate, or n is too short for Idle + Interval to fit
-// with the timers' lateness (below MinUnder on Linux).
-func underText(t *sockopts, c Config, n time.Duration) (Config, error) {
-	if err := c.validateFor(t); err != nil {
-		return Config{}, wrap(fmt.Sprintf("under=%q needs a valid Config", n.String()), err)
-	}
-	u := c.underFor(t, n)
-	if err := u.validateFor(t); err != nil {
-		return Config{}, wrap(fmt.Sprintf("under=%q cannot be met on %s", n.String(), t.os), err)
-	}
-	r := u.withSystemFor(t)
-	budget := ((n - underSlack) / 9 * 8).Truncate(time.Second)
-	if r.Idle > budget || (t.interval.exists() && r.Idle+r.Interval > budget) {
-		return Config{}, fmt.Errorf("keepalive: under=%q: below %v, the shortest idle timeout Under can keep a flow through on %s when a probe is lost", n.String(), underMinimum(t), t.os)
-	}
-	return u, nil
-}
-
-// underMinimum is MinUnder for the system of table t: the fastest Idle
-// + Interval the system runs, with the timers' lateness and a second's
-// slack.
-func underMinimum(t *sockopts) time.Duration {
-	floor := func(o sockopt) time.Duration { return max(time.Second, o.duration(o.min)) }
-	fastest := floor(t.idle)
-	if t.interval.exists() {
-		fastest += floor(t.interval)
-	}
-	return fastest/8*9 + underSlack
-}
-
 func parseDuration(s string) (time.Duration, error) {
 	if s == "system" {
 		return System, nil
@@ -331,19 +271,4 @@ func parseCount(s string) (int, error) {
 		return 0, errors.New("not a whole number")
 	}
 	return n, nil
-}
-
-// withSystemFor is withSystem for the system of table t.
-func (c Config) withSystemFor(t *sockopts) Config {
-	if r := c.resolvedFor(t, Config{}); r.Idle != System && r.Interval != System && r.Count != System {
-		return r
-	}
-	sys, err := systemDefaults()
-	if err != nil {
-		sys = fallbackSystem
-		if n := t.fixedCount; n > 0 {
-			sys.Count = n
-		}
-	}
-	return c.resolvedFor(t, sys)
 }
