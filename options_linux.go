@@ -16,7 +16,8 @@ import (
 
 // What only Linux has: its option numbers, the protocol check, Multipath
 // TCP sockets, and the sysctls SystemDefaults reads. The other systems'
-// answers are in linuxonly_other.go.
+// answers are in multipath_stub.go, defaults_stub.go and
+// protocol_getsockname.go.
 
 // numbers: Linux's, from golang.org/x/sys for this architecture
 // (SOL_SOCKET and SO_KEEPALIVE, set in sockopt_unix.go, differ on mips

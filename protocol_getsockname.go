@@ -9,8 +9,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// What the Unix-like systems other than Linux share. Their tables
-// (platform.go) hold their option numbers, which TestTableNumbers
+// How the Unix-like systems other than Linux tell a TCP socket (by its
+// address, from getsockname) and who refused an option; Linux's are in
+// options_linux.go. Their tables (platform.go) hold their option numbers, which TestTableNumbers
 // checks against golang.org/x/sys's; only the DragonFly and Oracle
 // Solaris tables depend on the release (release, in
 // options_dragonfly.go and options_solaris.go).
