@@ -7,8 +7,6 @@ import (
 	"runtime"
 	"strings"
 	"time"
-
-	"github.com/tcpkeepalive/keepalive/internal/kernel"
 )
 
 // The package's errors say "keepalive: " once, at the outermost of them:
@@ -170,11 +168,6 @@ type goneError struct{ err error }
 func (e *goneError) Error() string { return prefix + e.msg() }
 func (e *goneError) msg() string   { return "the kernel dropped the connection: " + msgOf(e.err) }
 func (e *goneError) Unwrap() error { return e.err }
-
-// errDroppedEarlier is the pending error Check reports for a connection
-// the kernel closed after an earlier call took its error: what a write
-// then returns.
-var errDroppedEarlier = wrap("connection dropped earlier, its error already taken", kernel.Dropped)
 
 // An eofError is a connection that can no longer carry a request: the
 // peer closed its side, or this side did.

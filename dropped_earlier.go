@@ -1,0 +1,11 @@
+//go:build darwin || freebsd || windows
+
+package keepalive
+
+import "github.com/tcpkeepalive/keepalive/internal/kernel"
+
+// errDroppedEarlier is the pending error Check reports, where the system
+// tells a closed connection from its state, for one the kernel closed
+// after an earlier call took its error: what a write then returns
+// (kernel.Dropped). Linux reports nil there, as after an orderly close.
+var errDroppedEarlier = wrap("connection dropped earlier, its error already taken", kernel.Dropped)
