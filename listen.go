@@ -32,7 +32,7 @@ func listenFor(t *sockopts, ctx context.Context, network, address string, c Conf
 	if !isTCPNetwork(network) {
 		if network != "unix" && network != "unixpacket" {
 			return nil, &net.OpError{Op: "listen", Net: network, Err: fmt.Errorf(
-				"keepalive.Listen: network %q is not a stream network (tcp, tcp4, tcp6, unix or unixpacket): use net.ListenPacket", network)}
+				"keepalive: network %q is not a stream network (tcp, tcp4, tcp6, unix or unixpacket): use net.ListenPacket", network)}
 		}
 		var lc net.ListenConfig
 		return lc.Listen(ctx, network, address)
