@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/tcpkeepalive/keepalive/internal/sockettest/fdlimit"
 	"golang.org/x/sys/unix"
 )
 
@@ -51,33 +52,6 @@ func TestSystemSysctls(t *testing.T) {
 	assert.Positive(t, c.Count)
 }
 
-// exhaustFDs makes every new descriptor fail with EMFILE, as a server at
-// its fd limit does, until restore is called.
-func exhaustFDs(t *testing.T) (restore func()) {
-	t.Helper()
-	var lim unix.Rlimit
-	require.NoError(t, unix.Getrlimit(unix.RLIMIT_NOFILE, &lim))
-	entries, err := os.ReadDir("/proc/self/fd")
-	require.NoError(t, err)
-	low := lim
-	low.Cur = uint64(len(entries)) + 8
-	require.NoError(t, unix.Setrlimit(unix.RLIMIT_NOFILE, &low))
-	var held []int
-	for {
-		fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			break
-		}
-		held = append(held, fd)
-	}
-	return func() {
-		for _, fd := range held {
-			unix.Close(fd)
-		}
-		require.NoError(t, unix.Setrlimit(unix.RLIMIT_NOFILE, &lim))
-	}
-}
-
 // TestFallbackFiguresReported: when /proc cannot be read (fd
 // exhaustion), the weaker-bound report of a Multipath TCP connection
 // says which figures are the built-in fallbacks (close_timeout 60s,
@@ -106,7 +80,7 @@ func TestFallbackFiguresReported(t *testing.T) {
 	read := weaker(conn, c, nil).Error()
 	assert.NotContains(t, read, "not read from the system", "every figure was read")
 
-	restore := exhaustFDs(t)
+	restore := fdlimit.Exhaust(t)
 	report := weaker(conn, c, nil).Error()
 	_, cerr := readCloseTimeout()
 	serr := c.systemFallback()
