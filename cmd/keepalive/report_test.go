@@ -129,3 +129,16 @@ func TestJSONPlain(t *testing.T) {
 	assert.Contains(t, out.String(), `"error":"read tcp 10.0.0.1:5->10.0.0.2:7: read: connection timed out"`)
 	assert.Equal(t, "died", events(t, out.String())[0]["event"])
 }
+
+func TestJSON(t *testing.T) {
+	needLinux(t)
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-json", "-config", "idle=9s"}, &out, &out))
+	evs := events(t, out.String())
+	require.Len(t, evs, 3)
+	assert.Equal(t, "config", evs[0]["event"])
+	for _, ev := range evs[1:] {
+		assert.Equal(t, true, ev["keepalive"])
+		assert.Equal(t, "idle=9s,interval=15s,count=9", ev["config"])
+	}
+}
