@@ -63,7 +63,7 @@ func TestZeroConfigIsGoDefault(t *testing.T) {
 func TestSystemLeavesTheSystemValue(t *testing.T) {
 	sys := keepalive.Config{Idle: keepalive.System, Interval: keepalive.System, Count: keepalive.System}
 	dialed, accepted := pair(t, listen(t, listenConfig(sys)), keepalive.NewDialer(keepalive.WithKeepalive(keepalive.Config{Idle: 37 * time.Second, Count: keepalive.System})))
-	sysIdle, sysIntvl, sysCount := sysctl(t, "tcp_keepalive_time"), sysctl(t, "tcp_keepalive_intvl"), sysctl(t, "tcp_keepalive_probes")
+	sysIdle, sysIntvl, sysCount := sysctl(t, "net.ipv4.tcp_keepalive_time"), sysctl(t, "net.ipv4.tcp_keepalive_intvl"), sysctl(t, "net.ipv4.tcp_keepalive_probes")
 	want := kernel{Protocol: unix.IPPROTO_TCP, KeepAlive: true, Idle: time.Duration(sysIdle) * time.Second, Interval: time.Duration(sysIntvl) * time.Second, Count: sysCount}
 	assert.Equal(t, want, readKernel(t, accepted))
 	want.Idle, want.Interval = 37*time.Second, 15*time.Second

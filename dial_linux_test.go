@@ -17,6 +17,14 @@ import (
 
 func TestHooksCompose(t *testing.T) {
 	errHook := errors.New("hook says no")
+	// own is the Dialer's own hook: it counts its runs, and fails if told.
+	own := func(ran *atomic.Int32, fail bool) error {
+		ran.Add(1)
+		if fail {
+			return errHook
+		}
+		return nil
+	}
 	for _, tt := range []struct {
 		name    string
 		dialer  func(ran *atomic.Int32, fail bool) *net.Dialer
@@ -24,20 +32,12 @@ func TestHooksCompose(t *testing.T) {
 	}{
 		{"Control", func(ran *atomic.Int32, fail bool) *net.Dialer {
 			return &net.Dialer{Timeout: 3 * time.Second, FallbackDelay: 42 * time.Millisecond, Control: func(network, address string, rc syscall.RawConn) error {
-				ran.Add(1)
-				if fail {
-					return errHook
-				}
-				return nil
+				return own(ran, fail)
 			}}
 		}, false},
 		{"ControlContext", func(ran *atomic.Int32, fail bool) *net.Dialer {
 			return &net.Dialer{Timeout: 3 * time.Second, FallbackDelay: 42 * time.Millisecond, ControlContext: func(ctx context.Context, network, address string, rc syscall.RawConn) error {
-				ran.Add(1)
-				if fail {
-					return errHook
-				}
-				return nil
+				return own(ran, fail)
 			}}
 		}, false},
 	} {

@@ -29,6 +29,14 @@ func skipWithoutMultipath(t *testing.T) {
 	}
 }
 
+// oursMultipath is how the kernel holds cfg on a Multipath TCP socket,
+// which takes the keep-alive options but has no TCP_USER_TIMEOUT.
+var oursMultipath = func() kernel {
+	k := ours
+	k.Protocol, k.UserTimeout = unix.IPPROTO_MPTCP, -1
+	return k
+}()
+
 func mptcpDialer() *net.Dialer {
 	d := &net.Dialer{KeepAlive: -1}
 	d.SetMultipathTCP(true)
@@ -80,7 +88,7 @@ func TestStateTimeout(t *testing.T) {
 	st, err = keepalive.Get(multi)
 	require.NoError(t, err)
 	assert.True(t, st.Multipath)
-	assert.Equal(t, noUT.Timeout()+time.Duration(sysctlMPTCP(t, "close_timeout"))*time.Second, st.Timeout())
+	assert.Equal(t, noUT.Timeout()+time.Duration(sysctl(t, "net.mptcp.close_timeout"))*time.Second, st.Timeout())
 
 	// To a plain TCP listener the Multipath TCP socket falls back: the
 	// subflow's error reaches it at once, no close_timeout.
@@ -111,13 +119,11 @@ func TestWrapListenerMultipath(t *testing.T) {
 	assert.Empty(t, reported, "a plain TCP connection holds the bound")
 	for range 3 {
 		_, multi := pair(t, ln, mptcpDialer())
-		w := want
-		w.Protocol, w.UserTimeout = unix.IPPROTO_MPTCP, -1
-		assert.Equal(t, w, readKernel(t, multi))
+		assert.Equal(t, oursMultipath, readKernel(t, multi))
 	}
 	require.Len(t, reported, 3, "OnError hears of every Multipath TCP connection")
 	assert.ErrorIs(t, reported[0], errors.ErrUnsupported)
-	close := time.Duration(sysctlMPTCP(t, "close_timeout")) * time.Second
+	close := time.Duration(sysctl(t, "net.mptcp.close_timeout")) * time.Second
 	assert.ErrorContains(t, reported[0], "Multipath TCP connection: a dead peer is noticed after "+(noUT.Timeout()+close).String()+", not 1m5s")
 
 	var buf bytes.Buffer
@@ -170,8 +176,7 @@ func TestMultipathTCP(t *testing.T) {
 			_, plain := pair(t, ln, nil)
 			assert.Equal(t, want, readKernel(t, plain))
 			_, multi := pair(t, ln, mptcpDialer())
-			want.Protocol, want.UserTimeout = unix.IPPROTO_MPTCP, -1
-			assert.Equal(t, want, readKernel(t, multi))
+			assert.Equal(t, oursMultipath, readKernel(t, multi))
 			st, err := keepalive.Get(multi)
 			require.NoError(t, err)
 			assert.True(t, st.Multipath)
@@ -196,9 +201,7 @@ func TestMultipathTCP(t *testing.T) {
 			reported = append(reported, err)
 		}}
 		_, accepted := pair(t, ln, mptcpDialer())
-		want := ours
-		want.Protocol, want.UserTimeout = unix.IPPROTO_MPTCP, -1
-		assert.Equal(t, want, readKernel(t, accepted))
+		assert.Equal(t, oursMultipath, readKernel(t, accepted))
 		mu.Lock()
 		defer mu.Unlock()
 		require.Len(t, reported, 1)
@@ -212,9 +215,7 @@ func TestMultipathTCP(t *testing.T) {
 		dialed, _ := pair(t, listen(t, nil), mptcpDialer())
 		err := keepalive.Set(dialed, cfg)
 		assert.ErrorIs(t, err, errors.ErrUnsupported)
-		want := ours
-		want.Protocol, want.UserTimeout = unix.IPPROTO_MPTCP, -1
-		assert.Equal(t, want, readKernel(t, dialed))
+		assert.Equal(t, oursMultipath, readKernel(t, dialed))
 		st, err := keepalive.Get(dialed)
 		require.NoError(t, err)
 		assert.Equal(t, time.Duration(0), st.Config.UserTimeout)
@@ -223,15 +224,13 @@ func TestMultipathTCP(t *testing.T) {
 		d := mptcpDialer()
 		keepalive.WithKeepalive(cfg)(d)
 		dialed, _ := pair(t, listen(t, nil), d)
-		want := ours
-		want.Protocol, want.UserTimeout = unix.IPPROTO_MPTCP, -1
-		assert.Equal(t, want, readKernel(t, dialed))
+		assert.Equal(t, oursMultipath, readKernel(t, dialed))
 		st, err := keepalive.Get(dialed)
 		require.NoError(t, err)
 		assert.True(t, st.Multipath)
 		c := cfg
 		c.UserTimeout = 0
-		assert.Equal(t, c.Timeout()+time.Duration(sysctlMPTCP(t, "close_timeout"))*time.Second, st.Timeout())
+		assert.Equal(t, c.Timeout()+time.Duration(sysctl(t, "net.mptcp.close_timeout"))*time.Second, st.Timeout())
 	})
 	t.Run("Multipath TCP dialer without one stays Multipath TCP", func(t *testing.T) {
 		c := cfg
@@ -239,8 +238,6 @@ func TestMultipathTCP(t *testing.T) {
 		d := mptcpDialer()
 		keepalive.WithKeepalive(c)(d)
 		dialed, _ := pair(t, listen(t, nil), d)
-		want := ours
-		want.Protocol, want.UserTimeout = unix.IPPROTO_MPTCP, -1
-		assert.Equal(t, want, readKernel(t, dialed))
+		assert.Equal(t, oursMultipath, readKernel(t, dialed))
 	})
 }

@@ -11,8 +11,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/tcpkeepalive/keepalive/internal/sockettest/fdlimit"
 	"golang.org/x/sys/unix"
+
+	"github.com/tcpkeepalive/keepalive/internal/sockettest/fdlimit"
 )
 
 // socket returns a new socket of the given type, closed at the end of

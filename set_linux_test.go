@@ -131,7 +131,7 @@ func TestGetReadsTheKernel(t *testing.T) {
 	st, err = keepalive.Get(dialed)
 	require.NoError(t, err)
 	assert.False(t, st.Enabled)
-	assert.Equal(t, time.Duration(sysctl(t, "tcp_keepalive_time"))*time.Second, st.Config.Idle)
+	assert.Equal(t, time.Duration(sysctl(t, "net.ipv4.tcp_keepalive_time"))*time.Second, st.Config.Idle)
 	assert.Equal(t, "off idle=2h0m0s,interval=1m15s,count=9", keepalive.State{Config: keepalive.Config{Idle: 2 * time.Hour, Interval: 75 * time.Second, Count: 9}}.String())
 }
 

@@ -39,20 +39,11 @@ func fdCount(t *testing.T) int {
 	return len(entries)
 }
 
-// sysctl reads one of the namespace's net.ipv4 settings.
+// sysctl reads one of the namespace's integer settings, named as
+// sysctl(8) names it (net.ipv4.tcp_keepalive_time).
 func sysctl(t *testing.T, name string) int {
 	t.Helper()
-	b, err := os.ReadFile("/proc/sys/net/ipv4/" + name)
-	require.NoError(t, err)
-	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	require.NoError(t, err)
-	return n
-}
-
-// sysctlMPTCP reads one of the namespace's net.mptcp sysctls.
-func sysctlMPTCP(t *testing.T, name string) int {
-	t.Helper()
-	b, err := os.ReadFile("/proc/sys/net/mptcp/" + name)
+	b, err := os.ReadFile("/proc/sys/" + strings.ReplaceAll(name, ".", "/"))
 	require.NoError(t, err)
 	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	require.NoError(t, err)

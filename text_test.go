@@ -83,11 +83,7 @@ func TestUnmarshalTextRefusesWhatCannotBeMet(t *testing.T) {
 		{"count=500,under=350s", `keepalive: under="5m50s" needs a valid Config: keepalive: invalid Count 500`},
 	} {
 		t.Run(tt.text, func(t *testing.T) {
-			c := keepalive.Config{Count: 5}
-			err := c.UnmarshalText([]byte(tt.text))
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.want)
-			assert.Equal(t, keepalive.Config{Count: 5}, c, "a failed parse must leave the Config alone")
+			refused(t, tt.text, tt.want)
 		})
 	}
 	for _, text := range []string{
@@ -97,6 +93,17 @@ func TestUnmarshalTextRefusesWhatCannotBeMet(t *testing.T) {
 		var c keepalive.Config
 		assert.NoError(t, c.UnmarshalText([]byte(text)), "the limit itself is met")
 	}
+}
+
+// refused checks that text does not parse, with an error that contains
+// want, and that the failed parse leaves the Config alone.
+func refused(t *testing.T, text, want string) {
+	t.Helper()
+	c := keepalive.Config{Count: 5}
+	err := c.UnmarshalText([]byte(text))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), want)
+	assert.Equal(t, keepalive.Config{Count: 5}, c, "a failed parse must leave the Config alone")
 }
 
 func TestUnmarshalTextErrorsNameTheKey(t *testing.T) {
@@ -121,11 +128,7 @@ func TestUnmarshalTextErrorsNameTheKey(t *testing.T) {
 		{"within=soon", `within="soon": want a positive duration`},
 	} {
 		t.Run(tt.text, func(t *testing.T) {
-			c := keepalive.Config{Count: 5}
-			err := c.UnmarshalText([]byte(tt.text))
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.want)
-			assert.Equal(t, keepalive.Config{Count: 5}, c, "a failed parse must leave the Config alone")
+			refused(t, tt.text, tt.want)
 		})
 	}
 }

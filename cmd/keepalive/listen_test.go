@@ -22,13 +22,7 @@ func TestListen(t *testing.T) {
 	go func() {
 		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-config", "idle=11s,user-timeout=3s"}, &out, &out)
 	}()
-	var addr string
-	require.Eventually(t, func() bool {
-		_, rest, ok := strings.Cut(out.String(), "listening on ")
-		addr = strings.TrimSpace(strings.SplitN(rest, "\n", 2)[0])
-		return ok
-	}, 5*time.Second, 10*time.Millisecond)
-	c, err := net.Dial("tcp", addr)
+	c, err := net.Dial("tcp", listeningOn(t, &out))
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { return strings.Contains(out.String(), "accepted") }, 5*time.Second, 10*time.Millisecond)
 	c.Close()
@@ -48,6 +42,13 @@ func startListen(t *testing.T, out *syncBuffer) string {
 		cancel()
 		assert.NoError(t, <-done)
 	})
+	return listeningOn(t, out)
+}
+
+// listeningOn waits for -listen's "listening on" line in out and
+// returns the address it names.
+func listeningOn(t *testing.T, out *syncBuffer) string {
+	t.Helper()
 	var addr string
 	require.Eventually(t, func() bool {
 		_, rest, ok := strings.Cut(out.String(), "listening on ")
