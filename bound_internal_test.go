@@ -1,5 +1,8 @@
 package keepalive
 
+// Within and Under on every system's table, their limits in the text form,
+// and what the loss model says of them.
+
 import (
 	"errors"
 	"fmt"

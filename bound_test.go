@@ -1,5 +1,8 @@
 package keepalive_test
 
+// Within on the running system: Linux's figures, and a valid, coherent
+// Config for every bound.
+
 import (
 	"runtime"
 	"testing"

@@ -1,5 +1,8 @@
 package keepalive_test
 
+// Health's rules and text, without a socket. Check and Inspect on real
+// sockets are in check_linux_test.go.
+
 import (
 	"syscall"
 	"testing"

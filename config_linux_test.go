@@ -1,5 +1,9 @@
 package keepalive_test
 
+// What each way in (Dialer, ListenConfig, WrapListener, Set) leaves on
+// the socket, read back from the kernel: the Config, Go's defaults, the
+// system's values, rounding, and nothing at all on bad input.
+
 import (
 	"context"
 	"net"

@@ -1,5 +1,8 @@
 package keepalive_test
 
+// The dial side on real sockets: WithKeepalive and Control with the
+// Dialer's own hooks, read back from the kernel.
+
 import (
 	"context"
 	"errors"

@@ -1,5 +1,7 @@
 package keepalive_test
 
+// The dial option, without a socket.
+
 import (
 	"testing"
 

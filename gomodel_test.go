@@ -1,5 +1,8 @@
 package keepalive
 
+// What Go's own keep-alive writes on each system, modelled from Go's
+// source, against what the library hands it.
+
 import (
 	"errors"
 	"net"

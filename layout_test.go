@@ -1,5 +1,7 @@
 package keepalive
 
+// The kernel structs the library lays out itself, field by field.
+
 import (
 	"testing"
 	"time"

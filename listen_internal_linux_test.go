@@ -1,5 +1,7 @@
 package keepalive
 
+// Listen's choice per system, run with Linux's sockets.
+
 import (
 	"context"
 	"net"

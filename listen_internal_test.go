@@ -1,5 +1,7 @@
 package keepalive
 
+// How ConfigureListenConfig sets up each system's listener.
+
 import (
 	"errors"
 	"net"

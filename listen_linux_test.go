@@ -1,5 +1,8 @@
 package keepalive_test
 
+// Listen and ConfigureListenConfig on real sockets, read back from the
+// kernel.
+
 import (
 	"context"
 	"errors"

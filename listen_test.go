@@ -1,5 +1,7 @@
 package keepalive_test
 
+// Listen on networks that are not TCP.
+
 import (
 	"context"
 	"errors"

@@ -1,5 +1,8 @@
 package keepalive_test
 
+// The Listener's policy on real sockets: what it returns, reports and
+// sets on each accepted connection.
+
 import (
 	"fmt"
 	"net"

@@ -1,5 +1,7 @@
 package keepalive_test
 
+// The zero Listener.
+
 import (
 	"errors"
 	"testing"

@@ -1,5 +1,7 @@
 package keepalive_test
 
+// Config as a slog value.
+
 import (
 	"errors"
 	"log/slog"
@@ -42,11 +44,13 @@ func TestLogValueIsTheTextForm(t *testing.T) {
 		{Idle: 1500 * time.Millisecond, UserTimeout: 1500 * time.Microsecond},
 		{Idle: -5 * time.Second, Count: -3, UserTimeout: -5 * time.Second},
 	} {
-		var pairs []string
-		for _, a := range c.LogValue().Group() {
-			require.Equal(t, slog.KindString, a.Value.Kind(), "%s", a.Key)
-			pairs = append(pairs, a.Key+"="+a.Value.String())
-		}
-		assert.Equal(t, c.String(), strings.Join(pairs, ","))
+		t.Run(c.String(), func(t *testing.T) {
+			var pairs []string
+			for _, a := range c.LogValue().Group() {
+				require.Equal(t, slog.KindString, a.Value.Kind(), "%s", a.Key)
+				pairs = append(pairs, a.Key+"="+a.Value.String())
+			}
+			assert.Equal(t, c.String(), strings.Join(pairs, ","))
+		})
 	}
 }

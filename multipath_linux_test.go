@@ -1,5 +1,8 @@
 package keepalive_test
 
+// Multipath TCP: what its sockets take, and what the library does with
+// them on each way in, read back from the kernel.
+
 import (
 	"bytes"
 	"context"

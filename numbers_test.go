@@ -1,5 +1,8 @@
 package keepalive
 
+// The option numbers in the tables against golang.org/x/sys and Go's net,
+// for every system and architecture.
+
 import (
 	"go/ast"
 	"go/parser"

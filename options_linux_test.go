@@ -1,5 +1,8 @@
 package keepalive
 
+// Linux's options below Validate: the kernel's errors, the sysctls, and
+// the figures reported when /proc cannot be read.
+
 import (
 	"context"
 	"errors"

@@ -1,5 +1,8 @@
 package keepalive_test
 
+// Set and Get on real sockets: conns that are not TCP, closed or wrapped,
+// and Get reading what the kernel holds.
+
 import (
 	"crypto/ecdsa"
 	"crypto/elliptic"

@@ -1,5 +1,8 @@
 package keepalive_test
 
+// The Linux tests' shared scaffolding: the Config they ask for, the
+// kernel's reading of a socket, sysctls, and sockets of other kinds.
+
 import (
 	"net"
 	"os"

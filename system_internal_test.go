@@ -1,5 +1,7 @@
 package keepalive
 
+// The retransmission timeout model behind SystemDefaults.
+
 import (
 	"testing"
 	"time"

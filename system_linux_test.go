@@ -1,5 +1,7 @@
 package keepalive_test
 
+// SystemDefaults against the sysctls.
+
 import (
 	"testing"
 	"time"

@@ -1,5 +1,7 @@
 package keepalive
 
+// The text form on each system's table.
+
 import (
 	"testing"
 	"time"

@@ -90,8 +90,10 @@ func TestUnmarshalTextRefusesWhatCannotBeMet(t *testing.T) {
 		fmt.Sprintf("within=%v", keepalive.MinWithin), fmt.Sprintf("under=%v", keepalive.MinUnder),
 		fmt.Sprintf("within=%v,under=%v", keepalive.MinWithin, keepalive.MinUnder),
 	} {
-		var c keepalive.Config
-		assert.NoError(t, c.UnmarshalText([]byte(text)), "the limit itself is met")
+		t.Run(text, func(t *testing.T) {
+			var c keepalive.Config
+			assert.NoError(t, c.UnmarshalText([]byte(text)), "the limit itself is met")
+		})
 	}
 }
 
@@ -142,17 +144,19 @@ func TestTextRoundTrip(t *testing.T) {
 		keepalive.Within(30 * time.Second).Under(350 * time.Second),
 		{Idle: 5 * time.Second, UserTimeout: 2 * time.Second}, // incoherent, valid
 	} {
-		text, err := c.MarshalText()
-		require.NoError(t, err)
-		var back keepalive.Config
-		require.NoError(t, back.UnmarshalText(text))
-		assert.Equal(t, c.String(), back.String())
-		assert.Equal(t, c.Timeout(), back.Timeout())
-		if c.Idle > 0 && c.Interval > 0 && c.Count > 0 {
-			// No default to apply, whole units as the kernel takes
-			// them: the same Config, field by field.
-			assert.Equal(t, c, back, string(text))
-		}
+		t.Run(c.String(), func(t *testing.T) {
+			text, err := c.MarshalText()
+			require.NoError(t, err)
+			var back keepalive.Config
+			require.NoError(t, back.UnmarshalText(text))
+			assert.Equal(t, c.String(), back.String())
+			assert.Equal(t, c.Timeout(), back.Timeout())
+			if c.Idle > 0 && c.Interval > 0 && c.Count > 0 {
+				// No default to apply, whole units as the kernel takes
+				// them: the same Config, field by field.
+				assert.Equal(t, c, back, string(text))
+			}
+		})
 	}
 	_, err := keepalive.Config{Count: -4}.MarshalText()
 	assert.Error(t, err)
