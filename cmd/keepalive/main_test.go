@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"net"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tcpkeepalive/keepalive/internal/netns"
@@ -85,27 +83,4 @@ func peer(t *testing.T, handle func(net.Conn)) string {
 		}
 	}()
 	return ln.Addr().String()
-}
-
-func TestBadInput(t *testing.T) {
-	for _, tt := range []struct {
-		name string
-		args []string
-		want string
-	}{
-		{"bad config", []string{"-config", "count=500"}, "invalid Count 500"},
-		{"unknown key", []string{"-config", "idel=1s"}, `unknown key "idel"`},
-		{"stray argument", []string{"extra"}, `unexpected argument "extra"`},
-		{"both ways", []string{"-connect", "a:1", "-listen", ":0"}, "exclude each other"},
-		{"hold without connect", []string{"-hold", "1s"}, "-hold goes with -connect"},
-		{"negative ping", []string{"-connect", "a:1", "-ping", "-1s"}, "must not be negative"},
-		{"unreachable", []string{"-connect", "127.0.0.1:1"}, "connection refused"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			var out bytes.Buffer
-			err := run(context.Background(), tt.args, &out, &out)
-			require.Error(t, err)
-			assert.Contains(t, err.Error()+out.String(), tt.want)
-		})
-	}
 }
