@@ -3,11 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net"
-	"os"
-	"syscall"
 	"testing"
 	"time"
 
@@ -54,24 +51,4 @@ func TestHold(t *testing.T) {
 		require.NoError(t, run(ctx, []string{"-connect", addr, "-hold", "1m"}, &out, &out))
 		assert.Contains(t, out.String(), "interrupted, still open after")
 	})
-}
-
-// TestDescribe: keepalive.IsPeerGone decides, errnoWords says how.
-func TestDescribe(t *testing.T) {
-	op := func(errno syscall.Errno) error {
-		return &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", errno)}
-	}
-	for _, tt := range []struct {
-		err  error
-		want string
-	}{
-		{op(syscall.ETIMEDOUT), "timed out (ETIMEDOUT"},
-		{fmt.Errorf("held: %w", op(syscall.ENOTCONN)), "no subflow left (ENOTCONN"},
-		{op(syscall.EHOSTUNREACH), "host unreachable"},
-		{io.EOF, "closed by the peer (EOF)"},
-		{op(syscall.EINVAL), "failed"},
-		{&net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}, "failed"},
-	} {
-		assert.Contains(t, describe(tt.err), tt.want, "%v", tt.err)
-	}
 }
