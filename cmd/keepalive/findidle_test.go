@@ -70,10 +70,7 @@ func TestFindIdleTimeoutBadInput(t *testing.T) {
 		{"not keepalive -listen", []string{"-connect", peer(t, func(c net.Conn) { io.Copy(io.Discard, c) }), "-find-idle-timeout", "2s", "-timeout", "500ms"}, "did not answer as keepalive -listen does"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var out bytes.Buffer
-			err := run(context.Background(), tt.args, &out, &out)
-			require.Error(t, err)
-			assert.Contains(t, err.Error()+out.String(), tt.want)
+			fails(t, tt.args, tt.want)
 		})
 	}
 }

@@ -96,12 +96,19 @@ func TestBadInput(t *testing.T) {
 		{"unreachable", []string{"-connect", "127.0.0.1:1"}, "connection refused"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var out bytes.Buffer
-			err := run(context.Background(), tt.args, &out, &out)
-			require.Error(t, err)
-			assert.Contains(t, err.Error()+out.String(), tt.want)
+			fails(t, tt.args, tt.want)
 		})
 	}
+}
+
+// fails runs the command with args and checks that it fails, saying
+// want in its error or its output.
+func fails(t *testing.T, args []string, want string) {
+	t.Helper()
+	var out bytes.Buffer
+	err := run(context.Background(), args, &out, &out)
+	require.Error(t, err)
+	assert.Contains(t, err.Error()+out.String(), want)
 }
 
 // TestBadFlagOneLine: a bad flag gets its precise error and one line
