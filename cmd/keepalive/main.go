@@ -61,7 +61,8 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 }
 
-// errDied: a held connection died; what and when was reported already.
+// errDied is run's error when a held connection died; what and when
+// was reported already.
 var errDied = errors.New("the connection died")
 
 // defaultConfig is the Config -config starts from: a dead idle peer
