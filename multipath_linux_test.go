@@ -1,15 +1,17 @@
 package keepalive_test
 
+// Multipath TCP: what its sockets take, and what the library does with
+// them on each way in, read back from the kernel.
+
 import (
 	"bytes"
+	"context"
 	"errors"
-	"fmt"
 	"log"
 	"net"
 	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,32 +23,6 @@ import (
 	"github.com/tcpkeepalive/keepalive"
 )
 
-// sysctlMPTCP reads one of the namespace's net.mptcp sysctls.
-func sysctlMPTCP(t *testing.T, name string) int {
-	t.Helper()
-	b, err := os.ReadFile("/proc/sys/net/mptcp/" + name)
-	require.NoError(t, err)
-	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	require.NoError(t, err)
-	return n
-}
-
-// unixPair returns two connected unix sockets, closed at the end of the
-// test.
-func unixPair(t *testing.T) (net.Conn, net.Conn) {
-	t.Helper()
-	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "s"))
-	require.NoError(t, err)
-	defer ln.Close()
-	c1, err := net.Dial("unix", ln.Addr().String())
-	require.NoError(t, err)
-	t.Cleanup(func() { c1.Close() })
-	c2, err := ln.Accept()
-	require.NoError(t, err)
-	t.Cleanup(func() { c2.Close() })
-	return c1, c2
-}
-
 // skipWithoutMultipath skips where Go's default listener is not
 // Multipath TCP (net.mptcp.enabled=0, or a kernel without it).
 func skipWithoutMultipath(t *testing.T) {
@@ -55,6 +31,14 @@ func skipWithoutMultipath(t *testing.T) {
 		t.Skip("skipping: this kernel gives no Multipath TCP listener (net.mptcp.enabled=0 or no MPTCP)")
 	}
 }
+
+// oursMultipath is how the kernel holds cfg on a Multipath TCP socket,
+// which takes the keep-alive options but has no TCP_USER_TIMEOUT.
+var oursMultipath = func() kernel {
+	k := ours
+	k.Protocol, k.UserTimeout = unix.IPPROTO_MPTCP, -1
+	return k
+}()
 
 func mptcpDialer() *net.Dialer {
 	d := &net.Dialer{KeepAlive: -1}
@@ -107,7 +91,7 @@ func TestStateTimeout(t *testing.T) {
 	st, err = keepalive.Get(multi)
 	require.NoError(t, err)
 	assert.True(t, st.Multipath)
-	assert.Equal(t, noUT.Timeout()+time.Duration(sysctlMPTCP(t, "close_timeout"))*time.Second, st.Timeout())
+	assert.Equal(t, noUT.Timeout()+time.Duration(sysctl(t, "net.mptcp.close_timeout"))*time.Second, st.Timeout())
 
 	// To a plain TCP listener the Multipath TCP socket falls back: the
 	// subflow's error reaches it at once, no close_timeout.
@@ -138,13 +122,11 @@ func TestWrapListenerMultipath(t *testing.T) {
 	assert.Empty(t, reported, "a plain TCP connection holds the bound")
 	for range 3 {
 		_, multi := pair(t, ln, mptcpDialer())
-		w := want
-		w.Protocol, w.UserTimeout = unix.IPPROTO_MPTCP, -1
-		assert.Equal(t, w, readKernel(t, multi))
+		assert.Equal(t, oursMultipath, readKernel(t, multi))
 	}
 	require.Len(t, reported, 3, "OnError hears of every Multipath TCP connection")
 	assert.ErrorIs(t, reported[0], errors.ErrUnsupported)
-	close := time.Duration(sysctlMPTCP(t, "close_timeout")) * time.Second
+	close := time.Duration(sysctl(t, "net.mptcp.close_timeout")) * time.Second
 	assert.ErrorContains(t, reported[0], "Multipath TCP connection: a dead peer is noticed after "+(noUT.Timeout()+close).String()+", not 1m5s")
 
 	var buf bytes.Buffer
@@ -158,46 +140,107 @@ func TestWrapListenerMultipath(t *testing.T) {
 	assert.Contains(t, buf.String(), "further ones on "+logged.Addr().String()+" not logged")
 }
 
-// TestWrapListenerPlainInner: on a plain TCP inner listener, no
-// connection can be Multipath TCP, and none is asked.
-func TestWrapListenerPlainInner(t *testing.T) {
-	noUT := cfg
-	noUT.UserTimeout = 0
-	inner := &net.ListenConfig{}
-	inner.SetMultipathTCP(false)
-	var reported atomic.Int32
-	ln := &keepalive.Listener{Listener: listen(t, inner), Config: noUT, OnError: func(net.Conn, error) { reported.Add(1) }}
-	_, accepted := pair(t, ln, nil)
-	want := ours
-	want.UserTimeout = 0
-	assert.Equal(t, want, readKernel(t, accepted))
-	assert.Zero(t, reported.Load())
-}
+// TestMultipathTCP: Go ≥ 1.24 listens with Multipath TCP by default.
+func TestMultipathTCP(t *testing.T) {
+	skipWithoutMultipath(t)
 
-// TestWrapListenerRearmsKeepalive: on net.Listen's listener Go turned
-// keep-alive on, with a 15s idle timer running, before the Listener
-// skips SO_KEEPALIVE and sets TCP_KEEPIDLE: the kernel's timer must run
-// with the Config's idle time, as /proc/net/tcp shows (timer 2, keep-alive,
-// expiring in clock ticks of 1/100 s).
-func TestWrapListenerRearmsKeepalive(t *testing.T) {
-	inner := &net.ListenConfig{}
-	inner.SetMultipathTCP(false)
-	dialed, accepted := pair(t, keepalive.WrapListener(listen(t, inner), cfg), &net.Dialer{KeepAlive: -1})
-	local := accepted.LocalAddr().(*net.TCPAddr).Port
-	remote := dialed.LocalAddr().(*net.TCPAddr).Port
-	b, err := os.ReadFile("/proc/net/tcp")
-	require.NoError(t, err)
-	var timer, when string
-	for line := range strings.Lines(string(b)) {
-		f := strings.Fields(line)
-		if len(f) > 5 && strings.HasSuffix(f[1], fmt.Sprintf(":%04X", local)) && strings.HasSuffix(f[2], fmt.Sprintf(":%04X", remote)) {
-			timer, when, _ = strings.Cut(f[5], ":")
+	t.Run("Listen and ConfigureListenConfig listen with plain TCP", func(t *testing.T) {
+		for _, c := range []keepalive.Config{cfg, {Idle: cfg.Idle, Interval: cfg.Interval, Count: cfg.Count}} {
+			want := ours
+			want.UserTimeout = c.UserTimeout
+			ln, err := keepalive.Listen(context.Background(), "tcp", "127.0.0.1:0", c)
+			require.NoError(t, err)
+			t.Cleanup(func() { ln.Close() })
+			for _, ln := range []net.Listener{ln, listen(t, listenConfig(c))} {
+				assert.Equal(t, unix.IPPROTO_TCP, readKernel(t, ln.(*net.TCPListener)).Protocol)
+				_, plain := pair(t, ln, nil)
+				assert.Equal(t, want, readKernel(t, plain))
+				_, multi := pair(t, ln, mptcpDialer())
+				assert.Equal(t, want, readKernel(t, multi), "a Multipath TCP client gets plain TCP")
+			}
 		}
-	}
-	require.Equal(t, "02", timer, "the accepted connection's keep-alive timer runs")
-	ticks, err := strconv.ParseInt(when, 16, 64)
-	require.NoError(t, err)
-	left := time.Duration(ticks) * 10 * time.Millisecond
-	assert.Greater(t, left, 15*time.Second, "the timer still runs with Go's 15s")
-	assert.LessOrEqual(t, left, cfg.Idle)
+	})
+	t.Run("an explicit Multipath TCP request is honoured, before or after ConfigureListenConfig", func(t *testing.T) {
+		for _, before := range []bool{true, false} {
+			lc := &net.ListenConfig{}
+			if before {
+				lc.SetMultipathTCP(true)
+			}
+			keepalive.ConfigureListenConfig(lc, cfg)
+			if !before {
+				lc.SetMultipathTCP(true)
+			}
+			ln := listen(t, lc)
+			require.Equal(t, unix.IPPROTO_MPTCP, readKernel(t, ln.(*net.TCPListener)).Protocol, "before: %v", before)
+			// The listening socket refused TCP_USER_TIMEOUT: no accepted
+			// connection has it; both have the keep-alive values.
+			want := ours
+			want.UserTimeout = 0
+			_, plain := pair(t, ln, nil)
+			assert.Equal(t, want, readKernel(t, plain))
+			_, multi := pair(t, ln, mptcpDialer())
+			assert.Equal(t, oursMultipath, readKernel(t, multi))
+			st, err := keepalive.Get(multi)
+			require.NoError(t, err)
+			assert.True(t, st.Multipath)
+			assert.Greater(t, st.Timeout(), st.Config.Timeout())
+		}
+	})
+	t.Run("WrapListener: plain TCP client gets everything", func(t *testing.T) {
+		inner := listen(t, nil)
+		require.Equal(t, unix.IPPROTO_MPTCP, readKernel(t, inner.(*net.TCPListener)).Protocol)
+		var reported atomic.Int32
+		ln := &keepalive.Listener{Listener: inner, Config: cfg, OnError: func(net.Conn, error) { reported.Add(1) }}
+		_, accepted := pair(t, ln, nil)
+		assert.Equal(t, ours, readKernel(t, accepted))
+		assert.Zero(t, reported.Load())
+	})
+	t.Run("WrapListener: Multipath TCP client gets keep-alive and a report", func(t *testing.T) {
+		var mu sync.Mutex
+		var reported []error
+		ln := &keepalive.Listener{Listener: listen(t, nil), Config: cfg, OnError: func(_ net.Conn, err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			reported = append(reported, err)
+		}}
+		_, accepted := pair(t, ln, mptcpDialer())
+		assert.Equal(t, oursMultipath, readKernel(t, accepted))
+		mu.Lock()
+		defer mu.Unlock()
+		require.Len(t, reported, 1)
+		assert.ErrorIs(t, reported[0], errors.ErrUnsupported)
+		assert.ErrorIs(t, reported[0], unix.ENOPROTOOPT)
+		assert.Equal(t, "set tcp "+accepted.LocalAddr().String()+"->"+accepted.RemoteAddr().String()+
+			": keepalive: Multipath TCP connection: a dead peer is noticed after 2m5s, not 44s: it outlives its dead subflows by net.mptcp.close_timeout (1m0s); "+
+			"Multipath TCP socket refused setsockopt TCP_USER_TIMEOUT: protocol not available: unsupported operation", reported[0].Error())
+	})
+	t.Run("Set on a Multipath TCP conn", func(t *testing.T) {
+		dialed, _ := pair(t, listen(t, nil), mptcpDialer())
+		err := keepalive.Set(dialed, cfg)
+		assert.ErrorIs(t, err, errors.ErrUnsupported)
+		assert.Equal(t, oursMultipath, readKernel(t, dialed))
+		st, err := keepalive.Get(dialed)
+		require.NoError(t, err)
+		assert.Equal(t, time.Duration(0), st.Config.UserTimeout)
+	})
+	t.Run("Multipath TCP dialer with a user timeout stays Multipath TCP", func(t *testing.T) {
+		d := mptcpDialer()
+		keepalive.WithKeepalive(cfg)(d)
+		dialed, _ := pair(t, listen(t, nil), d)
+		assert.Equal(t, oursMultipath, readKernel(t, dialed))
+		st, err := keepalive.Get(dialed)
+		require.NoError(t, err)
+		assert.True(t, st.Multipath)
+		c := cfg
+		c.UserTimeout = 0
+		assert.Equal(t, c.Timeout()+time.Duration(sysctl(t, "net.mptcp.close_timeout"))*time.Second, st.Timeout())
+	})
+	t.Run("Multipath TCP dialer without one stays Multipath TCP", func(t *testing.T) {
+		c := cfg
+		c.UserTimeout = 0
+		d := mptcpDialer()
+		keepalive.WithKeepalive(c)(d)
+		dialed, _ := pair(t, listen(t, nil), d)
+		assert.Equal(t, oursMultipath, readKernel(t, dialed))
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 
@@ -54,6 +55,27 @@ func wanted() (keepalive.Config, native) {
 	// (FreeBSD: hasUserTimeout is false where the kernel refuses
 	// TCP_MAXUNACKTIME; TestNativeMaxUnackTimeRefused covers that.)
 	return c, native{KeepAlive: true, Idle: c.Idle, Interval: c.Interval, Count: c.Count, UserTimeout: c.UserTimeout}
+}
+
+// readNative reads, with the system's own getsockopt, what c's socket
+// holds (nativeFields says which options, per system).
+func readNative(t *testing.T, c syscall.Conn) native {
+	t.Helper()
+	rc, err := c.SyscallConn()
+	require.NoError(t, err)
+	var n native
+	var errs []error
+	require.NoError(t, rc.Control(func(fd uintptr) {
+		n = nativeFields(func(level, opt int) int {
+			v, err := getsockoptInt(fd, level, opt)
+			if err != nil {
+				errs = append(errs, err)
+			}
+			return v
+		})
+	}))
+	require.Empty(t, errs)
+	return n
 }
 
 // skipWithoutReadBack skips where the kernel cannot report keep-alive

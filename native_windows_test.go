@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"io"
 	"os"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,29 +19,20 @@ const (
 	inheritsUserTimeout = false
 )
 
-// readNative reads keep-alive with getsockopt (winsock).
-func readNative(t *testing.T, c syscall.Conn) native {
-	t.Helper()
-	rc, err := c.SyscallConn()
-	require.NoError(t, err)
-	var n native
-	var errs []error
-	get := func(fd uintptr, level, opt int) int {
-		v, err := windows.GetsockoptInt(windows.Handle(fd), level, opt)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		return v
+// getsockoptInt reads one option of the socket fd (winsock).
+func getsockoptInt(fd uintptr, level, opt int) (int, error) {
+	return windows.GetsockoptInt(windows.Handle(fd), level, opt)
+}
+
+// nativeFields reads keep-alive's options.
+func nativeFields(get func(level, opt int) int) native {
+	return native{
+		KeepAlive:   get(windows.SOL_SOCKET, windows.SO_KEEPALIVE) != 0,
+		Idle:        time.Duration(get(windows.IPPROTO_TCP, windows.TCP_KEEPIDLE)) * time.Second,
+		Interval:    time.Duration(get(windows.IPPROTO_TCP, windows.TCP_KEEPINTVL)) * time.Second,
+		Count:       get(windows.IPPROTO_TCP, windows.TCP_KEEPCNT),
+		UserTimeout: time.Duration(get(windows.IPPROTO_TCP, windows.TCP_MAXRT)) * time.Second,
 	}
-	require.NoError(t, rc.Control(func(fd uintptr) {
-		n.KeepAlive = get(fd, windows.SOL_SOCKET, windows.SO_KEEPALIVE) != 0
-		n.Idle = time.Duration(get(fd, windows.IPPROTO_TCP, windows.TCP_KEEPIDLE)) * time.Second
-		n.Interval = time.Duration(get(fd, windows.IPPROTO_TCP, windows.TCP_KEEPINTVL)) * time.Second
-		n.Count = get(fd, windows.IPPROTO_TCP, windows.TCP_KEEPCNT)
-		n.UserTimeout = time.Duration(get(fd, windows.IPPROTO_TCP, windows.TCP_MAXRT)) * time.Second
-	}))
-	require.Empty(t, errs)
-	return n
 }
 
 // TestNativeHold is the Windows half of TestWineKeepaliveVals

@@ -1,9 +1,11 @@
 package keepalive
 
+// Linux's options below Validate: the kernel's errors, the sysctls, and
+// the figures reported when /proc cannot be read.
+
 import (
 	"context"
 	"errors"
-	"math"
 	"net"
 	"os"
 	"syscall"
@@ -13,6 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
+
+	"github.com/tcpkeepalive/keepalive/internal/sockettest/fdlimit"
 )
 
 // socket returns a new socket of the given type, closed at the end of
@@ -44,125 +48,12 @@ func TestKernelErrorsNameTheOption(t *testing.T) {
 	assert.NoError(t, checkTCP(uintptr(fd)))
 }
 
-// TestTimeoutOverflow uses limits no Linux kernel has: on Linux the
-// field limits keep the bound far from overflowing.
-func TestTimeoutOverflow(t *testing.T) {
-	huge := &sockopts{
-		os:       "test",
-		idle:     sockopt{name: "idle", unit: time.Nanosecond, min: 1, max: math.MaxInt64},
-		interval: sockopt{name: "interval", unit: time.Nanosecond, min: 1, max: math.MaxInt64},
-		count:    sockopt{name: "count", min: 1, max: math.MaxInt32},
-	}
-	err := Config{Idle: time.Hour, Interval: 1 << 40, Count: 1 << 30}.validateFor(huge)
-	var ce *ConfigError
-	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, "Timeout", ce.Field)
-	assert.Contains(t, err.Error(), "overflows")
-	assert.NoError(t, Config{Idle: time.Hour, Interval: time.Hour, Count: 1000}.validateFor(huge))
-	// System fields are the system's, which the kernel keeps within its
-	// own limits: they never make a Config invalid.
-	assert.NoError(t, Config{Idle: System, Interval: System, Count: System}.validateFor(huge))
-	assert.NoError(t, Config{Idle: time.Hour, Interval: 1 << 40, Count: System}.validateFor(huge))
-	assert.NoError(t, Config{Idle: 32767 * time.Second, Interval: 32767 * time.Second, Count: 127}.validateFor(linuxOptions))
-}
-
-func TestNoUserTimeoutPlatform(t *testing.T) {
-	err := Config{UserTimeout: time.Second}.validateFor(plan9Options)
-	assert.ErrorIs(t, err, errors.ErrUnsupported)
-	assert.Contains(t, err.Error(), "plan9 has no user timeout")
-}
-
 func TestSystemSysctls(t *testing.T) {
 	c, err := systemDefaults()
 	require.NoError(t, err)
 	assert.Positive(t, c.Idle)
 	assert.Positive(t, c.Interval)
 	assert.Positive(t, c.Count)
-}
-
-func TestRetransmitTimeout(t *testing.T) {
-	// tcp(7): "The default value of 15 yields a hypothetical timeout of
-	// 924.6 seconds".
-	assert.Equal(t, 924600*time.Millisecond, retransmitTimeout(15, 200*time.Millisecond, 120*time.Second))
-	assert.Equal(t, 200*time.Millisecond, retransmitTimeout(0, 200*time.Millisecond, 120*time.Second))
-	assert.Equal(t, 600*time.Millisecond, retransmitTimeout(1, 200*time.Millisecond, 120*time.Second))
-}
-
-// TestListenFor: where accepted sockets do not inherit every option
-// (darwin's idle time and user timeout, illumos, Windows), Listen hands
-// out a Listener that sets the whole Config on each accepted connection,
-// with Go's per-accept keep-alive off; where they do, the listener is
-// Go's own. Run here with those systems' choice and Linux's sockets.
-func TestListenFor(t *testing.T) {
-	c := Config{Idle: 37 * time.Second, Interval: 7 * time.Second, Count: 4, UserTimeout: 12345 * time.Millisecond}
-	for _, tt := range []struct {
-		name    string
-		table   *sockopts
-		wrapped bool
-	}{
-		{"linux", platform(), false},
-		{"darwin", darwinOptions, true},
-		{"illumos", illumosOptions, false}, // inherits every option (tcp_init_values)
-		{"windows", windowsOptions, true},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			ln, err := listenFor(tt.table, context.Background(), "tcp", "127.0.0.1:0", c)
-			require.NoError(t, err)
-			defer ln.Close()
-			_, wrapped := ln.(*Listener)
-			require.Equal(t, tt.wrapped, wrapped)
-			done := make(chan net.Conn, 1)
-			go func() {
-				a, err := ln.Accept()
-				assert.NoError(t, err)
-				done <- a
-			}()
-			d, err := net.Dial("tcp", ln.Addr().String())
-			require.NoError(t, err)
-			defer d.Close()
-			a := <-done
-			require.NotNil(t, a)
-			defer a.Close()
-			rc, err := a.(*net.TCPConn).SyscallConn()
-			require.NoError(t, err)
-			var idle, ut, proto int
-			require.NoError(t, rc.Control(func(fd uintptr) {
-				idle, _ = unix.GetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_KEEPIDLE)
-				ut, _ = unix.GetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_USER_TIMEOUT)
-				proto, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_PROTOCOL)
-			}))
-			assert.Equal(t, 37, idle)
-			assert.Equal(t, 12345, ut)
-			assert.Equal(t, unix.IPPROTO_TCP, proto)
-		})
-	}
-}
-
-// exhaustFDs makes every new descriptor fail with EMFILE, as a server at
-// its fd limit does, until restore is called.
-func exhaustFDs(t *testing.T) (restore func()) {
-	t.Helper()
-	var lim unix.Rlimit
-	require.NoError(t, unix.Getrlimit(unix.RLIMIT_NOFILE, &lim))
-	entries, err := os.ReadDir("/proc/self/fd")
-	require.NoError(t, err)
-	low := lim
-	low.Cur = uint64(len(entries)) + 8
-	require.NoError(t, unix.Setrlimit(unix.RLIMIT_NOFILE, &low))
-	var held []int
-	for {
-		fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			break
-		}
-		held = append(held, fd)
-	}
-	return func() {
-		for _, fd := range held {
-			unix.Close(fd)
-		}
-		require.NoError(t, unix.Setrlimit(unix.RLIMIT_NOFILE, &lim))
-	}
 }
 
 // TestFallbackFiguresReported: when /proc cannot be read (fd
@@ -193,7 +84,7 @@ func TestFallbackFiguresReported(t *testing.T) {
 	read := weaker(conn, c, nil).Error()
 	assert.NotContains(t, read, "not read from the system", "every figure was read")
 
-	restore := exhaustFDs(t)
+	restore := fdlimit.Exhaust(t)
 	report := weaker(conn, c, nil).Error()
 	_, cerr := readCloseTimeout()
 	serr := c.systemFallback()

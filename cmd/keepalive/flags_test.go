@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,4 +79,102 @@ func TestConfigWithinUnder(t *testing.T) {
 		"Under changed nothing: the under=10s case proves nothing")
 	assert.NotEqual(t, keepalive.Config{}, keepalive.Config{}.Under(10*time.Second),
 		"Under changed nothing: the under=10s case proves nothing")
+}
+
+func TestBadInput(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad config", []string{"-config", "count=500"}, "invalid Count 500"},
+		{"unknown key", []string{"-config", "idel=1s"}, `unknown key "idel"`},
+		{"stray argument", []string{"extra"}, `unexpected argument "extra"`},
+		{"both ways", []string{"-connect", "a:1", "-listen", ":0"}, "exclude each other"},
+		{"hold without connect", []string{"-hold", "1s"}, "-hold goes with -connect"},
+		{"negative ping", []string{"-connect", "a:1", "-ping", "-1s"}, "must not be negative"},
+		{"unreachable", []string{"-connect", "127.0.0.1:1"}, "connection refused"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fails(t, tt.args, tt.want)
+		})
+	}
+}
+
+// fails runs the command with args and checks that it fails, saying
+// want in its error or its output.
+func fails(t *testing.T, args []string, want string) {
+	t.Helper()
+	var out bytes.Buffer
+	err := run(context.Background(), args, &out, &out)
+	require.Error(t, err)
+	assert.Contains(t, err.Error()+out.String(), want)
+}
+
+// TestBadFlagOneLine: a bad flag gets its precise error and one line
+// pointing at -h, not the whole usage, which -h prints.
+func TestBadFlagOneLine(t *testing.T) {
+	for _, args := range [][]string{
+		{"-config", "count=500"},
+		{"-config", "idle=5s,interval=soon"},
+		{"-hold", "forever"},
+		{"-nosuchflag"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), args, &stdout, &stderr)
+			require.Error(t, err)
+			assert.True(t, isReported(err), "main would print it again: %v", err)
+			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+			require.Len(t, lines, 2, stderr.String())
+			assert.Contains(t, lines[0], args[0])
+			assert.Equal(t, "run 'keepalive -h' for the flags", lines[1])
+			assert.Empty(t, stdout.String())
+		})
+	}
+	t.Run("-h", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), []string{"-h"}, &stdout, &stderr)
+		require.ErrorIs(t, err, flag.ErrHelp)
+		assert.True(t, strings.HasPrefix(stderr.String(), "Usage of keepalive:\n"), stderr.String())
+		for _, name := range []string{"-config", "-connect", "-listen", "-hold", "-ping", "-every", "-timeout", "-system", "-json"} {
+			assert.Contains(t, stderr.String(), "\n  "+name)
+		}
+		assert.NotContains(t, stderr.String(), "for the flags")
+	})
+	t.Run("precise error for the config", func(t *testing.T) {
+		var stderr bytes.Buffer
+		require.Error(t, run(context.Background(), []string{"-config", "count=500"}, &stderr, &stderr))
+		assert.Contains(t, stderr.String(), `invalid value "count=500" for flag -config: keepalive: invalid Count 500`)
+	})
+}
+
+// TestSystemAlone: -system prints the kernel's defaults; a flag that
+// would change what it prints is refused, not ignored.
+func TestSystemAlone(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		flag string
+	}{
+		{[]string{"-system", "-config", "idle=5s"}, "-config"},
+		{[]string{"-config", "idle=5s", "-system"}, "-config"},
+		{[]string{"-system", "-connect", "127.0.0.1:1"}, "-connect"},
+		{[]string{"-json", "-system", "-timeout", "1s"}, "-timeout"},
+	} {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var out bytes.Buffer
+			err := run(context.Background(), tt.args, &out, &out)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "-system prints the system's defaults, which "+tt.flag+" does not change")
+			assert.Empty(t, out.String(), "nothing printed before the refusal")
+		})
+	}
+	t.Run("with -json", func(t *testing.T) {
+		needLinux(t)
+		var out bytes.Buffer
+		require.NoError(t, run(context.Background(), []string{"-system", "-json"}, &out, &out))
+		evs := events(t, out.String())
+		require.Len(t, evs, 1)
+		assert.Equal(t, "system", evs[0]["event"])
+	})
 }

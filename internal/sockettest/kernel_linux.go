@@ -62,37 +62,43 @@ func ReadKernel(t *testing.T, c syscall.Conn) Kernel {
 // TCPInfo reads TCP_INFO for c.
 func TCPInfo(t *testing.T, c syscall.Conn) *unix.TCPInfo {
 	t.Helper()
-	rc, err := c.SyscallConn()
-	require.NoError(t, err)
 	var info *unix.TCPInfo
-	var ierr error
-	require.NoError(t, rc.Control(func(fd uintptr) {
-		info, ierr = unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO)
-	}))
-	require.NoError(t, ierr)
+	control(t, c, func(fd int) (err error) {
+		info, err = unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO)
+		return err
+	})
 	return info
 }
 
 // Queued is how many received bytes wait unread on c (FIONREAD).
 func Queued(t *testing.T, c syscall.Conn) int {
 	t.Helper()
-	rc, err := c.SyscallConn()
-	require.NoError(t, err)
 	var n int
-	var ierr error
-	require.NoError(t, rc.Control(func(fd uintptr) { n, ierr = unix.IoctlGetInt(int(fd), unix.SIOCINQ) }))
-	require.NoError(t, ierr)
+	control(t, c, func(fd int) (err error) {
+		n, err = unix.IoctlGetInt(fd, unix.SIOCINQ)
+		return err
+	})
 	return n
 }
 
 // SOError reads and clears c's pending error (SO_ERROR).
 func SOError(t *testing.T, c syscall.Conn) int {
 	t.Helper()
+	var v int
+	control(t, c, func(fd int) (err error) {
+		v, err = unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
+		return err
+	})
+	return v
+}
+
+// control runs f on c's descriptor, failing the test on an error of
+// either.
+func control(t *testing.T, c syscall.Conn, f func(fd int) error) {
+	t.Helper()
 	rc, err := c.SyscallConn()
 	require.NoError(t, err)
-	var v int
-	var serr error
-	require.NoError(t, rc.Control(func(fd uintptr) { v, serr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_ERROR) }))
-	require.NoError(t, serr)
-	return v
+	var ferr error
+	require.NoError(t, rc.Control(func(fd uintptr) { ferr = f(int(fd)) }))
+	require.NoError(t, ferr)
 }

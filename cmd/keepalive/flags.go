@@ -21,9 +21,9 @@ func parseError(fs *flag.FlagSet, err error) error {
 	return reported{err}
 }
 
-// systemAlone: -system prints the kernel's defaults, which no other flag
-// changes, so another flag given with it (but -json) is a mistake to
-// say, not to ignore.
+// systemAlone refuses another flag (but -json) given with -system: it
+// prints the kernel's defaults, which no other flag changes, so the
+// other flag is a mistake to say, not to ignore.
 func systemAlone(fs *flag.FlagSet) error {
 	if fs.Lookup("system").Value.String() != "true" {
 		return nil

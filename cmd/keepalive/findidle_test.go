@@ -6,9 +6,7 @@ import (
 	"context"
 	"io"
 	"net"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -36,25 +34,6 @@ func TestIdleSchedule(t *testing.T) {
 	assert.Len(t, idleSchedule(10*time.Minute), 111, "MAX=10m idles 111 connections at once")
 }
 
-// startListen runs -listen on loopback and returns its address.
-func startListen(t *testing.T, out *syncBuffer) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-listen", "127.0.0.1:0"}, out, out) }()
-	t.Cleanup(func() {
-		cancel()
-		assert.NoError(t, <-done)
-	})
-	var addr string
-	require.Eventually(t, func() bool {
-		_, rest, ok := strings.Cut(out.String(), "listening on ")
-		addr = strings.TrimSpace(strings.SplitN(rest, "\n", 2)[0])
-		return ok
-	}, 5*time.Second, 10*time.Millisecond)
-	return addr
-}
-
 // TestFindIdleTimeoutLoopback: loopback has no middlebox: every flow is
 // kept up to MAX, and the answer is null.
 func TestFindIdleTimeoutLoopback(t *testing.T) {
@@ -79,41 +58,6 @@ func TestFindIdleTimeoutLoopback(t *testing.T) {
 	assert.Equal(t, 3, strings.Count(server.String(), "a -find-idle-timeout probe: keep-alive off, echoing"), server.String())
 }
 
-// TestListenProbeProtocol: -listen echoes only connections that open
-// with the probe's hello, and turns keep-alive off on them; others are
-// read and discarded as before.
-func TestListenProbeProtocol(t *testing.T) {
-	needLinux(t)
-	var server syncBuffer
-	addr := startListen(t, &server)
-	t.Run("probe", func(t *testing.T) {
-		c, err := net.Dial("tcp", addr)
-		require.NoError(t, err)
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(5 * time.Second))
-		_, err = c.Write([]byte(findHello + "5\nping\n"))
-		require.NoError(t, err)
-		run, err := readOK(c)
-		require.NoError(t, err)
-		assert.Len(t, run, 16, "the -listen run's id")
-		buf := make([]byte, len("ping\n"))
-		_, err = io.ReadFull(c, buf)
-		require.NoError(t, err)
-		assert.Equal(t, "ping\n", string(buf))
-	})
-	t.Run("other", func(t *testing.T) {
-		c, err := net.Dial("tcp", addr)
-		require.NoError(t, err)
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(300 * time.Millisecond))
-		_, err = c.Write([]byte("keepalive something else\n"))
-		require.NoError(t, err)
-		n, err := c.Read(make([]byte, 64))
-		assert.Zero(t, n)
-		assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "nothing comes back")
-	})
-}
-
 func TestFindIdleTimeoutBadInput(t *testing.T) {
 	for _, tt := range []struct {
 		name string
@@ -126,10 +70,7 @@ func TestFindIdleTimeoutBadInput(t *testing.T) {
 		{"not keepalive -listen", []string{"-connect", peer(t, func(c net.Conn) { io.Copy(io.Discard, c) }), "-find-idle-timeout", "2s", "-timeout", "500ms"}, "did not answer as keepalive -listen does"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var out bytes.Buffer
-			err := run(context.Background(), tt.args, &out, &out)
-			require.Error(t, err)
-			assert.Contains(t, err.Error()+out.String(), tt.want)
+			fails(t, tt.args, tt.want)
 		})
 	}
 }
@@ -210,25 +151,6 @@ func TestFindIdleInterrupted(t *testing.T) {
 			assert.NotContains(t, out.String(), "idle-timeout")
 		})
 	}
-}
-
-// runListen runs -listen on addr until stop is called, and waits for it
-// to listen.
-func runListen(t *testing.T, addr string, out *syncBuffer) (stop func()) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-listen", addr}, out, out) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			assert.NoError(t, <-done)
-		})
-	}
-	t.Cleanup(stop)
-	require.Eventually(t, func() bool { return strings.Contains(out.String(), "listening") }, 5*time.Second, 10*time.Millisecond)
-	return stop
 }
 
 // TestFindIdleListenRestarted: flows closed by a -listen that restarted
