@@ -81,7 +81,7 @@ func TestParseConfigBadValue(t *testing.T) {
 	assert.ErrorContains(t, err, `keepalives_idle "soon": not an integer`)
 	assert.ErrorContains(t, err, `tcp_user_timeout "-1ms": not an integer`)
 	_, err = keepalivepgx.ParseConfig(base + "&keepalives_count=500")
-	assert.ErrorContains(t, err, `keepalivepgx: invalid keepalives_count "500": `)
+	assert.ErrorContains(t, err, `keepalive: invalid keepalives_count "500": `)
 	var ce *keepalive.ConfigError
 	assert.ErrorAs(t, err, &ce, "the *keepalive.ConfigError behind it")
 }

@@ -51,7 +51,7 @@ func ExampleNewConnector() {
 func ExampleNewConnector_badValue() {
 	_, err := keepalivepq.NewConnector("host=db user=app keepalives_idle=30s", keepalive.Config{})
 	fmt.Println(err)
-	// Output: keepalivepq: invalid keepalives_idle "30s": not an integer from -2147483648 to 2147483647, as libpq reads it
+	// Output: keepalive: invalid keepalives_idle "30s": not an integer from -2147483648 to 2147483647, as libpq reads it
 }
 
 // A LISTEN connection idles for hours: the case keep-alive is for.

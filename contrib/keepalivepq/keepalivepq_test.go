@@ -235,7 +235,7 @@ func TestNewConnectorBadValue(t *testing.T) {
 			assert.Equal(t, tc.key, ke.Key)
 			assert.Equal(t, tc.value, ke.Value)
 			assert.Equal(t, tc.limit, ke.Limit)
-			assert.Contains(t, err.Error(), "keepalivepq: invalid "+tc.key+" ")
+			assert.Contains(t, err.Error(), "keepalive: invalid "+tc.key+" ")
 			var ce *keepalive.ConfigError
 			assert.Equal(t, tc.system, errors.As(err, &ce))
 		})
@@ -343,5 +343,5 @@ func TestEffective(t *testing.T) {
 	var ce *keepalive.ConfigError
 	assert.ErrorAs(t, err, &ce)
 	_, _, err = keepalivepq.Effective("host=db user=app keepalives=''", cfg)
-	assert.ErrorContains(t, err, `keepalivepq: invalid keepalives ""`)
+	assert.ErrorContains(t, err, `keepalive: invalid keepalives ""`)
 }

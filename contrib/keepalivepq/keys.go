@@ -8,19 +8,12 @@ import (
 // libpqKeys are libpq's keep-alive keys.
 var libpqKeys = libpqkeys.Keys
 
-// A KeyError reports a libpq keep-alive key whose value cannot be used.
-type KeyError struct {
-	Key   string // the libpq key, e.g. "keepalives_count"
-	Value string // its value as given
-	Limit string // what the value must be
-	Err   error  // the *keepalive.ConfigError for a value the system refuses; else nil
-}
-
-func (e *KeyError) Error() string {
-	return libpqkeys.Message("keepalivepq", &libpqkeys.KeyError{Key: e.Key, Value: e.Value, Limit: e.Limit})
-}
-
-func (e *KeyError) Unwrap() error { return e.Err }
+// A KeyError reports a libpq keep-alive key whose value cannot be used:
+// Key is libpq's key (such as "keepalives_count"), Value the value as the
+// connection string gives it, Limit what the value must be, and Err the
+// *keepalive.ConfigError behind it when the running system is the limit.
+// keepalivepgx and keepalivepq return the same type.
+type KeyError = libpqkeys.KeyError
 
 // settings is what libpq's keys in a connection string say.
 type settings struct {
@@ -35,9 +28,7 @@ type settings struct {
 func readKeys(runtime map[string]string) (settings, error) {
 	s, err := libpqkeys.Read(runtime)
 	if err != nil {
-		return settings{}, libpqkeys.Convert(err, func(e *libpqkeys.KeyError) error {
-			return &KeyError{Key: e.Key, Value: e.Value, Limit: e.Limit, Err: e.Err}
-		})
+		return settings{}, err
 	}
 	return settings{found: s.Given, off: s.Off, cfg: s.Config}, nil
 }
