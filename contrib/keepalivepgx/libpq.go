@@ -48,7 +48,7 @@ type Keys struct {
 // is not an error, as libpq does not refuse it: Keys.Coherent reports it.
 func ReadKeys(c *pgconn.Config) (Keys, error) {
 	if c == nil {
-		return Keys{}, errors.New("keepalivepgx: nil *pgconn.Config")
+		return Keys{}, errNilConfig
 	}
 	s, err := libpqkeys.Read(c.RuntimeParams)
 	if err != nil {

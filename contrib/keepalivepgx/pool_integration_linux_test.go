@@ -66,7 +66,7 @@ func poolCounts() string {
 // checkedPool is pool (libpq's keys for cfg, one connection, pinged
 // once) with CheckBeforeAcquire if hook, counting its pings.
 func checkedPool(addr string, hook bool) (*pgxpool.Pool, *atomic.Int64, error) {
-	pc, err := keepalivepgx.ParsePoolConfig(connString(addr, true))
+	pc, err := keepalivepgx.ParsePoolConfig(connString(addr, true), keepalive.Config{})
 	if err != nil {
 		return nil, nil, err
 	}

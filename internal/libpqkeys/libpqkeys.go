@@ -9,6 +9,7 @@ package libpqkeys
 
 import (
 	"errors"
+	"net"
 	"time"
 
 	"github.com/tcpkeepalive/keepalive"
@@ -135,4 +136,17 @@ func keyErrors(params map[string]string, err error) error {
 		out = append(out, &KeyError{Key: key, Value: value, Limit: ce.Limit, Err: ce})
 	}
 	return errors.Join(out...)
+}
+
+// Dialer returns a dialer for s: keep-alive off for keepalives=0, else
+// s.Config; then opts.
+func (s Settings) Dialer(opts []keepalive.DialOption) *net.Dialer {
+	if s.Off {
+		d := &net.Dialer{KeepAlive: -1}
+		for _, o := range opts {
+			o(d)
+		}
+		return d
+	}
+	return keepalive.NewDialer(append([]keepalive.DialOption{keepalive.WithKeepalive(s.Config)}, opts...)...)
 }
