@@ -17,6 +17,7 @@ import (
 
 	"github.com/tcpkeepalive/keepalive"
 	"github.com/tcpkeepalive/keepalive/internal/sqlcheck"
+	"github.com/tcpkeepalive/keepalive/internal/tracktest"
 )
 
 // fakeDriver dials a loopback listener for each connection, as a real
@@ -300,7 +301,7 @@ func TestSuspectConfirmed(t *testing.T) {
 			} else {
 				want.PoolChecks[keepalive.PoolConfirmed] = 1
 			}
-			assert.Equal(t, want, counts(t, tr))
+			assert.Equal(t, want, tracktest.Counts(t, tr))
 		})
 	}
 }
@@ -315,23 +316,6 @@ func TestSuspectKeptOnReturn(t *testing.T) {
 	require.NoError(t, err)
 	assert.Less(t, time.Since(start), 500*time.Millisecond)
 	assert.False(t, closed(d.dialed()[0]))
-}
-
-// counts sums tr's counts over its peers, Peer left empty.
-func counts(t *testing.T, tr *keepalive.Tracker) keepalive.Counts {
-	t.Helper()
-	var sum keepalive.Counts
-	require.NoError(t, tr.PeerCounts(func(c *keepalive.Counts) bool {
-		for i := range c.Gone {
-			sum.Gone[i] += c.Gone[i]
-			sum.PoolDiscards[i] += c.PoolDiscards[i]
-		}
-		for i := range c.PoolChecks {
-			sum.PoolChecks[i] += c.PoolChecks[i]
-		}
-		return true
-	}))
-	return sum
 }
 
 // TestChecksReported: with keepalive.Check on tracked connections, on
@@ -368,12 +352,12 @@ func TestChecksReported(t *testing.T) {
 
 	_, err = db.Exec("first") // dialed: no checkout check
 	require.NoError(t, err)
-	assert.Equal(t, keepalive.Counts{}, counts(t, tr))
+	assert.Equal(t, keepalive.Counts{}, tracktest.Counts(t, tr))
 	_, err = db.Exec("second")
 	require.NoError(t, err)
 	var want keepalive.Counts
 	want.PoolChecks[keepalive.PoolKept] = 1
-	assert.Equal(t, want, counts(t, tr), "the pooled connection checked and kept")
+	assert.Equal(t, want, tracktest.Counts(t, tr), "the pooled connection checked and kept")
 
 	server := <-accepted
 	require.NoError(t, server.(*net.TCPConn).SetLinger(0))
@@ -385,5 +369,5 @@ func TestChecksReported(t *testing.T) {
 	want.PoolChecks[keepalive.PoolDiscarded] = 1
 	want.PoolDiscards[keepalive.CauseReset] = 1
 	want.Gone[keepalive.CauseReset] = 1
-	assert.Equal(t, want, counts(t, tr), "the reset connection discarded, its close counted once")
+	assert.Equal(t, want, tracktest.Counts(t, tr), "the reset connection discarded, its close counted once")
 }
