@@ -4,7 +4,6 @@ import (
 	"net"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
 
@@ -35,10 +34,7 @@ func TestTracker(t *testing.T) {
 			tr := keepalive.NewTracker(keepalive.TrackerOptions{})
 			defer tr.Close()
 			check(t, ln.Addr().String(), func() {
-				r := tracktest.Reading(t, tr, ln.Addr())
-				assert.Equal(t, keepalive.VerdictLive, r.Verdict)
-				assert.Equal(t, "127.0.0.1", r.Peer)
-				assert.Equal(t, withUserTimeout.Timeout(), r.Bound, "the bound of the settings the socket holds")
+				tracktest.Live(t, tr, ln.Addr(), withUserTimeout.Timeout())
 			}, tt.opts(tr)...)
 		})
 	}

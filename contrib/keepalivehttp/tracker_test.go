@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tcpkeepalive/keepalive"
@@ -32,8 +31,5 @@ func TestTracker(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
 
-	r := tracktest.Reading(t, tr, srv.Listener.Addr())
-	assert.Equal(t, keepalive.VerdictLive, r.Verdict)
-	assert.Equal(t, "127.0.0.1", r.Peer)
-	assert.Equal(t, cfg.Timeout(), r.Bound, "the bound of the settings the socket holds")
+	tracktest.Live(t, tr, srv.Listener.Addr(), cfg.Timeout())
 }

@@ -116,13 +116,7 @@ func TestTracker(t *testing.T) {
 		require.NoError(t, conn.PingContext(ctx))
 		require.NoError(t, conn.Close())
 	}
-	r := tracktest.Reading(t, tr, addr)
-	assert.Equal(t, keepalive.VerdictLive, r.Verdict)
-	assert.Equal(t, "127.0.0.1", r.Peer)
-	assert.Equal(t, cfg.Timeout(), r.Bound, "the bound of the settings the socket holds")
-	var want keepalive.Counts
-	want.PoolChecks[keepalive.PoolKept] = 1
-	assert.Equal(t, want, tracktest.Counts(t, tr), "Checked's check of the pooled connection")
+	tracktest.Kept(t, tr, addr, cfg.Timeout())
 
 	// A DialFunc of the caller's own cannot take dial options.
 	mc := parse(t, "app@tcp("+addr.String()+")/app")

@@ -33,13 +33,7 @@ func TestTracker(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, conn.Close())
 	}
-	r := tracktest.Reading(t, tr, s.ln.Addr())
-	assert.Equal(t, keepalive.VerdictLive, r.Verdict)
-	assert.Equal(t, "127.0.0.1", r.Peer)
-	assert.Equal(t, cfg.Timeout(), r.Bound, "the bound of the settings the socket holds")
-	var want keepalive.Counts
-	want.PoolChecks[keepalive.PoolKept] = 1
-	assert.Equal(t, want, tracktest.Counts(t, tr), "Checked's check of the pooled connection")
+	tracktest.Kept(t, tr, s.ln.Addr(), cfg.Timeout())
 	require.NoError(t, db.Close())
 
 	d, err := keepalivepq.NewDialer(cfg, keepalive.WithTracker(tr))

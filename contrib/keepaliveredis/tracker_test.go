@@ -33,13 +33,7 @@ func TestTracker(t *testing.T) {
 	for range 2 { // dialed, then taken from the pool and checked
 		require.NoError(t, c.Ping(ctx).Err())
 	}
-	r := tracktest.Reading(t, tr, peer)
-	assert.Equal(t, keepalive.VerdictLive, r.Verdict)
-	assert.Equal(t, "127.0.0.1", r.Peer)
-	assert.Equal(t, cfg.Timeout(), r.Bound, "the bound of the settings the socket holds")
-	var want keepalive.Counts
-	want.PoolChecks[keepalive.PoolKept] = 1
-	assert.Equal(t, want, tracktest.Counts(t, tr), "go-redis's check of the pooled connection")
+	tracktest.Kept(t, tr, peer, cfg.Timeout())
 	require.NoError(t, c.Close())
 
 	dial, err := keepaliveredis.Dialer(cfg, time.Second, nil, keepalive.WithTracker(tr))

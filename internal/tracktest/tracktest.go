@@ -9,7 +9,9 @@ import (
 	"net"
 	"net/netip"
 	"testing"
+	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tcpkeepalive/keepalive"
@@ -30,6 +32,27 @@ func Reading(t testing.TB, tr *keepalive.Tracker, peer net.Addr) keepalive.Readi
 	}))
 	require.Len(t, found, 1, "connections to %v in the Tracker", want)
 	return found[0]
+}
+
+// Live is Reading, asserting that the connection is live, that its peer
+// host is peer's, and that the bound of its settings is bound.
+func Live(t testing.TB, tr *keepalive.Tracker, peer net.Addr, bound time.Duration) keepalive.Reading {
+	t.Helper()
+	r := Reading(t, tr, peer)
+	assert.Equal(t, keepalive.VerdictLive, r.Verdict)
+	assert.Equal(t, peer.(*net.TCPAddr).IP.String(), r.Peer)
+	assert.Equal(t, bound, r.Bound, "the bound of the settings the socket holds")
+	return r
+}
+
+// Kept is Live, asserting too that tr counted one pool check, which kept
+// the connection, and nothing else.
+func Kept(t testing.TB, tr *keepalive.Tracker, peer net.Addr, bound time.Duration) {
+	t.Helper()
+	Live(t, tr, peer, bound)
+	var want keepalive.Counts
+	want.PoolChecks[keepalive.PoolKept] = 1
+	assert.Equal(t, want, Counts(t, tr), "the pool's check of the pooled connection")
 }
 
 // Counts returns tr's counts summed over its peers.
