@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tcpkeepalive/keepalive/internal/libpqkeys/libpqvalue"
 )
 
 // String returns the text form of c with defaults applied and durations
@@ -248,14 +250,13 @@ func parseDuration(s string) (time.Duration, error) {
 	return time.ParseDuration(s)
 }
 
-// parseLibpq reads a libpq number of units; 0 is the system's value.
+// parseLibpq reads a libpq number of units as libpq does: 0, and a
+// negative value, are the system's value.
 func parseLibpq(s string, unit time.Duration) (time.Duration, error) {
-	n, err := strconv.ParseInt(s, 10, 32)
+	n, err := libpqvalue.Number(s)
 	switch {
 	case err != nil:
-		return 0, errors.New("not a whole number")
-	case n < 0:
-		return 0, errors.New("negative")
+		return 0, err
 	case n == 0:
 		return System, nil
 	}

@@ -216,6 +216,7 @@ func TestLibpqNames(t *testing.T) {
 		{"keepalives_idle=0,keepalives_count=0,tcp_user_timeout=0",
 			keepalive.Config{Idle: keepalive.System, Count: keepalive.System, UserTimeout: keepalive.System}},
 		{"keepalives_idle=10,interval=2s", keepalive.Config{Idle: 10 * time.Second, Interval: 2 * time.Second}},
+		{"keepalives_idle=+7,keepalives_count=-1", keepalive.Config{Idle: 7 * time.Second, Count: keepalive.System}}, // libpq's rules: a negative value is 0
 	} {
 		t.Run(tt.text, func(t *testing.T) {
 			var c keepalive.Config
@@ -225,8 +226,7 @@ func TestLibpqNames(t *testing.T) {
 	}
 	for _, tt := range []struct{ text, want string }{
 		{"keepalives=0", "keepalives=\"0\": only 1 is supported"},
-		{"keepalives_idle=30s", `keepalives_idle="30s": not a whole number`},
-		{"keepalives_count=-1", `keepalives_count="-1": negative`},
+		{"keepalives_idle=30s", `keepalives_idle="30s": not an integer from -2147483648 to 2147483647, as libpq reads it`},
 		{"idle=3s,keepalives_idle=3", `"keepalives_idle" given twice`},
 	} {
 		t.Run(tt.text, func(t *testing.T) {

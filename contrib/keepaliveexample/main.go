@@ -116,13 +116,10 @@ func newService(ctx context.Context, cfg keepalive.Config, s settings) (*service
 	}
 	healthpb.RegisterHealthServer(svc.grpc, health.NewServer())
 
-	pc, err := pgxpool.ParseConfig(s.database)
-	if err != nil {
-		return nil, err
-	}
 	// libpq's keep-alive keys if the connection string has any (they win:
 	// an operator's keepalives_idle=60 is kept), else cfg.
-	if _, err := keepalivepgx.ConfigureOr(&pc.ConnConfig.Config, cfg); err != nil {
+	pc, err := keepalivepgx.ParsePoolConfig(s.database, cfg)
+	if err != nil {
 		return nil, err
 	}
 	// The pool hands out no connection keepalive.Check rejects (probes
@@ -139,15 +136,15 @@ func newService(ctx context.Context, cfg keepalive.Config, s settings) (*service
 		return nil, err
 	}
 	// After ParseURL, so that its DialTimeout and TLSConfig are kept.
-	if ro, err = keepaliveredis.Options(ro, cfg); err != nil {
+	if err := keepaliveredis.Configure(ro, cfg); err != nil {
 		svc.close()
 		return nil, err
 	}
 	svc.redis = redis.NewClient(ro)
 
 	if s.backend != "" {
-		// DialOptions: gRPC hands out no connection; onDial sees each.
-		opts := keepalivegrpc.DialOptions(cfg, s.onDial)
+		// ObserveDials: gRPC hands out no connection; onDial sees each.
+		opts := keepalivegrpc.ObserveDials(cfg, s.onDial)
 		opts = append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()))
 		svc.backend, err = grpc.NewClient(s.backend, opts...)
 		if err != nil {

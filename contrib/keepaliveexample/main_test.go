@@ -46,7 +46,7 @@ func TestService(t *testing.T) {
 		backend:  "passthrough:///" + ln.Addr().String(),
 		onDial: func(conn net.Conn, st keepalive.State, err error) {
 			assert.NoError(t, err)
-			assert.Equal(t, keepalive.State{Enabled: true, Config: cfg}, st, "DialOptions' report")
+			assert.Equal(t, keepalive.State{Enabled: true, Config: cfg}, st, "ObserveDials' report")
 			mu.Lock()
 			defer mu.Unlock()
 			dialed = append(dialed, conn)

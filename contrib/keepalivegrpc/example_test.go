@@ -43,9 +43,9 @@ func ExampleDialOption() {
 
 // A client that logs what each of its sockets holds once gRPC has set it
 // up, gRPC's own TCP_USER_TIMEOUT included.
-func ExampleDialOptions() {
+func ExampleObserveDials() {
 	cfg := keepalive.Within(10 * time.Second)
-	opts := keepalivegrpc.DialOptions(cfg, func(conn net.Conn, st keepalive.State, err error) {
+	opts := keepalivegrpc.ObserveDials(cfg, func(conn net.Conn, st keepalive.State, err error) {
 		if err != nil {
 			log.Printf("keepalive: %v", err)
 			return
@@ -53,7 +53,7 @@ func ExampleDialOptions() {
 		log.Printf("keepalive: %v → %v: %v (bound %v)", conn.LocalAddr(), conn.RemoteAddr(), st.Config, st.Timeout())
 	})
 	opts = append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		keepalivegrpc.KeepaliveParams(cfg, grpckeepalive.ClientParameters{Time: time.Minute}))
+		keepalivegrpc.ClientOption(cfg, grpckeepalive.ClientParameters{Time: time.Minute}))
 	conn, err := grpc.NewClient("dns:///backend:443", opts...)
 	if err != nil {
 		log.Fatal(err)

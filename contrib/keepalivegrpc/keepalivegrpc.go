@@ -2,30 +2,19 @@
 // gRPC clients and servers (google.golang.org/grpc), and keeps the
 // TCP_USER_TIMEOUT that gRPC writes itself coherent with it.
 //
-// gRPC writes TCP_USER_TIMEOUT on connections of its own accord
-// (grpc-go v1.85, internal/transport): a server on every connection it
-// serves, right after Accept, to ServerParameters.Timeout (20s if zero)
-// unless ServerParameters.Time is infinite, which it is not by default
-// (2h); a client whenever ClientParameters.Time is set (and
-// grpc.WithKeepaliveParams always sets it, to at least 10s), to
-// ClientParameters.Timeout (20s if zero). A listener or dialer that set
-// the Config's user timeout is overwritten: with a Config that has none
-// the socket gets 20s, which turns a lost probe into a dropped
-// connection when probes are 15s apart (grpc-go issue 6250), and a
-// Config with a longer one loses it. ServerParameters and
-// ClientParameters return gRPC's parameters with the value the Config
-// means, and ServerOption and KeepaliveParams hand them to gRPC.
-// DialOptions shows what each socket a client dials holds once gRPC has
-// written to it.
-//
-// gRPC's own keepalive (HTTP/2 PINGs, ClientParameters and
-// ServerParameters.Time) proves that the peer's gRPC stack answers, but
-// servers limit it (EnforcementPolicy, GOAWAY "too_many_pings"); TCP
-// keep-alive is answered by the peer's kernel and costs nothing above it,
-// and the user timeout bounds a busy connection, which neither has
-// otherwise. The Config notices dead peers and paths on every connection;
-// add gRPC pings where a hung server process on a live host must be
-// noticed too.
+// gRPC writes TCP_USER_TIMEOUT on its connections of its own accord: a
+// server on every connection it serves (20s unless told otherwise), a
+// client whenever it is given keep-alive parameters. That overwrites the
+// Config's user timeout, and with a Config that has none turns a lost
+// probe into a dropped connection. ServerParameters and ClientParameters
+// return gRPC's parameters with the value the Config means, and
+// ServerOption and ClientOption hand them to gRPC; DialOption dials with
+// the Config, and ObserveDials also shows what each socket holds once
+// gRPC has written to it. TCP keep-alive is answered by the peer's kernel;
+// add gRPC's own PINGs where a hung server process on a live host must be
+// noticed too. The names follow the modules' one vocabulary
+// (docs/integrations.md#vocabulary); gRPC's code paths:
+// docs/integrations.md#grpc.
 package keepalivegrpc
 
 import (
@@ -45,19 +34,20 @@ import (
 const infinity = time.Duration(math.MaxInt64)
 
 // Dialer returns a function for grpc.WithContextDialer that dials TCP
-// with cfg.
-func Dialer(cfg keepalive.Config) func(ctx context.Context, addr string) (net.Conn, error) {
-	d := keepalive.NewDialer(keepalive.WithKeepalive(cfg))
+// with cfg, opts (keepalive.WithTracker) applied after it.
+func Dialer(cfg keepalive.Config, opts ...keepalive.DialOption) func(ctx context.Context, addr string) (net.Conn, error) {
+	d := keepalive.NewDialer(append([]keepalive.DialOption{keepalive.WithKeepalive(cfg)}, opts...)...)
 	return func(ctx context.Context, addr string) (net.Conn, error) {
 		return d.DialContext(ctx, "tcp", addr)
 	}
 }
 
 // DialOption returns a grpc.DialOption that dials the client's
-// connections with cfg. gRPC keeps the socket's user timeout unless
-// grpc.WithKeepaliveParams is given too: then give it KeepaliveParams.
-func DialOption(cfg keepalive.Config) grpc.DialOption {
-	return grpc.WithContextDialer(Dialer(cfg))
+// connections with cfg (Dialer, opts included). gRPC keeps the socket's
+// user timeout unless given keep-alive parameters too: give them with
+// ClientOption.
+func DialOption(cfg keepalive.Config, opts ...keepalive.DialOption) grpc.DialOption {
+	return grpc.WithContextDialer(Dialer(cfg, opts...))
 }
 
 // userTimeout is the TCP_USER_TIMEOUT a socket with cfg should have,
@@ -95,8 +85,8 @@ func ServerParameters(cfg keepalive.Config, p grpckeepalive.ServerParameters) gr
 }
 
 // ServerOption returns grpc.KeepaliveParams(ServerParameters(cfg, p)).
-// Serve on a listener that gives accepted connections cfg: keepalive.Listen's, or
-// keepalive.WrapListener of your own.
+// Serve on a listener that gives accepted connections cfg:
+// keepalive.Listen's, or keepalive.WrapListener of your own.
 func ServerOption(cfg keepalive.Config, p grpckeepalive.ServerParameters) grpc.ServerOption {
 	return grpc.KeepaliveParams(ServerParameters(cfg, p))
 }
@@ -110,8 +100,9 @@ func ClientParameters(cfg keepalive.Config, p grpckeepalive.ClientParameters) gr
 	return p
 }
 
-// KeepaliveParams returns grpc.WithKeepaliveParams(ClientParameters(cfg,
-// p)), for clients that want gRPC's PINGs as well.
-func KeepaliveParams(cfg keepalive.Config, p grpckeepalive.ClientParameters) grpc.DialOption {
+// ClientOption returns grpc.WithKeepaliveParams(ClientParameters(cfg,
+// p)), for clients that want gRPC's PINGs as well; ServerOption is the
+// server's.
+func ClientOption(cfg keepalive.Config, p grpckeepalive.ClientParameters) grpc.DialOption {
 	return grpc.WithKeepaliveParams(ClientParameters(cfg, p))
 }

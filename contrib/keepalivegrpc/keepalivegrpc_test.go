@@ -148,8 +148,8 @@ func TestClientUserTimeout(t *testing.T) {
 	}{
 		{"DialOption alone", withUserTimeout, nil, 45 * time.Second},
 		{"DialOption alone, no UserTimeout", noUserTimeout, nil, 0},
-		{"KeepaliveParams", withUserTimeout, keepalivegrpc.KeepaliveParams(withUserTimeout, grpckeepalive.ClientParameters{Time: time.Minute}), 45 * time.Second},
-		{"KeepaliveParams, no UserTimeout", noUserTimeout, keepalivegrpc.KeepaliveParams(noUserTimeout, grpckeepalive.ClientParameters{Time: time.Minute}), 45 * time.Second},
+		{"ClientOption", withUserTimeout, keepalivegrpc.ClientOption(withUserTimeout, grpckeepalive.ClientParameters{Time: time.Minute}), 45 * time.Second},
+		{"ClientOption, no UserTimeout", noUserTimeout, keepalivegrpc.ClientOption(noUserTimeout, grpckeepalive.ClientParameters{Time: time.Minute}), 45 * time.Second},
 		{"trap: WithKeepaliveParams", withUserTimeout, grpc.WithKeepaliveParams(grpckeepalive.ClientParameters{Time: time.Minute}), 20 * time.Second},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,7 +12,9 @@
 //
 // The standard library needs nothing else to surface the kernel's error:
 // the *url.Error of a failed request wraps it, so keepalive.IsPeerGone
-// recognises it. A handler sees only its request's context canceled.
+// recognises it. A handler sees only its request's context canceled. The
+// names follow the modules' one vocabulary
+// (docs/integrations.md#vocabulary).
 package keepalivehttp
 
 import (
@@ -26,9 +28,10 @@ import (
 
 // Transport returns a clone of http.DefaultTransport (or, if a program
 // replaced that with another RoundTripper, a Transport with the same
-// settings as Go's default) whose connections are dialed with cfg. It
-// keeps the default's 30s dial timeout.
-func Transport(cfg keepalive.Config) *http.Transport {
+// settings as Go's default) whose connections are dialed with cfg, opts
+// (keepalive.WithTracker) applied after it. It keeps the default's 30s
+// dial timeout.
+func Transport(cfg keepalive.Config, opts ...keepalive.DialOption) *http.Transport {
 	t, ok := http.DefaultTransport.(*http.Transport)
 	if ok {
 		t = t.Clone()
@@ -42,15 +45,15 @@ func Transport(cfg keepalive.Config) *http.Transport {
 			ExpectContinueTimeout: 1 * time.Second,
 		}
 	}
-	d := keepalive.NewDialer(keepalive.WithKeepalive(cfg))
+	d := keepalive.NewDialer(append([]keepalive.DialOption{keepalive.WithKeepalive(cfg)}, opts...)...)
 	d.Timeout = 30 * time.Second
 	t.DialContext = d.DialContext
 	return t
 }
 
-// Client returns an *http.Client with Transport(cfg).
-func Client(cfg keepalive.Config) *http.Client {
-	return &http.Client{Transport: Transport(cfg)}
+// Client returns an *http.Client with Transport(cfg, opts...).
+func Client(cfg keepalive.Config, opts ...keepalive.DialOption) *http.Client {
+	return &http.Client{Transport: Transport(cfg, opts...)}
 }
 
 // ListenAndServe is srv.ListenAndServe with cfg on every accepted

@@ -1,25 +1,20 @@
 // Package keepalivemysql gives go-sql-driver/mysql
 // (github.com/go-sql-driver/mysql) a keepalive.Config on the connections
-// it dials, through the per-Config dial function mysql.Config.DialFunc,
-// so that a database/sql query waiting on a server whose host died fails
-// within the Config's bound instead of after the kernel's retransmissions
-// (about 15 minutes). The driver's own dialer is Go's default: keep-alive
-// 15s, 15s, 9 probes, no user timeout. The one way to wire it, the pool
+// it dials, so that a database/sql query waiting on a server whose host
+// died fails within the Config's bound instead of after the kernel's
+// retransmissions (about 15 minutes). The one way to wire it, the pool
 // check included:
 //
 //	c, err := keepalivemysql.NewConnector(dsn, keepalive.Within(10*time.Second))
 //	db := sql.OpenDB(keepalivemysql.Checked(c))
 //
 // The DSN wins: when it has the keepalive parameter, that alone decides,
-// and the Config from code applies only to a DSN without it (Configure
-// says how it is read). Effective returns what a connection gets;
-// docs/integrations.md has the figures.
-//
-// When the kernel drops a connection, the driver returns
-// mysql.ErrInvalidConn (or driver.ErrBadConn) in place of the kernel's
-// error, which it only logs. The connections of NewConnector and
-// NewConnectorConfig give the error back: it still matches
-// mysql.ErrInvalidConn, and keepalive.IsPeerGone recognises it.
+// else the Config from code. The connections of NewConnector and
+// NewConnectorConfig give back the kernel's error behind the driver's
+// mysql.ErrInvalidConn, which keepalive.IsPeerGone recognises. The names
+// follow the modules' one vocabulary (docs/integrations.md#vocabulary);
+// the driver's code paths and the figures:
+// docs/integrations.md#databasesql-libpq-and-go-sql-drivermysql.
 package keepalivemysql
 
 import (
@@ -48,14 +43,15 @@ const Param = "keepalive"
 // NewConnector returns a connector for dsn, as mysql.ParseDSN reads it,
 // whose connections are dialed with the Config of dsn's keepalive
 // parameter if it has one, else with cfg (Configure), and whose errors
-// tell a peer gone (keepalive.IsPeerGone). Give it to sql.OpenDB, through
-// Checked.
-func NewConnector(dsn string, cfg keepalive.Config) (driver.Connector, error) {
+// tell a peer gone (keepalive.IsPeerGone). opts (keepalive.WithTracker)
+// are applied to the dialer after the Config. Give it to sql.OpenDB,
+// through Checked.
+func NewConnector(dsn string, cfg keepalive.Config, opts ...keepalive.DialOption) (driver.Connector, error) {
 	c, err := mysql.ParseDSN(dsn)
 	if err != nil {
 		return nil, err
 	}
-	return NewConnectorConfig(c, cfg)
+	return NewConnectorConfig(c, cfg, opts...)
 }
 
 // NewConnectorConfig is NewConnector for a mysql.Config, such as one with
@@ -63,8 +59,8 @@ func NewConnector(dsn string, cfg keepalive.Config) (driver.Connector, error) {
 // mysql.NewConnector, with the errors of the connections classified as
 // NewConnector's are (the driver connection sql.Conn.Raw hands out is
 // then the module's wrapper). c is changed as Configure changes it.
-func NewConnectorConfig(c *mysql.Config, cfg keepalive.Config) (driver.Connector, error) {
-	if err := Configure(c, cfg); err != nil {
+func NewConnectorConfig(c *mysql.Config, cfg keepalive.Config, opts ...keepalive.DialOption) (driver.Connector, error) {
+	if err := Configure(c, cfg, opts...); err != nil {
 		return nil, err
 	}
 	dc, err := mysql.NewConnector(c)
@@ -117,14 +113,15 @@ func effective(c *mysql.Config, cfg keepalive.Config) (keepalive.Config, error) 
 // only on success.
 //
 // The dial function honours the driver's context, which the DSN's timeout
-// bounds. A DialFunc c already has is kept, and cfg is Set on what it
-// returns (a connection that cannot take it fails the dial). A network
-// the driver would look up in its RegisterDialContext registry is an
-// error: the registry is out of reach. The errors of the connections
-// tell a peer gone only through NewConnectorConfig. Why one parameter,
-// and no libpq-style keys (the driver sends unknown parameters to the
-// server as SET): docs/integrations.md#databasesql-libpq-and-go-sql-drivermysql.
-func Configure(c *mysql.Config, cfg keepalive.Config) error {
+// bounds; opts (keepalive.WithTracker) are applied to its dialer after
+// the Config. A DialFunc c already has is kept, and cfg is Set on what it
+// returns (a connection that cannot take it fails the dial; opts are then
+// an error: they need Configure's dialer). A network the driver would
+// look up in its RegisterDialContext registry is an error: the registry
+// is out of reach. The errors of the connections tell a peer gone only
+// through NewConnectorConfig. Why one parameter:
+// docs/integrations.md#databasesql-libpq-and-go-sql-drivermysql.
+func Configure(c *mysql.Config, cfg keepalive.Config, opts ...keepalive.DialOption) error {
 	if c == nil {
 		return errors.New("keepalivemysql: nil *mysql.Config")
 	}
@@ -144,7 +141,10 @@ func Configure(c *mysql.Config, cfg keepalive.Config) error {
 			return fmt.Errorf("keepalivemysql: network %q is dialed through mysql.RegisterDialContext, which Configure cannot reach: give the Config a DialFunc instead", c.Net)
 		}
 	}
-	dial := keepalive.NewDialer(keepalive.WithKeepalive(cfg)).DialContext
+	if c.DialFunc != nil && len(opts) > 0 {
+		return errors.New("keepalivemysql: the *mysql.Config has a DialFunc of its own, to which Configure cannot give dial options (such as keepalive.WithTracker): use them in that DialFunc")
+	}
+	dial := keepalive.NewDialer(append([]keepalive.DialOption{keepalive.WithKeepalive(cfg)}, opts...)...).DialContext
 	if own := c.DialFunc; own != nil {
 		dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
 			conn, err := own(ctx, network, addr)

@@ -14,7 +14,8 @@
 // the pool checks by outcome, counted since the tracker began. The
 // instruments' names, units and their relation to OpenTelemetry's
 // proposed system.network.tcp.* conventions and gRPC's A80 are in
-// docs/telemetry.md.
+// docs/telemetry.md; the modules' one vocabulary in
+// docs/integrations.md#vocabulary.
 package keepaliveotel
 
 import (

@@ -19,11 +19,8 @@ import (
 // read back from the kernel.
 func Example() {
 	ctx := context.Background()
-	pc, err := pgxpool.ParseConfig("postgres://app@db:5432/app")
+	pc, err := keepalivepgx.ParsePoolConfig("postgres://app@db:5432/app", keepalive.Within(10*time.Second))
 	if err != nil {
-		log.Fatal(err)
-	}
-	if _, err := keepalivepgx.ConfigureOr(&pc.ConnConfig.Config, keepalive.Within(10*time.Second)); err != nil {
 		log.Fatal(err)
 	}
 	keepalivepgx.CheckBeforeAcquire(pc)
@@ -52,7 +49,7 @@ func Example() {
 // libpq's keys stay in the connection string, where ops teams put them;
 // they reach the dialer, not the server.
 func ExampleParseConfig() {
-	cc, err := keepalivepgx.ParseConfig("postgres://app@db:5432/app?keepalives_idle=30&keepalives_interval=5&keepalives_count=3&tcp_user_timeout=45000&application_name=api")
+	cc, err := keepalivepgx.ParseConfig("postgres://app@db:5432/app?keepalives_idle=30&keepalives_interval=5&keepalives_count=3&tcp_user_timeout=45000&application_name=api", keepalive.Config{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -63,7 +60,7 @@ func ExampleParseConfig() {
 // A pool whose queries fail within the bound the connection string sets
 // when the server's host vanishes.
 func ExampleParsePoolConfig() {
-	pc, err := keepalivepgx.ParsePoolConfig("postgres://app@db:5432/app?keepalives_idle=8&keepalives_interval=1&keepalives_count=3&tcp_user_timeout=11000")
+	pc, err := keepalivepgx.ParsePoolConfig("postgres://app@db:5432/app?keepalives_idle=8&keepalives_interval=1&keepalives_count=3&tcp_user_timeout=11000", keepalive.Within(10*time.Second))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -77,13 +74,14 @@ func ExampleParsePoolConfig() {
 	}
 }
 
-// A Config given in code.
-func ExampleSetConfig() {
+// A Config given in code alone, for a connection string without libpq's
+// keys.
+func ExampleDialer() {
 	cc, err := pgx.ParseConfig("postgres://app@db:5432/app")
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := keepalivepgx.SetConfig(&cc.Config, keepalive.Within(10*time.Second)); err != nil {
+	if cc.DialFunc, err = keepalivepgx.Dialer(keepalive.Within(10*time.Second), cc.ConnectTimeout); err != nil {
 		log.Fatal(err)
 	}
 	conn, err := pgx.ConnectConfig(context.Background(), cc)
@@ -94,23 +92,22 @@ func ExampleSetConfig() {
 }
 
 // The connection string's keys if it has any, else a Config from code.
-func ExampleConfigureOr() {
-	cc, err := pgx.ParseConfig("postgres://app@db:5432/app?application_name=api")
+func ExampleConfigure() {
+	cc, err := pgx.ParseConfig("postgres://app@db:5432/app?application_name=api&keepalives_idle=30")
 	if err != nil {
 		log.Fatal(err)
 	}
-	given, err := keepalivepgx.ConfigureOr(&cc.Config, keepalive.Within(10*time.Second))
-	if err != nil {
+	if err := keepalivepgx.Configure(&cc.Config, keepalive.Within(10*time.Second)); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("from the connection string:", given)
-	// Output: from the connection string: false
+	fmt.Println(cc.RuntimeParams)
+	// Output: map[application_name:api]
 }
 
 // A pool that hands out no connection the kernel already doubts, and
 // pings none it trusts.
 func ExampleCheckBeforeAcquire() {
-	pc, err := keepalivepgx.ParsePoolConfig("postgres://app@db:5432/app?keepalives_idle=8&keepalives_interval=1&keepalives_count=3&tcp_user_timeout=11000")
+	pc, err := keepalivepgx.ParsePoolConfig("postgres://app@db:5432/app?keepalives_idle=8&keepalives_interval=1&keepalives_count=3&tcp_user_timeout=11000", keepalive.Within(10*time.Second))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func connString(addr string, keys bool) string {
 func connect(addr string, with bool) (*pgx.Conn, error) {
 	parse := pgx.ParseConfig
 	if with {
-		parse = keepalivepgx.ParseConfig
+		parse = func(s string) (*pgx.ConnConfig, error) { return keepalivepgx.ParseConfig(s, keepalive.Config{}) }
 	}
 	cc, err := parse(connString(addr, with))
 	if err != nil {
@@ -53,7 +53,7 @@ func connect(addr string, with bool) (*pgx.Conn, error) {
 func pool(addr string, with bool) (*pgxpool.Pool, error) {
 	parse := pgxpool.ParseConfig
 	if with {
-		parse = keepalivepgx.ParsePoolConfig
+		parse = func(s string) (*pgxpool.Config, error) { return keepalivepgx.ParsePoolConfig(s, keepalive.Config{}) }
 	}
 	pc, err := parse(connString(addr, with))
 	if err != nil {

@@ -34,7 +34,7 @@ func dialState(t *testing.T, dial func(context.Context, string, string) (net.Con
 const base = "postgres://app@127.0.0.1:5432/app?sslmode=disable&application_name=x"
 
 func TestParseConfig(t *testing.T) {
-	cc, err := keepalivepgx.ParseConfig(base + "&keepalives=1&keepalives_idle=30&keepalives_interval=5&keepalives_count=3&tcp_user_timeout=45000")
+	cc, err := keepalivepgx.ParseConfig(base+"&keepalives=1&keepalives_idle=30&keepalives_interval=5&keepalives_count=3&tcp_user_timeout=45000", keepalive.Config{})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"application_name": "x"}, cc.RuntimeParams, "libpq's keep-alive keys must not reach the server")
 	assert.Equal(t, keepalive.State{Enabled: true, Config: keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second}},
@@ -42,7 +42,7 @@ func TestParseConfig(t *testing.T) {
 }
 
 func TestParsePoolConfig(t *testing.T) {
-	pc, err := keepalivepgx.ParsePoolConfig(base + "&keepalives_idle=1&keepalives_interval=1&keepalives_count=3&tcp_user_timeout=4000&pool_max_conns=2")
+	pc, err := keepalivepgx.ParsePoolConfig(base+"&keepalives_idle=1&keepalives_interval=1&keepalives_count=3&tcp_user_timeout=4000&pool_max_conns=2", keepalive.Config{})
 	require.NoError(t, err)
 	assert.Equal(t, int32(2), pc.MaxConns)
 	assert.Equal(t, map[string]string{"application_name": "x"}, pc.ConnConfig.RuntimeParams)
@@ -51,7 +51,7 @@ func TestParsePoolConfig(t *testing.T) {
 
 func TestParseConfigSystemValues(t *testing.T) {
 	// libpq's 0: the system's value.
-	cc, err := keepalivepgx.ParseConfig(base + "&keepalives_idle=0&keepalives_count=4")
+	cc, err := keepalivepgx.ParseConfig(base+"&keepalives_idle=0&keepalives_count=4", keepalive.Config{})
 	require.NoError(t, err)
 	st := dialState(t, cc.DialFunc)
 	sys, err := keepalive.SystemDefaults()
@@ -61,50 +61,47 @@ func TestParseConfigSystemValues(t *testing.T) {
 }
 
 func TestParseConfigOff(t *testing.T) {
-	cc, err := keepalivepgx.ParseConfig(base + "&keepalives=0&keepalives_idle=30")
+	cc, err := keepalivepgx.ParseConfig(base+"&keepalives=0&keepalives_idle=30", keepalive.Config{})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"application_name": "x"}, cc.RuntimeParams)
 	assert.False(t, dialState(t, cc.DialFunc).Enabled)
 }
 
 func TestParseConfigNoKeys(t *testing.T) {
-	// pgx's own dialer stays: Go's defaults.
-	cc, err := keepalivepgx.ParseConfig(base)
+	// No keys and keepalive.Config{}: Go's defaults, as pgx's own dialer.
+	cc, err := keepalivepgx.ParseConfig(base, keepalive.Config{})
 	require.NoError(t, err)
 	assert.Equal(t, keepalive.State{Enabled: true, Config: keepalive.Config{Idle: 15 * time.Second, Interval: 15 * time.Second, Count: 9}}, dialState(t, cc.DialFunc))
 }
 
 func TestParseConfigBadValue(t *testing.T) {
 	// Every error names its key, its value and the limit; all are reported.
-	_, err := keepalivepgx.ParseConfig(base + "&keepalives_count=500&keepalives_idle=soon&tcp_user_timeout=-1ms")
+	_, err := keepalivepgx.ParseConfig(base+"&keepalives_count=500&keepalives_idle=soon&tcp_user_timeout=-1ms", keepalive.Config{})
 	require.Error(t, err)
 	assert.ErrorContains(t, err, `keepalives_idle "soon": not an integer`)
 	assert.ErrorContains(t, err, `tcp_user_timeout "-1ms": not an integer`)
-	_, err = keepalivepgx.ParseConfig(base + "&keepalives_count=500")
-	assert.ErrorContains(t, err, `keepalivepgx: invalid keepalives_count "500": `)
+	_, err = keepalivepgx.ParseConfig(base+"&keepalives_count=500", keepalive.Config{})
+	assert.ErrorContains(t, err, `keepalive: invalid keepalives_count "500": `)
 	var ce *keepalive.ConfigError
 	assert.ErrorAs(t, err, &ce, "the *keepalive.ConfigError behind it")
 }
 
-func TestConfigureOr(t *testing.T) {
+func TestConfigure(t *testing.T) {
 	fallback := keepalive.Within(10 * time.Second)
 	for _, tc := range []struct {
-		name  string
-		conn  string
-		given bool
-		want  keepalive.State
+		name string
+		conn string
+		want keepalive.State
 	}{
 		{name: "no keys", conn: base, want: keepalive.State{Enabled: true, Config: fallback}},
-		{name: "keys", conn: base + "&keepalives_idle=30&keepalives_interval=5&keepalives_count=3", given: true,
+		{name: "keys", conn: base + "&keepalives_idle=30&keepalives_interval=5&keepalives_count=3",
 			want: keepalive.State{Enabled: true, Config: keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3}}},
-		{name: "off", conn: base + "&keepalives=0", given: true, want: keepalive.State{Enabled: false}},
+		{name: "off", conn: base + "&keepalives=0", want: keepalive.State{Enabled: false}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cc, err := pgx.ParseConfig(tc.conn)
 			require.NoError(t, err)
-			given, err := keepalivepgx.ConfigureOr(&cc.Config, fallback)
-			require.NoError(t, err)
-			assert.Equal(t, tc.given, given)
+			require.NoError(t, keepalivepgx.Configure(&cc.Config, fallback))
 			assert.Equal(t, map[string]string{"application_name": "x"}, cc.RuntimeParams)
 			st := dialState(t, cc.DialFunc)
 			if !tc.want.Enabled {
@@ -116,7 +113,7 @@ func TestConfigureOr(t *testing.T) {
 	}
 }
 
-func TestConfigureOrBad(t *testing.T) {
+func TestConfigureBad(t *testing.T) {
 	// A bad value or a bad fallback: an error, and the config as it was.
 	for _, tc := range []struct {
 		name, conn string
@@ -125,14 +122,13 @@ func TestConfigureOrBad(t *testing.T) {
 	}{
 		{"bad key", base + "&keepalives_count=500", keepalive.Config{}, `keepalives_count "500"`},
 		{"bad fallback", base, keepalive.Config{Count: 500}, "invalid Count 500"},
+		{"bad fallback, keys given", base + "&keepalives_idle=60", keepalive.Config{Count: 500}, "invalid Count 500"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cc, err := pgx.ParseConfig(tc.conn)
 			require.NoError(t, err)
 			params, dial := maps.Clone(cc.RuntimeParams), cc.DialFunc
-			given, err := keepalivepgx.ConfigureOr(&cc.Config, tc.fallback)
-			assert.ErrorContains(t, err, tc.err)
-			assert.False(t, given)
+			assert.ErrorContains(t, keepalivepgx.Configure(&cc.Config, tc.fallback), tc.err)
 			assert.Equal(t, params, cc.RuntimeParams)
 			assert.Equal(t, reflect.ValueOf(dial).Pointer(), reflect.ValueOf(cc.DialFunc).Pointer(), "DialFunc changed")
 		})
@@ -152,7 +148,7 @@ func TestIncoherentKeys(t *testing.T) {
 	assert.ErrorContains(t, k.Coherent(), "tcp_user_timeout disagrees with keepalives_count")
 	assert.ErrorContains(t, k.Coherent(), "after 1 unanswered probe(s) at 35s, not after 3 at 45s")
 
-	require.NoError(t, keepalivepgx.Configure(&cc.Config))
+	require.NoError(t, keepalivepgx.Configure(&cc.Config, keepalive.Config{}))
 	st := dialState(t, cc.DialFunc)
 	assert.Equal(t, keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 20 * time.Second}, st.Config)
 	assert.Equal(t, 35*time.Second, st.Timeout(), "the bound the socket really holds")
@@ -164,76 +160,42 @@ func TestIncoherentKeys(t *testing.T) {
 	assert.NoError(t, k.Coherent())
 }
 
-func TestSetConfig(t *testing.T) {
-	cc, err := keepalivepgx.ParseConfig(base)
-	require.NoError(t, err)
+func TestDialer(t *testing.T) {
 	cfg := keepalive.Within(10 * time.Second)
-	require.NoError(t, keepalivepgx.SetConfig(&cc.Config, cfg))
-	assert.Equal(t, keepalive.State{Enabled: true, Config: cfg}, dialState(t, cc.DialFunc))
+	dial, err := keepalivepgx.Dialer(cfg, time.Second)
+	require.NoError(t, err)
+	assert.Equal(t, keepalive.State{Enabled: true, Config: cfg}, dialState(t, dial))
 }
 
-// SetConfig refuses, where it is called, what would fail every dial or
-// silently lose the connection string's keys; the config stays as it
-// was.
-func TestSetConfigRefused(t *testing.T) {
-	parsed := func(conn string) *pgx.ConnConfig {
-		cc, err := pgx.ParseConfig(conn)
-		require.NoError(t, err)
-		return cc
-	}
-	configured := func(conn string) *pgx.ConnConfig {
-		cc, err := keepalivepgx.ParseConfig(conn)
-		require.NoError(t, err)
-		return cc
-	}
-	for _, tc := range []struct {
-		name string
-		cc   *pgx.ConnConfig
-		cfg  keepalive.Config
-		err  string
-	}{
-		{"invalid Config", parsed(base), keepalive.Config{Count: 500}, "invalid Count 500"},
-		{"keys in the connection string", parsed(base + "&keepalives_idle=60"), keepalive.Within(10 * time.Second), `sets keepalives_idle="60", which SetConfig would override`},
-		{"keys already in the dialer", configured(base + "&keepalives_idle=60"), keepalive.Within(10 * time.Second), "already in the dialer"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			params, dial := maps.Clone(tc.cc.RuntimeParams), tc.cc.DialFunc
-			assert.ErrorContains(t, keepalivepgx.SetConfig(&tc.cc.Config, tc.cfg), tc.err)
-			assert.Equal(t, params, tc.cc.RuntimeParams)
-			assert.Equal(t, reflect.ValueOf(dial).Pointer(), reflect.ValueOf(tc.cc.DialFunc).Pointer(), "DialFunc changed")
-		})
-	}
-	assert.Error(t, keepalivepgx.SetConfig(nil, keepalive.Config{}))
+// Dialer refuses an invalid Config where it is called, not at each dial.
+func TestDialerRefused(t *testing.T) {
+	dial, err := keepalivepgx.Dialer(keepalive.Config{Count: 500}, time.Second)
+	assert.ErrorContains(t, err, "invalid Count 500")
+	assert.Nil(t, dial)
+	assert.Error(t, keepalivepgx.Configure(nil, keepalive.Config{}))
 }
 
-// ParsePoolConfig moves the keys into the dialer; a ConfigureOr after it
+// ParsePoolConfig moves the keys into the dialer; a Configure after it
 // still finds them there, and the connection string wins (issue 24: it
 // used to apply the fallback, and the socket got idle 5s).
-func TestParsePoolConfigThenConfigureOr(t *testing.T) {
-	pc, err := keepalivepgx.ParsePoolConfig(base + "&keepalives_idle=60")
+func TestParsePoolConfigThenConfigure(t *testing.T) {
+	pc, err := keepalivepgx.ParsePoolConfig(base+"&keepalives_idle=60", keepalive.Config{})
 	require.NoError(t, err)
-	given, err := keepalivepgx.ConfigureOr(&pc.ConnConfig.Config, keepalive.Within(10*time.Second))
-	require.NoError(t, err)
-	assert.True(t, given, "the connection string's keys decide")
+	require.NoError(t, keepalivepgx.Configure(&pc.ConnConfig.Config, keepalive.Within(10*time.Second)))
 	st := dialState(t, pc.ConnConfig.DialFunc)
 	assert.Equal(t, 60*time.Second, st.Config.Idle, "the connection string's keepalives_idle")
 
-	// Twice ConfigureOr, and Configure then ConfigureOr, on a single
-	// connection's config: the same.
+	// Configure twice on a single connection's config: the same.
 	cc, err := pgx.ParseConfig(base + "&keepalives_idle=60")
 	require.NoError(t, err)
 	for range 2 {
-		given, err = keepalivepgx.ConfigureOr(&cc.Config, keepalive.Within(10*time.Second))
-		require.NoError(t, err)
-		assert.True(t, given)
+		require.NoError(t, keepalivepgx.Configure(&cc.Config, keepalive.Within(10*time.Second)))
 		assert.Equal(t, 60*time.Second, dialState(t, cc.DialFunc).Config.Idle)
 	}
 
 	// Without keys, the fallback.
-	pc, err = keepalivepgx.ParsePoolConfig(base)
+	pc, err = keepalivepgx.ParsePoolConfig(base, keepalive.Config{})
 	require.NoError(t, err)
-	given, err = keepalivepgx.ConfigureOr(&pc.ConnConfig.Config, keepalive.Within(10*time.Second))
-	require.NoError(t, err)
-	assert.False(t, given)
+	require.NoError(t, keepalivepgx.Configure(&pc.ConnConfig.Config, keepalive.Within(10*time.Second)))
 	assert.Equal(t, keepalive.Within(10*time.Second), dialState(t, pc.ConnConfig.DialFunc).Config)
 }

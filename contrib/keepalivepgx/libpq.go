@@ -48,13 +48,11 @@ type Keys struct {
 // is not an error, as libpq does not refuse it: Keys.Coherent reports it.
 func ReadKeys(c *pgconn.Config) (Keys, error) {
 	if c == nil {
-		return Keys{}, errors.New("keepalivepgx: nil *pgconn.Config")
+		return Keys{}, errNilConfig
 	}
 	s, err := libpqkeys.Read(c.RuntimeParams)
 	if err != nil {
-		return Keys{}, libpqkeys.Convert(err, func(e *libpqkeys.KeyError) error {
-			return &KeyError{Key: e.Key, Value: e.Value, Limit: e.Limit, Err: e.Err}
-		})
+		return Keys{}, err
 	}
 	return Keys{Given: s.Given, Off: s.Off, Config: s.Config}, nil
 }
@@ -74,16 +72,9 @@ func (k Keys) Coherent() error {
 	return nil
 }
 
-// A KeyError reports a libpq keep-alive key whose value cannot be used.
-type KeyError struct {
-	Key   string // libpq's key, such as "keepalives_count"
-	Value string // the value as the connection string gives it
-	Limit string // what the value must be
-	Err   error  // the *keepalive.ConfigError behind it, if the running system is the limit
-}
-
-func (e *KeyError) Error() string {
-	return libpqkeys.Message("keepalivepgx", &libpqkeys.KeyError{Key: e.Key, Value: e.Value, Limit: e.Limit})
-}
-
-func (e *KeyError) Unwrap() error { return e.Err }
+// A KeyError reports a libpq keep-alive key whose value cannot be used:
+// Key is libpq's key (such as "keepalives_count"), Value the value as the
+// connection string gives it, Limit what the value must be, and Err the
+// *keepalive.ConfigError behind it when the running system is the limit.
+// keepalivepgx and keepalivepq return the same type.
+type KeyError = libpqkeys.KeyError

@@ -20,7 +20,7 @@ import (
 func TestLibpqValues(t *testing.T) {
 	for _, tc := range libpqcases.Cases {
 		t.Run(tc.Name, func(t *testing.T) {
-			cc, err := keepalivepgx.ParseConfig("host=127.0.0.1 user=app sslmode=disable application_name=x " + tc.Conn)
+			cc, err := keepalivepgx.ParseConfig("host=127.0.0.1 user=app sslmode=disable application_name=x "+tc.Conn, keepalive.Config{})
 			if tc.Err != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tc.Err)

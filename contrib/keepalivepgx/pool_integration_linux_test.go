@@ -66,7 +66,7 @@ func poolCounts() string {
 // checkedPool is pool (libpq's keys for cfg, one connection, pinged
 // once) with CheckBeforeAcquire if hook, counting its pings.
 func checkedPool(addr string, hook bool) (*pgxpool.Pool, *atomic.Int64, error) {
-	pc, err := keepalivepgx.ParsePoolConfig(connString(addr, true))
+	pc, err := keepalivepgx.ParsePoolConfig(connString(addr, true), keepalive.Config{}, keepalive.WithTracker(tracker))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -78,10 +78,6 @@ func checkedPool(addr string, hook bool) (*pgxpool.Pool, *atomic.Int64, error) {
 	pc.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := dial(ctx, network, addr)
 		if err != nil {
-			return nil, err
-		}
-		if err := tracker.Track(c); err != nil {
-			c.Close()
 			return nil, err
 		}
 		return pingConn{c, pings}, nil

@@ -36,7 +36,7 @@ func init() {
 			}
 			c := netns.LossConfig
 			pc, err := keepalivepgx.ParsePoolConfig(fmt.Sprintf("postgres://postgres@%s/postgres?sslmode=disable&keepalives=1&keepalives_idle=%d&keepalives_interval=%d&keepalives_count=%d&tcp_user_timeout=%d",
-				addr, c.Idle/time.Second, c.Interval/time.Second, c.Count, c.UserTimeout/time.Millisecond))
+				addr, c.Idle/time.Second, c.Interval/time.Second, c.Count, c.UserTimeout/time.Millisecond), keepalive.Config{})
 			if err != nil {
 				return err
 			}
@@ -106,7 +106,7 @@ func init() {
 		calls[name] = func(addr string, inflight func()) error {
 			c := forgetCfg
 			pc, err := keepalivepgx.ParsePoolConfig(fmt.Sprintf("postgres://postgres@%s/postgres?sslmode=disable&connect_timeout=2&keepalives=1&keepalives_idle=%d&keepalives_interval=%d&keepalives_count=%d&tcp_user_timeout=%d",
-				addr, c.Idle/time.Second, c.Interval/time.Second, c.Count, c.UserTimeout/time.Millisecond))
+				addr, c.Idle/time.Second, c.Interval/time.Second, c.Count, c.UserTimeout/time.Millisecond), keepalive.Config{})
 			if err != nil {
 				return err
 			}

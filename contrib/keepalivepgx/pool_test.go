@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tcpkeepalive/keepalive"
 	"github.com/tcpkeepalive/keepalive/contrib/keepalivepgx"
 )
 
@@ -20,7 +21,7 @@ func TestCheckBeforeAcquireChains(t *testing.T) {
 	ctx := context.Background()
 	idle := func(d time.Duration) pgxpool.ShouldPingParams { return pgxpool.ShouldPingParams{IdleDuration: d} }
 
-	pc, err := keepalivepgx.ParsePoolConfig(base)
+	pc, err := keepalivepgx.ParsePoolConfig(base, keepalive.Config{})
 	require.NoError(t, err)
 	keepalivepgx.CheckBeforeAcquire(pc)
 	assert.True(t, pc.ShouldPing(ctx, idle(2*time.Second)), "pgxpool's default: ping a connection idle more than 1s")
@@ -29,7 +30,7 @@ func TestCheckBeforeAcquireChains(t *testing.T) {
 	assert.True(t, ok)
 	assert.NoError(t, err)
 
-	pc, err = keepalivepgx.ParsePoolConfig(base)
+	pc, err = keepalivepgx.ParsePoolConfig(base, keepalive.Config{})
 	require.NoError(t, err)
 	var pinged, before int
 	pc.ShouldPing = func(context.Context, pgxpool.ShouldPingParams) bool { pinged++; return true }

@@ -17,12 +17,11 @@ import (
 // most are live), is pinged on checkout (the driver's Ping, under a
 // deadline of a few of the connection's own retransmission timeouts)
 // and closed only if the ping fails. lib/pq alone checks nothing on
-// checkout (conn.go, ResetSession returns the last error it saw).
+// checkout (docs/integrations.md#databasesql-libpq-and-go-sql-drivermysql).
 //
 // Check sends nothing and costs a syscall or two; only a suspect costs
-// a round trip. Only connections this
-// package dialed (NewConnector, NewConnectorConfig, or a pq.Connector
-// given NewDialer's Dialer) are checked; others pass. The driver
-// connection sql.Conn.Raw hands out is then Checked's wrapper, not
-// lib/pq's.
+// a round trip. Only connections this package dialed (NewConnector,
+// NewConnectorConfig, or a pq.Connector given NewDialer's Dialer) are
+// checked; others pass. The driver connection sql.Conn.Raw hands out is
+// then Checked's wrapper, not lib/pq's.
 func Checked(c driver.Connector) driver.Connector { return sqlcheck.Connector(c, keepalive.Check) }

@@ -47,11 +47,32 @@ func ExampleNewConnector() {
 	}
 }
 
+// The connections tracked, as every module's dialing functions take
+// keepalive.WithTracker: the Tracker sees each with its peer, and counts
+// Checked's pool checks for it.
+func ExampleNewConnector_tracked() {
+	tracker := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tracker.Close()
+	c, err := keepalivepq.NewConnector("postgres://app@db:5432/app", keepalive.Within(10*time.Second), keepalive.WithTracker(tracker))
+	if err != nil {
+		log.Fatal(err)
+	}
+	db := sql.OpenDB(keepalivepq.Checked(c))
+	defer db.Close()
+	err = tracker.Collect(context.Background(), func(r *keepalive.Reading) bool {
+		log.Printf("%v: %v, %d probes out", r.PeerAddr, r.Verdict, r.Probes)
+		return true
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
 // A bad value names its key and what it must be.
 func ExampleNewConnector_badValue() {
 	_, err := keepalivepq.NewConnector("host=db user=app keepalives_idle=30s", keepalive.Config{})
 	fmt.Println(err)
-	// Output: keepalivepq: invalid keepalives_idle "30s": not an integer from -2147483648 to 2147483647, as libpq reads it
+	// Output: keepalive: invalid keepalives_idle "30s": not an integer from -2147483648 to 2147483647, as libpq reads it
 }
 
 // A LISTEN connection idles for hours: the case keep-alive is for.

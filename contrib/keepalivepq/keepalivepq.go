@@ -4,24 +4,18 @@
 // (github.com/lib/pq) as a keepalive.Config on the connections it dials,
 // so that a database/sql query waiting on a server whose host died fails
 // within the Config's bound instead of after the kernel's retransmissions
-// (about 15 minutes; lib/pq#620).
-//
-// The one way to wire it, the pool check included:
+// (about 15 minutes; lib/pq#620). The one way to wire it, the pool check
+// included:
 //
 //	c, err := keepalivepq.NewConnector(dsn, keepalive.Within(10*time.Second))
 //	db := sql.OpenDB(keepalivepq.Checked(c))
 //
 // The connection string wins: when it has any of libpq's keep-alive
-// keys, they alone decide, and the Config from code applies only to a
-// connection string without them. Effective returns what a connection
-// gets; docs/integrations.md has the figures.
-//
-// lib/pq (v1.12) does not know those keys: pq.NewConfig (setFromTag) puts
-// every key it does not know into Config.Runtime, and the connection's
-// startup message sends them to the server as run-time parameters, which
-// PostgreSQL refuses ("FATAL: unrecognized configuration parameter
-// \"keepalives\""). NewConnector takes them out first. lib/pq's own
-// dialer is Go's default: keep-alive 15s, 15s, 9 probes, no user timeout.
+// keys, they alone decide, else the Config from code. lib/pq itself sends
+// those keys to the server, which refuses them; NewConnector takes them
+// out first. The names follow the modules' one vocabulary
+// (docs/integrations.md#vocabulary); lib/pq's code paths and the figures:
+// docs/integrations.md#databasesql-libpq-and-go-sql-drivermysql.
 package keepalivepq
 
 import (
@@ -32,6 +26,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/libpqkeys"
 	"github.com/tcpkeepalive/keepalive/internal/sqlcheck"
 )
 
@@ -44,15 +39,17 @@ import (
 //     alone sets: a program whose connection strings carry the keys
 //     passes it.
 //
-// The keys are removed before lib/pq sees them. A bad value is a
-// *KeyError naming the key and the limit; an invalid cfg, used or not,
-// is its *keepalive.ConfigError. Either way no connector is returned.
-func NewConnector(dsn string, cfg keepalive.Config) (*pq.Connector, error) {
+// The keys are removed before lib/pq sees them. opts
+// (keepalive.WithTracker) are applied to the dialer after the Config. A
+// bad value is a *KeyError naming the key and the limit; an invalid cfg,
+// used or not, is its *keepalive.ConfigError. Either way no connector is
+// returned.
+func NewConnector(dsn string, cfg keepalive.Config, opts ...keepalive.DialOption) (*pq.Connector, error) {
 	c, err := pq.NewConfig(dsn)
 	if err != nil {
 		return nil, err
 	}
-	return NewConnectorConfig(c, cfg)
+	return NewConnectorConfig(c, cfg, opts...)
 }
 
 // NewConnectorConfig is NewConnector for a pq.Config, as pq.NewConfig
@@ -72,7 +69,7 @@ func NewConnector(dsn string, cfg keepalive.Config) (*pq.Connector, error) {
 // Linux) is a *KeyError, where libpq would fail each connection. A
 // tcp_user_timeout that overrides keepalives_count is taken as libpq
 // takes it (keepalive.Config's Coherent). c itself is not changed.
-func NewConnectorConfig(c pq.Config, cfg keepalive.Config) (*pq.Connector, error) {
+func NewConnectorConfig(c pq.Config, cfg keepalive.Config, opts ...keepalive.DialOption) (*pq.Connector, error) {
 	s, err := effective(c, cfg)
 	if err != nil {
 		return nil, err
@@ -85,7 +82,7 @@ func NewConnectorConfig(c pq.Config, cfg keepalive.Config) (*pq.Connector, error
 	if err != nil {
 		return nil, err
 	}
-	conn.Dialer(s.dialer())
+	conn.Dialer(&Dialer{s.Dialer(opts)})
 	return conn, nil
 }
 
@@ -100,23 +97,23 @@ func Effective(dsn string, cfg keepalive.Config) (c keepalive.Config, on bool, e
 		return keepalive.Config{}, false, err
 	}
 	s, err := effective(pc, cfg)
-	if err != nil || s.off {
+	if err != nil || s.Off {
 		return keepalive.Config{}, false, err
 	}
-	return s.cfg, true, nil
+	return s.Config, true, nil
 }
 
 // effective is what the keys in c say, else cfg.
-func effective(c pq.Config, cfg keepalive.Config) (settings, error) {
-	s, err := readKeys(c.Runtime)
+func effective(c pq.Config, cfg keepalive.Config) (libpqkeys.Settings, error) {
+	s, err := libpqkeys.Read(c.Runtime)
 	if err != nil {
-		return settings{}, err
+		return libpqkeys.Settings{}, err
 	}
 	if err := cfg.Validate(); err != nil {
-		return settings{}, err
+		return libpqkeys.Settings{}, err
 	}
-	if !s.found {
-		s.cfg = cfg
+	if !s.Given {
+		s.Config = cfg
 	}
 	return s, nil
 }
@@ -126,12 +123,13 @@ func effective(c pq.Config, cfg keepalive.Config) (settings, error) {
 // pq.NewDialListener (whose LISTEN connection idles for hours, the case
 // keep-alive is for) and (*pq.Connector).Dialer. Those calls send the
 // connection string's keys to the server: give them a string without
-// libpq's keep-alive keys. An invalid cfg is its *keepalive.ConfigError.
-func NewDialer(cfg keepalive.Config) (*Dialer, error) {
+// libpq's keep-alive keys. opts (keepalive.WithTracker) are applied
+// after the Config. An invalid cfg is its *keepalive.ConfigError.
+func NewDialer(cfg keepalive.Config, opts ...keepalive.DialOption) (*Dialer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return settings{cfg: cfg}.dialer(), nil
+	return &Dialer{libpqkeys.Settings{Config: cfg}.Dialer(opts)}, nil
 }
 
 // A Dialer dials lib/pq's connections with a keep-alive Config. It is a
@@ -171,11 +169,3 @@ var (
 	_ pq.Dialer        = (*Dialer)(nil)
 	_ pq.DialerContext = (*Dialer)(nil)
 )
-
-// dialer is the Dialer for s.
-func (s settings) dialer() *Dialer {
-	if s.off {
-		return &Dialer{&net.Dialer{KeepAlive: -1}}
-	}
-	return &Dialer{keepalive.NewDialer(keepalive.WithKeepalive(s.cfg))}
-}

@@ -28,7 +28,7 @@ func TestLibpqValues(t *testing.T) {
 			assert.Equal(t, err, effErr, "Effective's error is NewConnector's")
 			if tc.Err != "" {
 				require.Error(t, err)
-				assert.Contains(t, err.Error(), "keepalivepq: invalid "+tc.Err)
+				assert.Contains(t, err.Error(), "keepalive: invalid "+tc.Err)
 				var ke *keepalivepq.KeyError
 				assert.True(t, errors.As(err, &ke), "%v is not a *KeyError", err)
 				return

@@ -13,7 +13,8 @@
 // the last packet received to the peer declared gone. The names follow
 // OpenTelemetry's, as contrib/keepaliveotel exports them through
 // OpenTelemetry's Prometheus exporter; docs/telemetry.md lists them and
-// why this is a Collector.
+// why this is a Collector; the modules' one vocabulary is in
+// docs/integrations.md#vocabulary.
 package keepaliveprom
 
 import (

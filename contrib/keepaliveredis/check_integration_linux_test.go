@@ -30,7 +30,7 @@ import (
 
 // The three clients each case compares, in the same network.
 var pooledClients = []struct{ name, what string }{
-	{"check", "keepaliveredis.Options: keep-alive, user timeout and keepalive.Check"},
+	{"check", "keepaliveredis.Configure: keep-alive, user timeout and keepalive.Check"},
 	{"nocheck", "keep-alive and user timeout, no keepalive.Check (the Dialer before Check)"},
 	{"plain", "go-redis's own dialer (keep-alive 30s/5s/3, no user timeout)"},
 }
@@ -64,7 +64,7 @@ func pooledCommand(o redis.Options, client string, inflight func()) error {
 	o.DialTimeout = 5 * time.Second // go-redis's default, for its own dialer too
 	switch client {
 	case "check":
-		keepaliveredis.Options(&o, keepalive.Within(within))
+		keepaliveredis.Configure(&o, keepalive.Within(within))
 	case "nocheck":
 		o.Dialer = keepaliveredis.DialerWithoutCheck(keepalive.Within(within), o.DialTimeout, nil)
 	default:

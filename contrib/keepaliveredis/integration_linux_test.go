@@ -35,7 +35,7 @@ var serverAddr = net.JoinHostPort(netns.PeerAddr, "6379")
 func client(addr string, with bool, o redis.Options) *redis.Client {
 	o.Addr = addr
 	if with {
-		if _, err := keepaliveredis.Options(&o, keepalive.Within(within)); err != nil {
+		if err := keepaliveredis.Configure(&o, keepalive.Within(within)); err != nil {
 			panic(err) // Within's Config is valid everywhere
 		}
 	}
@@ -89,11 +89,11 @@ func init() {
 const vanishedWithin = 10 * time.Second
 
 func init() {
-	// go-redis as a user has it from Options and nothing else: its retries
+	// go-redis as a user has it from Configure and nothing else: its retries
 	// and timeouts left zero. pooled: a connection opened before the host
 	// vanished waits in the pool; else the GET must dial.
 	// With "-defaults": the Dialer alone, go-redis's retries and timeouts
-	// as go-redis has them (what Options left before it set them).
+	// as go-redis has them (what Configure left before it set them).
 	for _, defaults := range []bool{false, true} {
 		for _, pooled := range []bool{true, false} {
 			name := map[bool]string{true: "vanished-pooled", false: "vanished-dial"}[pooled]
@@ -114,7 +114,7 @@ func vanishedGet(addr string, pooled, defaults bool, inflight func()) error {
 			return err
 		}
 		o.Dialer = dial
-	} else if _, err := keepaliveredis.Options(o, keepalive.Within(vanishedWithin)); err != nil {
+	} else if err := keepaliveredis.Configure(o, keepalive.Within(vanishedWithin)); err != nil {
 		return err
 	}
 	var dials atomic.Int32
@@ -139,7 +139,7 @@ func vanishedGet(addr string, pooled, defaults bool, inflight func()) error {
 	return err
 }
 
-// TestIntegrationVanishedHost: with Options and go-redis's defaults for
+// TestIntegrationVanishedHost: with Configure and go-redis's defaults for
 // every other field, a GET to a host that vanished a second earlier
 // fails within twice the Config's bound (Timeout), whether a pooled
 // connection waits for it or it must dial. With

@@ -6,17 +6,16 @@
 // 15 minutes for unacknowledged data; go-redis's own dialer sets
 // keep-alive but no user timeout).
 //
-// Options is the one call to make: it sets the Dialer, and the retry and
-// timeout fields left zero, so that go-redis's retries (3 commands' and
-// 5 dials' by default, 81s in all for a GET to a vanished host) do not
-// undo the bound. Where the kernel ends the command (BLPOP, which has no
-// read deadline), its error is the kernel's (ETIMEDOUT after the user
-// timeout), which keepalive.IsPeerGone recognises; where go-redis's
-// ReadTimeout or DialTimeout ends it first, an i/o timeout. go-redis's
-// pool check before it hands out an idle connection (without TLS) also
-// asks keepalive.Check, so a connection whose probes go unanswered is
-// dropped instead of written into. docs/integrations.md has go-redis's
-// code paths, and docs/measurements.md the figures.
+// Configure is the one call to make: it sets the Dialer, and the retry
+// and timeout fields left zero, so that go-redis's retries do not undo
+// the bound. The kernel's error (ETIMEDOUT after the user timeout) is
+// kept for keepalive.IsPeerGone. go-redis's pool check before it hands
+// out an idle connection (without TLS) also asks keepalive.Check, so a
+// connection whose probes go unanswered is dropped instead of written
+// into. The names follow the modules' one vocabulary
+// (docs/integrations.md#vocabulary); go-redis's code paths:
+// docs/integrations.md#go-redis-pool, and the
+// figures docs/measurements.md.
 package keepaliveredis
 
 import (
@@ -42,19 +41,20 @@ import (
 // Without TLS, go-redis's pool asks keepalive.Check about an idle
 // connection before it hands it out, and drops one whose keep-alive
 // probes go unanswered (keepalive.ErrUnanswered) as it drops a reset one,
-// instead of writing the next command into it. Dialer leaves go-redis's
-// retries as they are: Options bounds them.
-func Dialer(cfg keepalive.Config, dialTimeout time.Duration, tlsConfig *tls.Config) (func(ctx context.Context, network, addr string) (net.Conn, error), error) {
+// instead of writing the next command into it. opts
+// (keepalive.WithTracker) are applied to the dialer after the Config.
+// Dialer leaves go-redis's retries as they are: Configure bounds them.
+func Dialer(cfg keepalive.Config, dialTimeout time.Duration, tlsConfig *tls.Config, opts ...keepalive.DialOption) (func(ctx context.Context, network, addr string) (net.Conn, error), error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return dialer(cfg, dialTimeout, tlsConfig, keepalive.Check), nil
+	return dialer(cfg, dialTimeout, tlsConfig, keepalive.Check, opts), nil
 }
 
 // dialer is Dialer with go-redis's health check going through check
 // first, or, with check nil, as go-redis has it.
-func dialer(cfg keepalive.Config, dialTimeout time.Duration, tlsConfig *tls.Config, check func(net.Conn) error) func(ctx context.Context, network, addr string) (net.Conn, error) {
-	d := keepalive.NewDialer(keepalive.WithKeepalive(cfg))
+func dialer(cfg keepalive.Config, dialTimeout time.Duration, tlsConfig *tls.Config, check func(net.Conn) error, opts []keepalive.DialOption) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := keepalive.NewDialer(append([]keepalive.DialOption{keepalive.WithKeepalive(cfg)}, opts...)...)
 	d.Timeout = dialTimeout
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := d.DialContext(ctx, network, addr)
@@ -83,9 +83,11 @@ func dialer(cfg keepalive.Config, dialTimeout time.Duration, tlsConfig *tls.Conf
 	}
 }
 
-// Options sets o.Dialer to dial with cfg, and returns o. Call it after
-// setting o's fields, or on the result of redis.ParseURL. It returns cfg's
-// Validate error, or an error for a nil o, and changes nothing then.
+// Configure sets o.Dialer to dial with cfg (Dialer), opts
+// (keepalive.WithTracker) applied after it. Call it after setting o's
+// fields, or on the result of redis.ParseURL, which holds no keep-alive
+// setting. It returns cfg's Validate error, or an error for a nil o, and
+// changes nothing then.
 //
 // So that a command to a host that vanished fails within twice
 // cfg.Timeout(), it sets the fields o leaves zero: MaxRetries to 1 (one
@@ -101,12 +103,12 @@ func dialer(cfg keepalive.Config, dialTimeout time.Duration, tlsConfig *tls.Conf
 // (ReadTimeout, or less where cfg's user timeout ends it) and its dials
 // (DialerRetries × DialTimeout, DialerRetryTimeout between), plus a
 // backoff of up to MaxRetryBackoff before each retry.
-func Options(o *redis.Options, cfg keepalive.Config) (*redis.Options, error) {
+func Configure(o *redis.Options, cfg keepalive.Config, opts ...keepalive.DialOption) error {
 	if o == nil {
-		return nil, errors.New("keepaliveredis: nil *redis.Options")
+		return errors.New("keepaliveredis: nil *redis.Options")
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		return err
 	}
 	bound := cfg.Timeout()
 	perAttempt := min(goRedisTimeout, bound)
@@ -125,8 +127,8 @@ func Options(o *redis.Options, cfg keepalive.Config) (*redis.Options, error) {
 	if o.ReadTimeout == 0 {
 		o.ReadTimeout = perAttempt
 	}
-	o.Dialer = dialer(cfg, o.DialTimeout, o.TLSConfig, keepalive.Check)
-	return o, nil
+	o.Dialer = dialer(cfg, o.DialTimeout, o.TLSConfig, keepalive.Check, opts)
+	return nil
 }
 
 // goRedisTimeout is go-redis's default DialTimeout and ReadTimeout

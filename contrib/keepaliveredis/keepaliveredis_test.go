@@ -58,11 +58,11 @@ func redisServer(t *testing.T) string {
 	return path
 }
 
-// TestOptions: a real redis-server on loopback; every connection the
+// TestConfigure: a real redis-server on loopback; every connection the
 // client opens carries the Config.
-func TestOptions(t *testing.T) {
-	o, err := keepaliveredis.Options(&redis.Options{Addr: loopbackRedis(t)}, cfg)
-	require.NoError(t, err)
+func TestConfigure(t *testing.T) {
+	o := &redis.Options{Addr: loopbackRedis(t)}
+	require.NoError(t, keepaliveredis.Configure(o, cfg))
 	var conns []net.Conn
 	dial := o.Dialer
 	o.Dialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -135,21 +135,20 @@ func loopbackRedis(t *testing.T) string {
 	return addr
 }
 
-// TestOptionsRefusesInvalidConfig: an invalid Config, or a nil Options,
+// TestConfigureRefusesInvalidConfig: an invalid Config, or a nil Options,
 // is an error at once, naming the field and the limit, and o is left
 // alone; Dialer likewise.
-func TestOptionsRefusesInvalidConfig(t *testing.T) {
+func TestConfigureRefusesInvalidConfig(t *testing.T) {
 	bad := keepalive.Config{Count: 500}
 	want := bad.Validate()
 	require.Error(t, want, "Count 500 must be invalid for this test to prove anything")
 	o := &redis.Options{Addr: "127.0.0.1:1"}
-	got, err := keepaliveredis.Options(o, bad)
-	assert.Nil(t, got)
+	err := keepaliveredis.Configure(o, bad)
 	assert.EqualError(t, err, want.Error())
 	assert.Contains(t, err.Error(), "Count 500")
 	assert.Equal(t, &redis.Options{Addr: "127.0.0.1:1"}, o, "o is left alone")
 
-	_, err = keepaliveredis.Options(nil, cfg)
+	err = keepaliveredis.Configure(nil, cfg)
 	assert.ErrorContains(t, err, "nil *redis.Options")
 
 	dial, err := keepaliveredis.Dialer(bad, time.Second, nil)
@@ -157,10 +156,10 @@ func TestOptionsRefusesInvalidConfig(t *testing.T) {
 	assert.EqualError(t, err, want.Error())
 }
 
-// TestOptionsBoundsRetries: the retry and timeout fields left zero are
+// TestConfigureBoundsRetries: the retry and timeout fields left zero are
 // set so that each of two attempts ends within the Config's bound; the
 // fields given are kept. TestIntegrationVanishedHost measures the result.
-func TestOptionsBoundsRetries(t *testing.T) {
+func TestConfigureBoundsRetries(t *testing.T) {
 	within10 := keepalive.Within(10 * time.Second) // Timeout 8s: go-redis's 5s stays
 	within3 := keepalive.Within(3 * time.Second)   // Timeout 2s: below go-redis's 5s
 	for _, tt := range []struct {
@@ -180,12 +179,11 @@ func TestOptionsBoundsRetries(t *testing.T) {
 			redis.Options{MaxRetries: -1, MinRetryBackoff: time.Second, DialerRetries: 1, DialTimeout: 5 * time.Second, ReadTimeout: 5 * time.Second}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			in := tt.in
-			o, err := keepaliveredis.Options(&in, tt.cfg)
-			require.NoError(t, err)
+			o := tt.in
+			require.NoError(t, keepaliveredis.Configure(&o, tt.cfg))
 			require.NotNil(t, o.Dialer)
 			o.Dialer = nil
-			assert.Equal(t, &tt.want, o)
+			assert.Equal(t, tt.want, o)
 		})
 	}
 }

@@ -1,6 +1,6 @@
 package keepaliveredis_test
 
-// keepaliveredis's Options on a lossy path to a live redis-server:
+// keepaliveredis's Configure on a lossy path to a live redis-server:
 // random loss each way (internal/netns Loss), pooled connections idle
 // 1.5s to 3s between commands, keep-alive probes after 1s idle. Every
 // connection the pools throw away is needless. Run alone with
@@ -40,7 +40,7 @@ func init() {
 			for range netns.ChurnWorkers {
 				o := redis.Options{Addr: addr, PoolSize: 1, MinIdleConns: 0}
 				if checked {
-					keepaliveredis.Options(&o, netns.LossConfig)
+					keepaliveredis.Configure(&o, netns.LossConfig)
 				} else {
 					o.Dialer = keepaliveredis.DialerWithoutCheck(netns.LossConfig, 5*time.Second, nil)
 				}

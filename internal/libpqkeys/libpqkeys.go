@@ -1,21 +1,23 @@
 // Package libpqkeys reads libpq's keep-alive keys from a PostgreSQL
 // connection string's parameters, as libpq reads them, for the
 // integration modules of drivers that do not know them (pgx, lib/pq): one
-// reader, so that both read every value alike and word their errors
-// alike. It is for this repository's integration modules, not API.
+// reader, so that both read every value alike and fail with one error
+// type. Each value is read by libpqvalue, as the root package's text
+// form reads it. It is for this repository's integration modules, not
+// API.
 package libpqkeys
 
 import (
 	"errors"
-	"strconv"
-	"strings"
+	"net"
 	"time"
 
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/libpqkeys/libpqvalue"
 )
 
 // Keys are libpq's keep-alive keys.
-var Keys = [...]string{"keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout"}
+var Keys = libpqvalue.Keys
 
 // Settings is what the keys in a connection string say.
 type Settings struct {
@@ -24,24 +26,9 @@ type Settings struct {
 	Config keepalive.Config // System for a key left out, 0 or negative
 }
 
-// A KeyError reports a key whose value cannot be used; each module
-// turns it into its own exported error.
-type KeyError struct {
-	Key   string
-	Value string
-	Limit string
-	Err   error // the *keepalive.ConfigError behind it, if any
-}
-
-func (e *KeyError) Error() string { return Message("libpqkeys", e) }
-
-func (e *KeyError) Unwrap() error { return e.Err }
-
-// Message is the one wording of a key error, for module prefix:
-// "keepalivepq: invalid keepalives_idle "30s": not an integer …".
-func Message(prefix string, e *KeyError) string {
-	return prefix + ": invalid " + e.Key + " " + strconv.Quote(e.Value) + ": " + e.Limit
-}
+// A KeyError reports a key whose value cannot be used: the one error
+// type of every reader of libpq's keys.
+type KeyError = libpqvalue.KeyError
 
 // Read reads the keys in params, each value on its own, as libpq reads
 // it (PostgreSQL 18's src/interfaces/libpq/fe-connect.c: useKeepalives,
@@ -66,7 +53,7 @@ func Read(params map[string]string) (Settings, error) {
 		return s, nil
 	}
 	if v, ok := params["keepalives"]; ok {
-		n, ok := ParseInt(v)
+		n, ok := libpqvalue.ParseInt(v)
 		if !ok {
 			return Settings{}, notInteger("keepalives", v)
 		}
@@ -83,12 +70,12 @@ func Read(params map[string]string) (Settings, error) {
 		if !ok {
 			return keepalive.System
 		}
-		n, ok := ParseInt(v)
+		n, err := libpqvalue.Number(v)
 		switch {
-		case !ok:
+		case err != nil:
 			errs = append(errs, notInteger(key, v))
 			return 0
-		case n <= 0:
+		case n == 0:
 			return keepalive.System
 		}
 		return time.Duration(n) * unit
@@ -97,9 +84,9 @@ func Read(params map[string]string) (Settings, error) {
 	s.Config.Interval = seconds("keepalives_interval", time.Second)
 	s.Config.Count = int(seconds("keepalives_count", 1))
 	if v, ok := params["tcp_user_timeout"]; ok {
-		n, ok := ParseInt(v)
+		n, err := libpqvalue.Number(v)
 		switch {
-		case !ok:
+		case err != nil:
 			errs = append(errs, notInteger("tcp_user_timeout", v))
 		case n > 0:
 			s.Config.UserTimeout = time.Duration(n) * time.Millisecond
@@ -116,7 +103,7 @@ func Read(params map[string]string) (Settings, error) {
 
 // notInteger is the error for a value pqParseIntParam refuses.
 func notInteger(key, value string) error {
-	return &KeyError{Key: key, Value: value, Limit: "not an integer from -2147483648 to 2147483647, as libpq reads it"}
+	return &KeyError{Key: key, Value: value, Limit: libpqvalue.ErrNotInteger.Error()}
 }
 
 // fields maps keepalive.ConfigError's fields to libpq's keys.
@@ -151,42 +138,15 @@ func keyErrors(params map[string]string, err error) error {
 	return errors.Join(out...)
 }
 
-// Convert returns err with each *KeyError in it, joined or alone,
-// replaced by f's result.
-func Convert(err error, f func(*KeyError) error) error {
-	if err == nil {
-		return nil
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		list := j.Unwrap()
-		out := make([]error, len(list))
-		for i, e := range list {
-			out[i] = Convert(e, f)
+// Dialer returns a dialer for s: keep-alive off for keepalives=0, else
+// s.Config; then opts.
+func (s Settings) Dialer(opts []keepalive.DialOption) *net.Dialer {
+	if s.Off {
+		d := &net.Dialer{KeepAlive: -1}
+		for _, o := range opts {
+			o(d)
 		}
-		return errors.Join(out...)
+		return d
 	}
-	if ke, ok := err.(*KeyError); ok {
-		return f(ke)
-	}
-	return err
-}
-
-// ParseInt reads s as libpq's pqParseIntParam (parse_int_param in
-// earlier releases) does: strtol base 10, which skips leading white space
-// and takes a sign; at least one digit; the result within a C int (32
-// bits); then only white space (isspace in the C locale). So " 30 ",
-// "+30" and "007" are read, "30s", "1.5", "0x10", "30,count=1" and "" are
-// not.
-func ParseInt(s string) (int32, bool) {
-	const space = " \t\n\v\f\r"
-	s = strings.Trim(s, space)
-	digits := strings.TrimLeft(s, "+-")
-	if len(s)-len(digits) > 1 || digits == "" || strings.TrimLeft(digits, "0123456789") != "" {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(s, 10, 32)
-	if err != nil {
-		return 0, false
-	}
-	return int32(n), true
+	return keepalive.NewDialer(append([]keepalive.DialOption{keepalive.WithKeepalive(s.Config)}, opts...)...)
 }

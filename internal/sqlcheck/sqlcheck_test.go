@@ -3,7 +3,6 @@ package sqlcheck_test
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net"
@@ -17,130 +16,8 @@ import (
 
 	"github.com/tcpkeepalive/keepalive"
 	"github.com/tcpkeepalive/keepalive/internal/sqlcheck"
+	"github.com/tcpkeepalive/keepalive/internal/tracktest"
 )
-
-// fakeDriver dials a loopback listener for each connection, as a real
-// driver's dial function would, and reports the connection through
-// sqlcheck.Dialed.
-type fakeDriver struct {
-	addr    string
-	tracker *keepalive.Tracker // tracks each connection, if set
-	mu      sync.Mutex
-	conns   []net.Conn // every connection dialed, in order
-}
-
-func (d *fakeDriver) Connect(ctx context.Context) (driver.Conn, error) {
-	var nd net.Dialer
-	c, err := nd.DialContext(ctx, "tcp", d.addr)
-	if err != nil {
-		return nil, err
-	}
-	sqlcheck.Dialed(ctx, c)
-	if d.tracker != nil {
-		if err := d.tracker.Track(c); err != nil {
-			c.Close()
-			return nil, err
-		}
-	}
-	d.mu.Lock()
-	d.conns = append(d.conns, c)
-	d.mu.Unlock()
-	return &fakeConn{c}, nil
-}
-
-func (d *fakeDriver) Driver() driver.Driver { return nil }
-
-func (d *fakeDriver) dialed() []net.Conn {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return append([]net.Conn(nil), d.conns...)
-}
-
-type fakeConn struct{ c net.Conn }
-
-func (c *fakeConn) Prepare(string) (driver.Stmt, error) { return nil, errors.New("no statements") }
-func (c *fakeConn) Close() error                        { return c.c.Close() }
-func (c *fakeConn) Begin() (driver.Tx, error)           { return nil, errors.New("no transactions") }
-func (c *fakeConn) ExecContext(context.Context, string, []driver.NamedValue) (driver.Result, error) {
-	return driver.RowsAffected(0), nil
-}
-
-// Ping is the driver's round trip: a byte out, a byte back.
-func (c *fakeConn) Ping(context.Context) error {
-	if _, err := c.c.Write([]byte{'p'}); err != nil {
-		return err
-	}
-	_, err := c.c.Read(make([]byte, 1))
-	return err
-}
-
-// echo serves connections that answer each byte with one, or, if mute,
-// never answer.
-func echo(t *testing.T, mute bool) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				buf := make([]byte, 1)
-				for {
-					if _, err := c.Read(buf); err != nil {
-						return
-					}
-					if !mute {
-						c.Write(buf)
-					}
-				}
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	return ln.Addr().String()
-}
-
-func listen(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	return ln.Addr().String()
-}
-
-// closed reports whether c was closed (by database/sql, through the
-// driver's Close).
-func closed(c net.Conn) bool {
-	_, err := c.Write([]byte{0})
-	return errors.Is(err, net.ErrClosed)
-}
 
 func TestRejectedConnectionIsReplaced(t *testing.T) {
 	d := &fakeDriver{addr: listen(t)}
@@ -300,7 +177,7 @@ func TestSuspectConfirmed(t *testing.T) {
 			} else {
 				want.PoolChecks[keepalive.PoolConfirmed] = 1
 			}
-			assert.Equal(t, want, counts(t, tr))
+			assert.Equal(t, want, tracktest.Counts(t, tr))
 		})
 	}
 }
@@ -315,23 +192,6 @@ func TestSuspectKeptOnReturn(t *testing.T) {
 	require.NoError(t, err)
 	assert.Less(t, time.Since(start), 500*time.Millisecond)
 	assert.False(t, closed(d.dialed()[0]))
-}
-
-// counts sums tr's counts over its peers, Peer left empty.
-func counts(t *testing.T, tr *keepalive.Tracker) keepalive.Counts {
-	t.Helper()
-	var sum keepalive.Counts
-	require.NoError(t, tr.PeerCounts(func(c *keepalive.Counts) bool {
-		for i := range c.Gone {
-			sum.Gone[i] += c.Gone[i]
-			sum.PoolDiscards[i] += c.PoolDiscards[i]
-		}
-		for i := range c.PoolChecks {
-			sum.PoolChecks[i] += c.PoolChecks[i]
-		}
-		return true
-	}))
-	return sum
 }
 
 // TestChecksReported: with keepalive.Check on tracked connections, on
@@ -368,12 +228,12 @@ func TestChecksReported(t *testing.T) {
 
 	_, err = db.Exec("first") // dialed: no checkout check
 	require.NoError(t, err)
-	assert.Equal(t, keepalive.Counts{}, counts(t, tr))
+	assert.Equal(t, keepalive.Counts{}, tracktest.Counts(t, tr))
 	_, err = db.Exec("second")
 	require.NoError(t, err)
 	var want keepalive.Counts
 	want.PoolChecks[keepalive.PoolKept] = 1
-	assert.Equal(t, want, counts(t, tr), "the pooled connection checked and kept")
+	assert.Equal(t, want, tracktest.Counts(t, tr), "the pooled connection checked and kept")
 
 	server := <-accepted
 	require.NoError(t, server.(*net.TCPConn).SetLinger(0))
@@ -385,5 +245,5 @@ func TestChecksReported(t *testing.T) {
 	want.PoolChecks[keepalive.PoolDiscarded] = 1
 	want.PoolDiscards[keepalive.CauseReset] = 1
 	want.Gone[keepalive.CauseReset] = 1
-	assert.Equal(t, want, counts(t, tr), "the reset connection discarded, its close counted once")
+	assert.Equal(t, want, tracktest.Counts(t, tr), "the reset connection discarded, its close counted once")
 }

@@ -13,37 +13,29 @@ import (
 	"github.com/tcpkeepalive/keepalive"
 )
 
-// DialOptions returns the options that dial the client's connections with
-// cfg, as DialOption does, and call onDial once for each connection gRPC
-// sets up, with the socket and its State as keepalive.Get reads it then:
-// after gRPC has written its own TCP_USER_TIMEOUT (see KeepaliveParams),
-// before it sends the HTTP/2 preface. Give them to grpc.NewClient with
-// the client's other options and no grpc.WithContextDialer of its own.
+// ObserveDials returns the options that dial the client's connections
+// as DialOption(cfg, opts...) does, and call onDial once for each
+// connection gRPC sets up, with the socket and its State as keepalive.Get
+// reads it then: after gRPC has written its own TCP_USER_TIMEOUT (see
+// ClientOption), before it sends the HTTP/2 preface. Give them to
+// grpc.NewClient with the client's other options and no
+// grpc.WithContextDialer of its own.
 //
 // conn is the *net.TCPConn gRPC reads and writes: onDial may keep it to
 // call keepalive.Get on it later, but must not read, write or close it.
 // onDial runs on the goroutine that connects, so it should return soon.
 // err is Get's error, or, with conn nil, an error saying that gRPC set up
 // a connection that these options did not dial (a later
-// grpc.WithContextDialer replaced theirs).
-//
-// gRPC hands the caller no connection of its own, and the obvious ways
-// round that change what they look at: gRPC writes TCP_USER_TIMEOUT only
-// on a *net.TCPConn (grpc-go v1.85, internal/syscall, SetTCPUserTimeout),
-// so a dialer that wraps its conn stops gRPC's write; and net.FileConn on
-// a dup of the socket turns on Go's default keep-alive (15s, 15s, 9) on
-// the socket both share (Go 1.26, net/file_posix.go, fileConn calls
-// newTCPConn with defaultTCPKeepAliveIdle). DialOptions hands gRPC the
-// socket as dialed and finds it again by its addresses in a stats.Handler
-// (grpc.WithStatsHandler), which gRPC calls with stats.ConnBegin.
-func DialOptions(cfg keepalive.Config, onDial func(conn net.Conn, st keepalive.State, err error)) []grpc.DialOption {
-	o := &observer{dial: Dialer(cfg), onDial: onDial, pending: make(map[connKey]net.Conn)}
+// grpc.WithContextDialer replaced theirs). Why gRPC's stats handler, and
+// not a wrapped or duplicated socket: docs/integrations.md#grpc-sockets.
+func ObserveDials(cfg keepalive.Config, onDial func(conn net.Conn, st keepalive.State, err error), opts ...keepalive.DialOption) []grpc.DialOption {
+	o := &observer{dial: Dialer(cfg, opts...), onDial: onDial, pending: make(map[connKey]net.Conn)}
 	return []grpc.DialOption{grpc.WithContextDialer(o.dialContext), grpc.WithStatsHandler(o)}
 }
 
 // errNotDialed is onDial's error for a connection gRPC set up that the
 // options' dialer did not dial.
-var errNotDialed = errors.New("keepalivegrpc: gRPC set up a connection that DialOptions' dialer did not dial: a later grpc.WithContextDialer replaced it")
+var errNotDialed = errors.New("keepalivegrpc: gRPC set up a connection that ObserveDials' dialer did not dial: a later grpc.WithContextDialer replaced it")
 
 // connKey names a connection by its two ends; gRPC's stats name it so.
 type connKey struct{ local, remote string }

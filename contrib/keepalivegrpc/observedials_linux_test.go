@@ -68,9 +68,9 @@ func (s *seenList) only(t *testing.T) seen {
 	return s.all[0]
 }
 
-// TestDialOptions: the State onDial sees is what getsockopt reads on the
+// TestObserveDials: the State onDial sees is what getsockopt reads on the
 // socket the server accepted, gRPC's own TCP_USER_TIMEOUT write included.
-func TestDialOptions(t *testing.T) {
+func TestObserveDials(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		cfg  keepalive.Config
@@ -79,7 +79,7 @@ func TestDialOptions(t *testing.T) {
 	}{
 		{"alone", withUserTimeout, nil, 45 * time.Second},
 		{"alone, no UserTimeout", noUserTimeout, nil, 0},
-		{"KeepaliveParams, no UserTimeout", noUserTimeout, keepalivegrpc.KeepaliveParams(noUserTimeout, grpckeepalive.ClientParameters{Time: time.Minute}), 45 * time.Second},
+		{"ClientOption, no UserTimeout", noUserTimeout, keepalivegrpc.ClientOption(noUserTimeout, grpckeepalive.ClientParameters{Time: time.Minute}), 45 * time.Second},
 		// gRPC overwrites the Config's 45s after the dial; onDial sees it.
 		{"trap: WithKeepaliveParams", withUserTimeout, grpc.WithKeepaliveParams(grpckeepalive.ClientParameters{Time: time.Minute}), 20 * time.Second},
 	} {
@@ -89,7 +89,7 @@ func TestDialOptions(t *testing.T) {
 			accepted := &recorder{}
 			serve(t, recordingListener{ln, accepted})
 			var s seenList
-			opts := keepalivegrpc.DialOptions(tt.cfg, s.onDial)
+			opts := keepalivegrpc.ObserveDials(tt.cfg, s.onDial)
 			if tt.opt != nil {
 				opts = append(opts, tt.opt)
 			}
@@ -107,15 +107,15 @@ func TestDialOptions(t *testing.T) {
 	}
 }
 
-// TestDialOptionsReplacedDialer: a later grpc.WithContextDialer replaces
+// TestObserveDialsReplacedDialer: a later grpc.WithContextDialer replaces
 // the options' dialer; onDial is told, not silent.
-func TestDialOptionsReplacedDialer(t *testing.T) {
+func TestObserveDialsReplacedDialer(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	serve(t, ln)
 	var s seenList
 	var d net.Dialer
-	opts := append(keepalivegrpc.DialOptions(withUserTimeout, s.onDial), grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
+	opts := append(keepalivegrpc.ObserveDials(withUserTimeout, s.onDial), grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
 		return d.DialContext(ctx, "tcp", addr)
 	}))
 	check(t, ln.Addr().String(), func() {
@@ -128,7 +128,7 @@ func TestDialOptionsReplacedDialer(t *testing.T) {
 // wrapped hides the *net.TCPConn behind another type.
 type wrapped struct{ net.Conn }
 
-// TestWrappedConnStopsGRPCsWrite: why DialOptions does not wrap the
+// TestWrappedConnStopsGRPCsWrite: why ObserveDials does not wrap the
 // connection to observe it. gRPC writes TCP_USER_TIMEOUT only on a
 // *net.TCPConn; behind a wrapper the socket keeps the dialer's value.
 func TestWrappedConnStopsGRPCsWrite(t *testing.T) {
