@@ -53,6 +53,27 @@ const (
 	PoolOutcomeKey = attribute.Key("keepalive.pool.outcome")
 )
 
+// CardinalityLimit returns the OpenTelemetry SDK cardinality limit
+// (sdkmetric.WithCardinalityLimit) under which no point of these
+// instruments is folded into the SDK's overflow point, for a Tracker
+// whose TrackerOptions.MaxPeers is maxPeers: 7008 for the default. The
+// SDK's own default, 2000, holds 285 peers that all have every kind of
+// pool check; docs/telemetry.md shows the arithmetic.
+func CardinalityLimit(maxPeers int) int {
+	switch {
+	case maxPeers == 0:
+		maxPeers = keepalive.DefaultMaxPeers
+	case maxPeers < 0:
+		maxPeers = 0
+	}
+	// The most points one instrument has per peer name: the pool checks,
+	// kept, confirmed, and discarded by each cause.
+	perPeer := max(len(keepalive.Verdicts), len(goneCauses), len(keepalive.PoolOutcomes)-1+len(keepalive.Causes))
+	// The names and OtherPeers; and the SDK holds limit-1 attribute sets,
+	// keeping the last point for the overflow.
+	return perPeer*(maxPeers+1) + 1
+}
+
 // A Registration is what Register set up.
 type Registration struct {
 	once   sync.Once
