@@ -232,3 +232,18 @@ func TestTrackerShortLived100k(t *testing.T) {
 	assert.LessOrEqual(t, openFDs(t), before, "descriptors left open")
 	t.Logf("%d short-lived connections tracked at both ends; none left after a collection", n)
 }
+
+// TestTrackerCollectNilContext: a nil context is an error saying so, not
+// a panic with the Tracker's lock held; the Tracker collects afterwards.
+func TestTrackerCollectNilContext(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	pair(t, tr.Listener(listen(t, nil)), keepalive.NewDialer(keepalive.WithTracker(tr)))
+	var nilCtx context.Context
+	assert.NotPanics(t, func() {
+		assert.ErrorContains(t, tr.Collect(nilCtx, nil), "nil context")
+	})
+	n := 0
+	require.NoError(t, tr.Collect(context.Background(), func(*keepalive.Reading) bool { n++; return true }))
+	assert.Equal(t, 2, n)
+}

@@ -21,6 +21,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -82,8 +83,11 @@ type Registration struct {
 }
 
 // Unregister stops the instruments' readings and the histogram's
-// recording. Calling it again does nothing.
+// recording. Calling it again does nothing; a nil r returns an error.
 func (r *Registration) Unregister() error {
+	if r == nil {
+		return errors.New("keepaliveotel: Unregister of a nil *Registration (Register failed)")
+	}
 	var err error
 	r.once.Do(func() {
 		r.cancel()
@@ -99,13 +103,14 @@ func (r *Registration) Unregister() error {
 // known time since the last packet received is recorded in the
 // detection histogram.
 //
-// It fails for a nil t or mp. A collection of a closed tracker reports
-// its counts and an error wrapping keepalive.ErrTrackerClosed.
+// It fails for a nil t or mp (a nil *sdkmetric.MeterProvider too). A
+// collection of a closed tracker reports its counts and an error
+// wrapping keepalive.ErrTrackerClosed.
 func Register(t *keepalive.Tracker, mp metric.MeterProvider) (*Registration, error) {
 	switch {
 	case t == nil:
 		return nil, errors.New("keepaliveotel: Register was given a nil *keepalive.Tracker")
-	case mp == nil:
+	case isNil(mp):
 		return nil, errors.New("keepaliveotel: Register was given a nil metric.MeterProvider")
 	}
 	m := mp.Meter(ScopeName)
@@ -153,6 +158,20 @@ func Register(t *keepalive.Tracker, mp metric.MeterProvider) (*Registration, err
 		}
 	})
 	return &Registration{reg: reg, cancel: cancel}, nil
+}
+
+// isNil reports whether mp is nil or holds a nil pointer (a
+// *sdkmetric.MeterProvider never set), whose Meter would panic.
+func isNil(mp metric.MeterProvider) bool {
+	if mp == nil {
+		return true
+	}
+	v := reflect.ValueOf(mp)
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Func, reflect.Interface, reflect.Slice, reflect.Chan:
+		return v.IsNil()
+	}
+	return false
 }
 
 // observer reads a Tracker for the observable instruments.
