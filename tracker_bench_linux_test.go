@@ -190,7 +190,7 @@ func BenchmarkTrackerAccept(b *testing.B) {
 func BenchmarkTrackerCollect(b *testing.B) {
 	for _, n := range []int{1000, 10000, 19000, 100000} {
 		b.Run(fmt.Sprintf("conns=%d", n), func(b *testing.B) {
-			if err := raiseFDLimit(uint64(n) + 1000); err != nil {
+			if err := raiseFDLimit(b, uint64(n)+1000); err != nil {
 				b.Skipf("skipping: %d connections need a higher descriptor limit: %v", n, err)
 			}
 			tr := keepalive.NewTracker(keepalive.TrackerOptions{})
@@ -219,8 +219,9 @@ func BenchmarkTrackerCollect(b *testing.B) {
 	}
 }
 
-// raiseFDLimit raises the process's descriptor limit to at least n.
-func raiseFDLimit(n uint64) error {
+// raiseFDLimit raises the process's descriptor limit to at least n
+// until tb ends.
+func raiseFDLimit(tb testing.TB, n uint64) error {
 	var l syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
 		return err
@@ -228,9 +229,12 @@ func raiseFDLimit(n uint64) error {
 	if l.Cur >= n {
 		return nil
 	}
-	l.Cur = max(l.Cur, n)
-	l.Max = max(l.Max, n)
-	return syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
+	raised := syscall.Rlimit{Cur: max(l.Cur, n), Max: max(l.Max, n)}
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised); err != nil {
+		return err
+	}
+	tb.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l) })
+	return nil
 }
 
 // trackPairs makes n loopback connections tracked at both ends, over

@@ -157,7 +157,7 @@ func collectShard(t *testing.T, spec string) {
 	var conns, collections int
 	_, err := fmt.Sscanf(spec, "%d:%d", &conns, &collections)
 	require.NoError(t, err, collectShardEnv)
-	require.NoError(t, raiseFDLimit(uint64(conns)+1000))
+	require.NoError(t, raiseFDLimit(t, uint64(conns)+1000))
 	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
 	defer tr.Close()
 	trackPairs(t, tr, conns/2)
