@@ -73,7 +73,7 @@ func TestIntegrationTrackerCollect100k(t *testing.T) {
 	defer func() {
 		for _, s := range all {
 			s.in.Close() // the shard closes its connections and exits
-			s.cmd.Wait()
+			assert.NoError(t, s.cmd.Wait(), "a shard failed after its collections")
 		}
 	}()
 	pairs := total / 2
@@ -137,13 +137,14 @@ func fdRoom(t *testing.T, total int) int {
 }
 
 // shardLine returns the first line of a shard's output that starts with
-// prefix.
+// prefix, and logs those before it (a failing shard's report).
 func shardLine(t *testing.T, out *bufio.Scanner, prefix string) string {
 	t.Helper()
 	for out.Scan() {
 		if strings.HasPrefix(out.Text(), prefix) {
 			return out.Text()
 		}
+		t.Log("shard: " + out.Text())
 	}
 	require.NoError(t, out.Err())
 	t.Fatalf("a shard ended before printing %q", prefix)
