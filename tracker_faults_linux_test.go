@@ -40,18 +40,20 @@ func TestTrackerLetsGoFinalizeLeaks(t *testing.T) {
 		}
 	}()
 	before := openFDs(t)
-	func() {
-		d := keepalive.NewDialer(keepalive.WithTracker(tr))
-		for range 50 {
-			c, err := d.Dial("tcp", ln.Addr().String())
-			require.NoError(t, err)
-			a, err := ln.Accept()
-			require.NoError(t, err)
-			accepted = append(accepted, a)
-			_ = c // dropped unclosed
-		}
-	}()
+	// Held until all 50 are tracked: a GC during the dials would let the
+	// Tracker release some already, as later dials sweep.
+	leaked := make([]net.Conn, 0, 50)
+	d := keepalive.NewDialer(keepalive.WithTracker(tr))
+	for range 50 {
+		c, err := d.Dial("tcp", ln.Addr().String())
+		require.NoError(t, err)
+		a, err := ln.Accept()
+		require.NoError(t, err)
+		accepted = append(accepted, a)
+		leaked = append(leaked, c)
+	}
 	require.Equal(t, 50, tr.Len())
+	clear(leaked) // dropped unclosed
 	require.Eventually(t, func() bool {
 		runtime.GC()
 		return openFDs(t) <= before+50

@@ -363,11 +363,12 @@ func TestTrackerNoGoroutine(t *testing.T) {
 	}
 	require.Equal(t, 500, tr.Len())
 	require.NoError(t, tr.Collect(context.Background(), nil))
-	assert.Equal(t, before, runtime.NumGoroutine(), "goroutines while 500 connections are tracked")
+	// At most as many: one of an earlier test may end meanwhile.
+	assert.LessOrEqual(t, runtime.NumGoroutine(), before, "goroutines while 500 connections are tracked")
 	for _, c := range conns {
 		c.Close()
 	}
 	require.NoError(t, tr.Collect(context.Background(), nil))
 	assert.Zero(t, tr.Len())
-	assert.Equal(t, before, runtime.NumGoroutine())
+	assert.LessOrEqual(t, runtime.NumGoroutine(), before)
 }
