@@ -72,6 +72,54 @@ func TestTrackerAllocs(t *testing.T) {
 	assert.LessOrEqual(t, tracked-plain, 1.0, "tracking an accepted connection allocates more than its weak pointer")
 }
 
+// TestTrackerAllocsTrack counts what tracking costs a dial that has no
+// hook of the library's (a Config without a UserTimeout): Track on the
+// dialed connection adds one allocation, where WithTracker's hook adds
+// one to what Go allocates to call any dial hook, which it also pins
+// (docs/tracking.md gives both).
+func TestTrackerAllocsTrack(t *testing.T) {
+	if raceEnabled {
+		t.Skip("skipping: allocation counts mean nothing under the race detector (sync.Pool drops items): run it without, as .ci/run's allocation step should")
+	}
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	quiet := listen(t, &net.ListenConfig{KeepAlive: -1})
+	dial := func(d *net.Dialer, network string, track bool) float64 {
+		return testing.AllocsPerRun(200, func() {
+			c, err := d.Dial(network, quiet.Addr().String())
+			if err != nil {
+				return
+			}
+			if track {
+				require.NoError(t, tr.Track(c))
+			}
+			c.Close()
+		})
+	}
+	noop := func(context.Context, string, string, syscall.RawConn) error { return nil }
+	for _, c := range []struct {
+		network string
+		goHook  float64 // what Go allocates to call a dial hook
+	}{
+		// The RawConn, the address's IP and port as strings and joined,
+		// and "tcp"+"4" for the hook's network.
+		{network: "tcp", goHook: 5},
+		{network: "tcp4", goHook: 4},
+	} {
+		t.Run(c.network, func(t *testing.T) {
+			plain := dial(keepalive.NewDialer(keepalive.WithKeepalive(noUserTimeout)), c.network, false)
+			withHook := dial(&net.Dialer{KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: noUserTimeout.Idle, Interval: noUserTimeout.Interval, Count: noUserTimeout.Count}, ControlContext: noop}, c.network, false)
+			hooked := dial(keepalive.NewDialer(keepalive.WithKeepalive(noUserTimeout), keepalive.WithTracker(tr)), c.network, false)
+			tracked := dial(keepalive.NewDialer(keepalive.WithKeepalive(noUserTimeout)), c.network, true)
+			t.Logf("allocs per dial: %v untracked, %v with a no-op hook, %v with WithTracker, %v with Track", plain, withHook, hooked, tracked)
+			assert.LessOrEqual(t, tracked-plain, 1.0, "Track on a dialed connection allocates more than its weak pointer")
+			assert.Equal(t, c.goHook, withHook-plain, "Go's cost to call a dial hook changed: update docs/tracking.md")
+			assert.LessOrEqual(t, hooked-withHook, 1.0)
+		})
+	}
+	require.NoError(t, tr.Collect(context.Background(), nil))
+}
+
 func BenchmarkTrackerDial(b *testing.B) {
 	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
 	defer tr.Close()
@@ -142,7 +190,7 @@ func BenchmarkTrackerAccept(b *testing.B) {
 func BenchmarkTrackerCollect(b *testing.B) {
 	for _, n := range []int{1000, 10000, 19000, 100000} {
 		b.Run(fmt.Sprintf("conns=%d", n), func(b *testing.B) {
-			if err := raiseFDLimit(uint64(n) + 1000); err != nil {
+			if err := raiseFDLimit(b, uint64(n)+1000); err != nil {
 				b.Skipf("skipping: %d connections need a higher descriptor limit: %v", n, err)
 			}
 			tr := keepalive.NewTracker(keepalive.TrackerOptions{})
@@ -171,8 +219,9 @@ func BenchmarkTrackerCollect(b *testing.B) {
 	}
 }
 
-// raiseFDLimit raises the process's descriptor limit to at least n.
-func raiseFDLimit(n uint64) error {
+// raiseFDLimit raises the process's descriptor limit to at least n
+// until tb ends.
+func raiseFDLimit(tb testing.TB, n uint64) error {
 	var l syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
 		return err
@@ -180,9 +229,12 @@ func raiseFDLimit(n uint64) error {
 	if l.Cur >= n {
 		return nil
 	}
-	l.Cur = max(l.Cur, n)
-	l.Max = max(l.Max, n)
-	return syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
+	raised := syscall.Rlimit{Cur: max(l.Cur, n), Max: max(l.Max, n)}
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised); err != nil {
+		return err
+	}
+	tb.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l) })
+	return nil
 }
 
 // trackPairs makes n loopback connections tracked at both ends, over

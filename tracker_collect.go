@@ -2,6 +2,7 @@ package keepalive
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"time"
 	"unsafe"
@@ -58,6 +59,8 @@ type Reading struct {
 	Bound time.Duration
 }
 
+var errNilContext = errors.New("keepalive: Collect was given a nil context.Context")
+
 // collectBatch is how many entries Collect copies out of the lock at a
 // time, and how often it looks at its context.
 const collectBatch = 256
@@ -95,11 +98,14 @@ func (t *Tracker) collector() *collector {
 // at a time. f must not call t's methods other than counts.
 //
 // Errors: ErrNilTracker, ErrTrackerClosed (also when t is closed during
-// the collection), and ctx's error, checked every 256 connections, after
-// which f is not called again.
+// the collection), an error for a nil ctx, and ctx's error, checked
+// every 256 connections, after which f is not called again.
 func (t *Tracker) Collect(ctx context.Context, f func(r *Reading) bool) error {
 	if t == nil {
 		return ErrNilTracker
+	}
+	if ctx == nil {
+		return errNilContext
 	}
 	t.collecting.Lock()
 	defer t.collecting.Unlock()

@@ -40,18 +40,20 @@ func TestTrackerLetsGoFinalizeLeaks(t *testing.T) {
 		}
 	}()
 	before := openFDs(t)
-	func() {
-		d := keepalive.NewDialer(keepalive.WithTracker(tr))
-		for range 50 {
-			c, err := d.Dial("tcp", ln.Addr().String())
-			require.NoError(t, err)
-			a, err := ln.Accept()
-			require.NoError(t, err)
-			accepted = append(accepted, a)
-			_ = c // dropped unclosed
-		}
-	}()
+	// Held until all 50 are tracked: a GC during the dials would let the
+	// Tracker release some already, as later dials sweep.
+	leaked := make([]net.Conn, 0, 50)
+	d := keepalive.NewDialer(keepalive.WithTracker(tr))
+	for range 50 {
+		c, err := d.Dial("tcp", ln.Addr().String())
+		require.NoError(t, err)
+		a, err := ln.Accept()
+		require.NoError(t, err)
+		accepted = append(accepted, a)
+		leaked = append(leaked, c)
+	}
 	require.Equal(t, 50, tr.Len())
+	clear(leaked) // dropped unclosed
 	require.Eventually(t, func() bool {
 		runtime.GC()
 		return openFDs(t) <= before+50
@@ -231,4 +233,19 @@ func TestTrackerShortLived100k(t *testing.T) {
 	assert.Equal(t, 0, tr.Len(), "closed connections left in the Tracker")
 	assert.LessOrEqual(t, openFDs(t), before, "descriptors left open")
 	t.Logf("%d short-lived connections tracked at both ends; none left after a collection", n)
+}
+
+// TestTrackerCollectNilContext: a nil context is an error saying so, not
+// a panic with the Tracker's lock held; the Tracker collects afterwards.
+func TestTrackerCollectNilContext(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	pair(t, tr.Listener(listen(t, nil)), keepalive.NewDialer(keepalive.WithTracker(tr)))
+	var nilCtx context.Context
+	assert.NotPanics(t, func() {
+		assert.ErrorContains(t, tr.Collect(nilCtx, nil), "nil context")
+	})
+	n := 0
+	require.NoError(t, tr.Collect(context.Background(), func(*keepalive.Reading) bool { n++; return true }))
+	assert.Equal(t, 2, n)
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -336,4 +337,38 @@ func TestTrackerSeesThroughOwnRawConn(t *testing.T) {
 	err := tr.Track(&ownRawConn{Conn: c, loop: true})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "not package net's")
+}
+
+// TestTrackerNoGoroutine: tracking, collecting and releasing 500
+// connections (dialed and accepted, both ends tracked) starts no
+// goroutine.
+func TestTrackerNoGoroutine(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	ln := tr.Listener(listen(t, nil))
+	d := keepalive.NewDialer(keepalive.WithKeepalive(sockettest.Config), keepalive.WithTracker(tr))
+	before := runtime.NumGoroutine()
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range 250 { // dial, then accept from the backlog: no goroutine of the test's
+		c, err := d.Dial("tcp", ln.Addr().String())
+		require.NoError(t, err)
+		a, err := ln.Accept()
+		require.NoError(t, err)
+		conns = append(conns, c, a)
+	}
+	require.Equal(t, 500, tr.Len())
+	require.NoError(t, tr.Collect(context.Background(), nil))
+	// At most as many: one of an earlier test may end meanwhile.
+	assert.LessOrEqual(t, runtime.NumGoroutine(), before, "goroutines while 500 connections are tracked")
+	for _, c := range conns {
+		c.Close()
+	}
+	require.NoError(t, tr.Collect(context.Background(), nil))
+	assert.Zero(t, tr.Len())
+	assert.LessOrEqual(t, runtime.NumGoroutine(), before)
 }

@@ -2,6 +2,7 @@ package keepalive_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -20,7 +21,9 @@ import (
 )
 
 // trackerCostsEnv makes the test binary, run again under strace, dial
-// and accept trackerConns connections, tracked or not (its value).
+// and accept trackerConns connections: its value says how they are
+// tracked ("tracked": WithTracker and Listener; "track": Track on each
+// end) or not ("plain").
 const trackerCostsEnv = "KEEPALIVE_TRACKER_COSTS"
 
 const trackerConns = 20
@@ -30,16 +33,16 @@ func init() {
 	if way == "" {
 		return
 	}
-	if err := trackerConnect(way == "tracked"); err != nil {
+	if err := trackerConnect(way); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	os.Exit(0)
 }
 
-// trackerConnect dials and accepts trackerConns connections, through a
-// Tracker's dial option and listener when tracked.
-func trackerConnect(tracked bool) error {
+// trackerConnect dials and accepts trackerConns connections, tracked as
+// way says (trackerCostsEnv).
+func trackerConnect(way string) error {
 	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
 	defer tr.Close()
 	lc := &net.ListenConfig{}
@@ -50,7 +53,7 @@ func trackerConnect(tracked bool) error {
 	}
 	defer ln.Close()
 	opts := []keepalive.DialOption{keepalive.WithKeepalive(sockettest.Config)}
-	if tracked {
+	if way == "tracked" {
 		ln = tr.Listener(ln)
 		opts = append(opts, keepalive.WithTracker(tr))
 	}
@@ -64,10 +67,15 @@ func trackerConnect(tracked bool) error {
 		if err != nil {
 			return err
 		}
+		if way == "track" {
+			if err := errors.Join(tr.Track(c), tr.Track(a)); err != nil {
+				return err
+			}
+		}
 		a.Close()
 		c.Close()
 	}
-	if tracked && tr.Len() == 0 {
+	if way != "plain" && tr.Len() == 0 {
 		return fmt.Errorf("nothing tracked")
 	}
 	return nil
@@ -79,7 +87,8 @@ var socketCall = regexp.MustCompile(`(?m)^\d+\s+(\w+)\(`)
 // TestIntegrationTrackerSyscalls counts, with strace, the system calls
 // that could touch a socket (%network and %desc, but for the runtime's
 // poller and memory and the reads of its own files) in 20 dials and
-// accepts, tracked and not: a Tracker adds none.
+// accepts, tracked (by WithTracker and Listener, or by Track) and not:
+// a Tracker adds none.
 func TestIntegrationTrackerSyscalls(t *testing.T) {
 	netns.Track(t)
 	if _, err := exec.LookPath("strace"); err != nil {
@@ -109,7 +118,8 @@ func TestIntegrationTrackerSyscalls(t *testing.T) {
 		}
 		return calls
 	}
-	plain, tracked := count("plain"), count("tracked")
-	t.Logf("syscalls in %d dials and accepts: tracked %v, not %v", trackerConns, tracked, plain)
+	plain, tracked, track := count("plain"), count("tracked"), count("track")
+	t.Logf("syscalls in %d dials and accepts: tracked %v, not %v, by Track %v", trackerConns, tracked, plain, track)
 	assert.Equal(t, plain, tracked)
+	assert.Equal(t, plain, track)
 }

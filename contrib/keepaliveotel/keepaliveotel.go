@@ -22,6 +22,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -54,6 +55,27 @@ const (
 	PoolOutcomeKey = attribute.Key("keepalive.pool.outcome")
 )
 
+// CardinalityLimit returns the OpenTelemetry SDK cardinality limit
+// (sdkmetric.WithCardinalityLimit) under which no point of these
+// instruments is folded into the SDK's overflow point, for a Tracker
+// whose TrackerOptions.MaxPeers is maxPeers: 7008 for the default. The
+// SDK's own default, 2000, holds 285 peers that all have every kind of
+// pool check; docs/telemetry.md shows the arithmetic.
+func CardinalityLimit(maxPeers int) int {
+	switch {
+	case maxPeers == 0:
+		maxPeers = keepalive.DefaultMaxPeers
+	case maxPeers < 0:
+		maxPeers = 0
+	}
+	// The most points one instrument has per peer name: the pool checks,
+	// kept, confirmed, and discarded by each cause.
+	perPeer := max(len(keepalive.Verdicts), len(goneCauses), len(keepalive.PoolOutcomes)-1+len(keepalive.Causes))
+	// The names and OtherPeers; and the SDK holds limit-1 attribute sets,
+	// keeping the last point for the overflow.
+	return perPeer*(maxPeers+1) + 1
+}
+
 // A Registration is what Register set up.
 type Registration struct {
 	once   sync.Once
@@ -62,8 +84,11 @@ type Registration struct {
 }
 
 // Unregister stops the instruments' readings and the histogram's
-// recording. Calling it again does nothing.
+// recording. Calling it again does nothing; a nil r returns an error.
 func (r *Registration) Unregister() error {
+	if r == nil {
+		return errors.New("keepaliveotel: Unregister of a nil *Registration (Register failed)")
+	}
 	var err error
 	r.once.Do(func() {
 		r.cancel()
@@ -79,13 +104,14 @@ func (r *Registration) Unregister() error {
 // known time since the last packet received is recorded in the
 // detection histogram.
 //
-// It fails for a nil t or mp. A collection of a closed tracker reports
-// its counts and an error wrapping keepalive.ErrTrackerClosed.
+// It fails for a nil t or mp (a nil *sdkmetric.MeterProvider too). A
+// collection of a closed tracker reports its counts and an error
+// wrapping keepalive.ErrTrackerClosed.
 func Register(t *keepalive.Tracker, mp metric.MeterProvider) (*Registration, error) {
 	switch {
 	case t == nil:
 		return nil, errors.New("keepaliveotel: Register was given a nil *keepalive.Tracker")
-	case mp == nil:
+	case isNil(mp):
 		return nil, errors.New("keepaliveotel: Register was given a nil metric.MeterProvider")
 	}
 	m := mp.Meter(ScopeName)
@@ -133,6 +159,20 @@ func Register(t *keepalive.Tracker, mp metric.MeterProvider) (*Registration, err
 		}
 	})
 	return &Registration{reg: reg, cancel: cancel}, nil
+}
+
+// isNil reports whether mp is nil or holds a nil pointer (a
+// *sdkmetric.MeterProvider never set), whose Meter would panic.
+func isNil(mp metric.MeterProvider) bool {
+	if mp == nil {
+		return true
+	}
+	v := reflect.ValueOf(mp)
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Func, reflect.Interface, reflect.Slice, reflect.Chan:
+		return v.IsNil()
+	}
+	return false
 }
 
 // observer reads a Tracker for the observable instruments.

@@ -339,3 +339,20 @@ func TestCollectDuringCloses(t *testing.T) {
 	t.Logf("%d collections during the storm", collections)
 	assert.Positive(t, collections)
 }
+
+// TestRegisterNilPointers: a MeterProvider interface holding a nil
+// *sdkmetric.MeterProvider is refused as a nil one is (its Meter would
+// panic), and Unregister of the nil Registration a failed Register
+// returns is an error, not a panic.
+func TestRegisterNilPointers(t *testing.T) {
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	var mp *sdkmetric.MeterProvider
+	var reg *keepaliveotel.Registration
+	var err error
+	require.NotPanics(t, func() { reg, err = keepaliveotel.Register(tr, mp) })
+	assert.ErrorContains(t, err, "nil metric.MeterProvider")
+	assert.Nil(t, reg)
+	assert.NotPanics(t, func() { err = reg.Unregister() })
+	assert.ErrorContains(t, err, "nil *Registration")
+}

@@ -4,9 +4,12 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/tcpkeepalive/keepalive/internal/netns"
 )
 
-// TestMain fails the run if a test leaves a goroutine behind.
+// TestMain fails the run if a test leaves a goroutine behind, and counts
+// which integration tests ran and which skipped (netns.Summarised).
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(netns.Summarised{M: m})
 }
