@@ -231,8 +231,8 @@ func TestIntegrationDeadServer(t *testing.T) {
 
 	start := func(name string) *netns.Process { return n.StartCall(n.Client, name, addr) }
 	n.CutAndCheck(t, cfg, within, []netns.Case{
-		{Name: "query in flight", With: start("query"), Without: start("query-without"), Gone: "helper"},
-		{Name: "pool, idle connection", With: start("pool-idle"), Without: start("pool-idle-without"), Gone: "helper", AfterCut: true, Bound: 2*within + 1500*time.Millisecond},
+		{Name: "query in flight", With: start("query"), Without: start("query-without"), Gone: netns.ByHelper},
+		{Name: "pool, idle connection", With: start("pool-idle"), Without: start("pool-idle-without"), Gone: netns.ByHelper, AfterCut: true, Bound: 2*within + 1500*time.Millisecond},
 	})
 
 	// The network stays cut: a new connection's dial is bounded by the

@@ -136,8 +136,8 @@ func TestIntegrationDeadServer(t *testing.T) {
 
 	start := func(name string) *netns.Process { return n.StartCall(n.Client, name, addr) }
 	n.CutAndCheck(t, cfg, within, []netns.Case{
-		{Name: "query in flight", With: start("query"), Without: start("query-without"), Gone: "keepalive"},
-		{Name: "pool, query in flight", With: start("pool-query"), Without: start("pool-query-without"), Gone: "keepalive"},
-		{Name: "pool, idle connection", With: start("pool-idle"), Without: start("pool-idle-without"), Gone: "keepalive", AfterCut: true, Bound: 2*within + 1500*time.Millisecond},
+		{Name: "query in flight", With: start("query"), Without: start("query-without"), Gone: netns.ByKeepalive},
+		{Name: "pool, query in flight", With: start("pool-query"), Without: start("pool-query-without"), Gone: netns.ByKeepalive},
+		{Name: "pool, idle connection", With: start("pool-idle"), Without: start("pool-idle-without"), Gone: netns.ByKeepalive, AfterCut: true, Bound: 2*within + 1500*time.Millisecond},
 	})
 }

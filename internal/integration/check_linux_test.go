@@ -167,7 +167,7 @@ func TestIntegrationCheckIdleDeadPeer(t *testing.T) {
 			var atUnanswered keepalive.Health
 			cut := time.Now()
 			if v6 {
-				n.CutWith("blackhole")
+				n.CutWith(netns.Blackhole)
 			} else {
 				n.Cut()
 			}

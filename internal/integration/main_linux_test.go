@@ -13,10 +13,12 @@ import (
 	"github.com/tcpkeepalive/keepalive/internal/sockettest"
 )
 
-// TestMain fails the run if any test leaves a goroutine behind, and
-// prints which integration tests ran and which skipped
-// (netns.Summarised).
+// TestMain plays the End or Flow a re-executed test binary is asked for
+// (netns.Play), else runs the tests: it fails the run if any test leaves
+// a goroutine behind, and prints which integration tests ran and which
+// skipped (netns.Summarised).
 func TestMain(m *testing.M) {
+	netns.Play(nil, nil)
 	goleak.VerifyTestMain(netns.Summarised{M: m})
 }
 

@@ -53,16 +53,16 @@ func TestIntegrationMultipathDeadPeer(t *testing.T) {
 		peer    netns.End
 		measure string
 	}{
-		{"client/WrapListener(net.Listen)", netns.End{How: "wrap"}, "client"},
-		{"client/ConfigureListenConfig+SetMultipathTCP", netns.End{How: "listenconfig", Multipath: true}, "client"},
-		{"server/WrapListener(net.Listen)", netns.End{How: "wrap"}, "peer"},
+		{"client/WrapListener(net.Listen)", netns.End{How: netns.HowWrap}, "client"},
+		{"client/ConfigureListenConfig+SetMultipathTCP", netns.End{How: netns.HowListenConfig, Multipath: true}, "client"},
+		{"server/WrapListener(net.Listen)", netns.End{How: netns.HowWrap}, "peer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			peer := tc.peer
-			peer.Config, peer.Mode = c.String(), "idle"
+			peer.Config, peer.Mode = c.String(), netns.Idle
 			res, _ := scenario{
-				client:  netns.End{How: "keepalive", Config: c.String(), Mode: "idle", Multipath: true},
+				client:  netns.End{How: netns.HowKeepalive, Config: c.String(), Mode: netns.Idle, Multipath: true},
 				peer:    peer,
 				measure: tc.measure,
 				wait:    c.Timeout() + closeTimeout + 10*time.Second,
@@ -97,9 +97,9 @@ func TestIntegrationMultipathBusy(t *testing.T) {
 	c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 2}
 	n := netns.New(t)
 	multipath(t)(n)
-	peer := n.Start(n.Peer, netns.End{How: "wrap", Config: c.String(), Mode: "idle", Listen: "0.0.0.0:" + peerPort})
+	peer := n.Start(n.Peer, netns.End{How: netns.HowWrap, Config: c.String(), Mode: netns.Idle, Listen: "0.0.0.0:" + peerPort})
 	peer.Expect("ready", 10*time.Second)
-	client := n.Start(n.Client, netns.End{How: "keepalive", Config: c.String(), Mode: "busy", Multipath: true, Dial: peerAddr})
+	client := n.Start(n.Client, netns.End{How: netns.HowKeepalive, Config: c.String(), Mode: netns.Busy, Multipath: true, Dial: peerAddr})
 	require.Equal(t, strconv.Itoa(unix.IPPROTO_MPTCP), client.Expect("exchanged", 10*time.Second), "the client's socket is not Multipath TCP")
 	peer.Expect("exchanged", 10*time.Second)
 	n.Cut()
