@@ -154,6 +154,7 @@ func TestIntegrationCheckLivePeer(t *testing.T) {
 
 func TestIntegrationCheckIdleDeadPeer(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	for _, v6 := range []bool{false, true} {
 		name := "IPv4"
 		if v6 {
@@ -234,6 +235,7 @@ func TestIntegrationCheckBusyDeadPeer(t *testing.T) {
 
 func TestIntegrationCheckPeerCloses(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	for _, tt := range []struct {
 		name  string
 		reset bool

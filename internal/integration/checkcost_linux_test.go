@@ -88,8 +88,8 @@ func traceThread(t *testing.T, fn func()) []string {
 // probe unanswered, then two), makes at most 3 getsockopt calls, reads
 // no file, and allocates at most 4 times.
 func TestIntegrationCheckSuspectCost(t *testing.T) {
+	netns.Track(t)
 	if _, err := exec.LookPath("strace"); err != nil {
-		netns.Track(t)
 		netns.Skip(t, "needs strace (apt-get install strace)")
 	}
 	n := netns.New(t)

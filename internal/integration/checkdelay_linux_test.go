@@ -73,6 +73,7 @@ func TestIntegrationDelayLink(t *testing.T) {
 // has been out for RTO.
 func TestIntegrationCheckDelayedLivePeer(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	for _, c := range []keepalive.Config{
 		{Idle: time.Second, Interval: 3 * time.Second, Count: 4},
 		{Idle: 2 * time.Second, Interval: 4 * time.Second, Count: 4},

@@ -114,6 +114,7 @@ func assertAbout(t *testing.T, want, got time.Duration) {
 
 func TestIntegrationIdleDeadPeer(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3}
 	res, _ := scenario{
 		client:  netns.End{How: netns.HowKeepalive, Config: c.String(), Mode: netns.Idle},
@@ -128,6 +129,7 @@ func TestIntegrationIdleDeadPeer(t *testing.T) {
 
 func TestIntegrationBusyDeadPeer(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	t.Run("UserTimeout", func(t *testing.T) {
 		t.Parallel()
 		c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 3 * time.Second}
@@ -162,6 +164,7 @@ func TestIntegrationBusyDeadPeer(t *testing.T) {
 
 func TestIntegrationServerSeesDeadClient(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 3 * time.Second}
 	for _, how := range []netns.How{netns.HowKeepalive, netns.HowWrap} {
 		t.Run(how.String(), func(t *testing.T) {
@@ -180,6 +183,7 @@ func TestIntegrationServerSeesDeadClient(t *testing.T) {
 
 func TestIntegrationPeerReset(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3}
 	res, since := scenario{
 		client:  netns.End{How: netns.HowKeepalive, Config: c.String(), Mode: netns.Idle},
@@ -200,6 +204,7 @@ func TestIntegrationPeerReset(t *testing.T) {
 // finds a closed connection, so the other reader sees io.EOF.
 func TestIntegrationWhichErrorWhere(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3}
 	res, _ := scenario{
 		client:  netns.End{How: netns.HowKeepalive, Config: c.String(), Mode: netns.Idle, Readers: 2},
@@ -218,6 +223,7 @@ func TestIntegrationWhichErrorWhere(t *testing.T) {
 
 func TestIntegrationWithin(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	for _, d := range []time.Duration{4 * time.Second, 10 * time.Second} {
 		c := keepalive.Within(d)
 		for _, mode := range []netns.Mode{netns.Idle, netns.Busy} {

@@ -90,6 +90,7 @@ func echoed(t *testing.T, res netns.FlowResult) { assert.True(t, res.Echoed, "%+
 // timeout and still carries data, dropped or reset.
 func TestIntegrationMiddlebox(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	// Probes 1s after the middlebox forgot: its timer started at the last
 	// packet the client received, the middlebox's at the client's ACK.
 	late := keepalive.Config{Idle: natTimeout + time.Second, Interval: time.Second, Count: 3}
@@ -139,6 +140,7 @@ func TestIntegrationMiddlebox(t *testing.T) {
 // measures other Idles (each takes four times its Idle).
 func TestIntegrationProbeLateness(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	const gaps = 3
 	idles := []time.Duration{time.Second, 2 * time.Second, 3 * time.Second, 5 * time.Second}
 	if env := os.Getenv("KEEPALIVE_LATENESS_IDLES"); env != "" {

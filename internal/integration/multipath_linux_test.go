@@ -47,6 +47,7 @@ func multipath(t *testing.T) func(n *netns.Network) {
 // fail, with ENOTCONN.
 func TestIntegrationMultipathDeadPeer(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 2}
 	for _, tc := range []struct {
 		name    string
@@ -94,6 +95,7 @@ func TestIntegrationMultipathDeadPeer(t *testing.T) {
 // Nothing may be reported within 20s, twice the idle bound.
 func TestIntegrationMultipathBusy(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 2}
 	n := netns.New(t)
 	multipath(t)(n)

@@ -51,6 +51,7 @@ func failedWith(t *testing.T, res netns.Result, op, errno string, peerGone bool)
 // keep-alive probes from the server, the client vanishes.
 func TestIntegrationIdleServerSeesDeadClient(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	for _, how := range []netns.How{netns.HowKeepalive, netns.HowListenConfig, netns.HowWrap} {
 		t.Run(how.String(), func(t *testing.T) {
 			t.Parallel()
@@ -72,6 +73,7 @@ func TestIntegrationIdleServerSeesDeadClient(t *testing.T) {
 // retries for about two minutes (tcp_syn_retries = 6).
 func TestIntegrationConnectUserTimeout(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	start := func(t *testing.T, how netns.How, cut netns.Drop) *netns.Process {
 		n := netns.New(t)
 		n.CutWith(cut)
@@ -105,6 +107,7 @@ func TestIntegrationConnectUserTimeout(t *testing.T) {
 // TestIntegrationIPv6: the idle and the busy dead-peer cases over IPv6.
 func TestIntegrationIPv6(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	t.Run("idle", func(t *testing.T) {
 		t.Parallel()
 		res, _ := scenario{
@@ -148,6 +151,7 @@ func TestIntegrationIPv6(t *testing.T) {
 // doubled three times from 200ms to 1.6s.
 func TestIntegrationICMPErrors(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	for _, tc := range []struct {
 		name     string
 		mode     netns.Mode
