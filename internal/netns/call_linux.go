@@ -75,7 +75,7 @@ var cut = make(chan os.Signal, 1)
 
 // WaitForCut waits, in a Call, until the test signals it (SIGUSR1): the
 // network has been cut (a Case with AfterCut), or the loss is on
-// (RunChurn).
+// (LossyPool).
 func WaitForCut() { <-cut }
 
 // Outcome waits up to timeout for p's result. It returns ErrNoLine if the
