@@ -17,6 +17,7 @@ import (
 
 	"github.com/tcpkeepalive/keepalive"
 	"github.com/tcpkeepalive/keepalive/contrib/keepaliveredis"
+	"github.com/tcpkeepalive/keepalive/internal/sockettest"
 )
 
 // TestPoolAsksCheck: go-redis's pool asks the check about an idle
@@ -213,16 +214,5 @@ func ptr[T any](v T) *T { return &v }
 // counts sums tr's counts over its peers, Peer left empty.
 func counts(t *testing.T, tr *keepalive.Tracker) keepalive.Counts {
 	t.Helper()
-	var sum keepalive.Counts
-	require.NoError(t, tr.PeerCounts(func(c *keepalive.Counts) bool {
-		for i := range c.Gone {
-			sum.Gone[i] += c.Gone[i]
-			sum.PoolDiscards[i] += c.PoolDiscards[i]
-		}
-		for i := range c.PoolChecks {
-			sum.PoolChecks[i] += c.PoolChecks[i]
-		}
-		return true
-	}))
-	return sum
+	return sockettest.SumCounts(t, tr)
 }

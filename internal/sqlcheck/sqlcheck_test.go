@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/sockettest"
 	"github.com/tcpkeepalive/keepalive/internal/sqlcheck"
 )
 
@@ -78,61 +80,24 @@ func (c *fakeConn) Ping(context.Context) error {
 // never answer.
 func echo(t *testing.T, mute bool) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	return sockettest.Serve(t, func(c net.Conn) {
+		buf := make([]byte, 1)
 		for {
-			c, err := ln.Accept()
-			if err != nil {
+			if _, err := c.Read(buf); err != nil {
 				return
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				buf := make([]byte, 1)
-				for {
-					if _, err := c.Read(buf); err != nil {
-						return
-					}
-					if !mute {
-						c.Write(buf)
-					}
-				}
-			}()
+			if !mute {
+				c.Write(buf)
+			}
 		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
 	})
-	return ln.Addr().String()
 }
 
+// listen serves connections that are never answered, left open until
+// the test ends.
 func listen(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	return ln.Addr().String()
+	return sockettest.Serve(t, func(c net.Conn) { io.Copy(io.Discard, c) })
 }
 
 // closed reports whether c was closed (by database/sql, through the
@@ -204,31 +169,12 @@ func TestDialedOutsideConnect(t *testing.T) {
 // pooled connection (its FIN arrives while the connection is idle), and
 // the next query goes on with a new connection.
 func TestCheckClosedByServer(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	accepted := make(chan net.Conn, 4)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				close(accepted)
-				return
-			}
-			accepted <- c
-		}
-	}()
-	defer func() {
-		ln.Close()
-		for c := range accepted {
-			c.Close()
-		}
-	}()
-	d := &fakeDriver{addr: ln.Addr().String()}
+	addr, accepted := sockettest.Accepting(t)
+	d := &fakeDriver{addr: addr}
 	db := sql.OpenDB(sqlcheck.Connector(d, keepalive.Check))
 	defer db.Close()
 
-	_, err = db.Exec("first")
+	_, err := db.Exec("first")
 	require.NoError(t, err)
 	require.NoError(t, (<-accepted).Close())
 	first := d.dialed()[0]
@@ -320,18 +266,7 @@ func TestSuspectKeptOnReturn(t *testing.T) {
 // counts sums tr's counts over its peers, Peer left empty.
 func counts(t *testing.T, tr *keepalive.Tracker) keepalive.Counts {
 	t.Helper()
-	var sum keepalive.Counts
-	require.NoError(t, tr.PeerCounts(func(c *keepalive.Counts) bool {
-		for i := range c.Gone {
-			sum.Gone[i] += c.Gone[i]
-			sum.PoolDiscards[i] += c.PoolDiscards[i]
-		}
-		for i := range c.PoolChecks {
-			sum.PoolChecks[i] += c.PoolChecks[i]
-		}
-		return true
-	}))
-	return sum
+	return sockettest.SumCounts(t, tr)
 }
 
 // TestChecksReported: with keepalive.Check on tracked connections, on
@@ -340,33 +275,14 @@ func counts(t *testing.T, tr *keepalive.Tracker) keepalive.Counts {
 // check), one the server reset as discarded for a reset, and its close
 // is counted once.
 func TestChecksReported(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	accepted := make(chan net.Conn, 4)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				close(accepted)
-				return
-			}
-			accepted <- c
-		}
-	}()
-	defer func() {
-		ln.Close()
-		for c := range accepted {
-			c.Close()
-		}
-	}()
+	addr, accepted := sockettest.Accepting(t)
 	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
 	defer tr.Close()
-	d := &fakeDriver{addr: ln.Addr().String(), tracker: tr}
+	d := &fakeDriver{addr: addr, tracker: tr}
 	db := sql.OpenDB(sqlcheck.Connector(d, keepalive.Check))
 	defer db.Close()
 
-	_, err = db.Exec("first") // dialed: no checkout check
+	_, err := db.Exec("first") // dialed: no checkout check
 	require.NoError(t, err)
 	assert.Equal(t, keepalive.Counts{}, counts(t, tr))
 	_, err = db.Exec("second")
