@@ -1,13 +1,10 @@
 package integration_test
 
 import (
-	"os"
-	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
-	"golang.org/x/sys/unix"
 
 	"github.com/tcpkeepalive/keepalive/internal/netns"
 	"github.com/tcpkeepalive/keepalive/internal/sockettest"
@@ -39,19 +36,5 @@ var (
 // sockets fn opens belong to ns and keep it after the thread is gone.
 func inNamespace(t *testing.T, ns string, fn func() error) {
 	t.Helper()
-	f, err := os.Open("/run/netns/" + ns)
-	require.NoError(t, err)
-	defer f.Close()
-	done := make(chan error, 1)
-	go func() {
-		// Never unlocked: the thread ends with this goroutine, and with
-		// it the namespace switch.
-		runtime.LockOSThread()
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-			done <- os.NewSyscallError("setns", err)
-			return
-		}
-		done <- fn()
-	}()
-	require.NoError(t, <-done)
+	require.NoError(t, netns.In(ns, fn))
 }

@@ -75,7 +75,7 @@ func (l *Link) Counts() (sent, dropped int64) { return l.sent.Load(), l.dropped.
 func (l *Link) tun(n *Network, name string) *os.File {
 	n.t.Helper()
 	var f *os.File
-	err := n.In(n.Router, func() error {
+	err := In(n.Router, func() error {
 		fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 		if err != nil {
 			return &os.PathError{Op: "open", Path: "/dev/net/tun", Err: err}

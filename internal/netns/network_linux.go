@@ -124,12 +124,12 @@ func (n *Network) runIn(stdin, name string, args ...string) {
 	}
 }
 
-// In runs fn on a thread in namespace ns, one of this Network's: the
-// sockets fn opens (a listener, a dialed connection, a TUN device)
+// In runs fn on a thread in network namespace ns (one of a Network's):
+// the sockets fn opens (a listener, a dialed connection, a TUN device)
 // belong to ns, and keep it once the thread is gone, so the test's own
 // goroutines can serve and dial inside the test network. It returns
 // fn's error.
-func (n *Network) In(ns string, fn func() error) error {
+func In(ns string, fn func() error) error {
 	f, err := os.Open("/run/netns/" + ns)
 	if err != nil {
 		return err

@@ -80,7 +80,7 @@ func (n *Network) StartPrometheus(t testing.TB, ns string, s Scrape) *Prometheus
 		DisableKeepAlives: true,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			var conn net.Conn
-			err := n.In(ns, func() error {
+			err := In(ns, func() error {
 				var err error
 				conn, err = new(net.Dialer).DialContext(ctx, network, addr)
 				return err
