@@ -28,9 +28,7 @@ import (
 
 func init() {
 	netns.ChurnCalls(calls, func(addr string, d time.Duration, hook bool, inflight func()) error {
-		c := netns.LossConfig
-		pc, err := keepalivepgx.ParsePoolConfig(fmt.Sprintf("postgres://postgres@%s/postgres?sslmode=disable&keepalives=1&keepalives_idle=%d&keepalives_interval=%d&keepalives_count=%d&tcp_user_timeout=%d",
-			addr, c.Idle/time.Second, c.Interval/time.Second, c.Count, c.UserTimeout/time.Millisecond))
+		pc, err := keepalivepgx.ParsePoolConfig(netns.PostgresURL(addr) + netns.LibpqKeys(netns.LossConfig))
 		if err != nil {
 			return err
 		}
@@ -92,9 +90,7 @@ func init() {
 	for _, hook := range []bool{true, false} {
 		name := map[bool]string{true: "forgotten", false: "forgotten-without"}[hook]
 		calls[name] = func(addr string, inflight func()) error {
-			c := forgetCfg
-			pc, err := keepalivepgx.ParsePoolConfig(fmt.Sprintf("postgres://postgres@%s/postgres?sslmode=disable&connect_timeout=2&keepalives=1&keepalives_idle=%d&keepalives_interval=%d&keepalives_count=%d&tcp_user_timeout=%d",
-				addr, c.Idle/time.Second, c.Interval/time.Second, c.Count, c.UserTimeout/time.Millisecond))
+			pc, err := keepalivepgx.ParsePoolConfig(netns.PostgresURL(addr) + "&connect_timeout=2" + netns.LibpqKeys(forgetCfg))
 			if err != nil {
 				return err
 			}

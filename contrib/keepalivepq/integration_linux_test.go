@@ -8,7 +8,6 @@ package keepalivepq_test
 
 import (
 	"database/sql"
-	"fmt"
 	"testing"
 	"time"
 
@@ -27,10 +26,9 @@ var cfg = keepalive.Within(within)
 
 // dsn is the server's, with libpq's keep-alive keys for cfg if keys.
 func dsn(addr string, keys bool) string {
-	s := "postgres://postgres@" + addr + "/postgres?sslmode=disable"
+	s := netns.PostgresURL(addr)
 	if keys {
-		s += fmt.Sprintf("&keepalives=1&keepalives_idle=%d&keepalives_interval=%d&keepalives_count=%d&tcp_user_timeout=%d",
-			cfg.Idle/time.Second, cfg.Interval/time.Second, cfg.Count, cfg.UserTimeout/time.Millisecond)
+		s += netns.LibpqKeys(cfg)
 	}
 	return s
 }

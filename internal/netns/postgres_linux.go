@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tcpkeepalive/keepalive"
 )
 
 // StartPostgres runs a PostgreSQL server from Debian's postgresql
@@ -75,4 +77,17 @@ func (n *Network) StartRestartablePostgres(t testing.TB) (addr string, restart f
 		}
 		p = start()
 	}
+}
+
+// PostgresURL is the connection URL of a server StartPostgres started at
+// addr, as user postgres, without TLS.
+func PostgresURL(addr string) string {
+	return "postgres://postgres@" + addr + "/postgres?sslmode=disable"
+}
+
+// LibpqKeys are libpq's keep-alive keys for c, to append to a
+// PostgresURL: "&keepalives=1&keepalives_idle=…".
+func LibpqKeys(c keepalive.Config) string {
+	return fmt.Sprintf("&keepalives=1&keepalives_idle=%d&keepalives_interval=%d&keepalives_count=%d&tcp_user_timeout=%d",
+		c.Idle/time.Second, c.Interval/time.Second, c.Count, c.UserTimeout/time.Millisecond)
 }
