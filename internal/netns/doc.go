@@ -22,8 +22,9 @@
 // on over its second subflow.
 //
 // A test runs its own code inside the network in one of two ways: In
-// runs a function on a thread in a namespace, and Start runs the test
-// binary again in a namespace, playing a Role: an End (dial or listen,
+// runs a function on a thread in a namespace (Connect uses it to hand the
+// test both ends of a connection), and Start runs the test binary again
+// in a namespace, playing a Role: an End (dial or listen,
 // then idle or busy until the connection fails), a Flow (quiet, then
 // talk again, through a Middlebox), or a Call (a client library's call,
 // registered by name). Such a binary calls Play first in its TestMain.
@@ -38,7 +39,8 @@
 //
 // # Files
 //
-// The network: network_linux.go (New, In, the namespaces), addr_linux.go
+// The network: network_linux.go (New, In, the namespaces),
+// connect_linux.go (a connection across it, both ends the test's), addr_linux.go
 // (more addresses: IPv6, a second peer address, a second path),
 // cut_linux.go (the ways a peer vanishes), sysctl_linux.go,
 // middlebox_linux.go (NAT and conntrack, nftables), loss_linux.go
@@ -53,9 +55,10 @@
 // flight when the peer vanishes).
 //
 // Servers: postgres_linux.go, mariadb_linux.go, prometheus_linux.go,
-// serveruser_linux.go (their directories and users). Pools:
-// sqlpool_linux.go (database/sql: Dials, a query after an unanswered
-// probe), churn_linux.go (pools under loss: needless discards).
+// serveruser_linux.go (their directories and users). The workloads the
+// pool modules' tests share: sqlpool_linux.go (database/sql: a dead
+// server's calls, a forgotten flow's), churn_linux.go (pools under loss:
+// needless discards).
 //
 // Counting: tally.go (Track, Skip, Summarised; every system),
 // need_linux.go (Available, NeedNFT, Missing).
