@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/sockettest"
 )
 
 // Loopback dials n connections configured with cfg and tracked by tr to
@@ -48,31 +49,18 @@ func Loopback(t testing.TB, tr *keepalive.Tracker, cfg keepalive.Config, n int) 
 // many times it did. Every goroutine has ended when it returns.
 func Storm(t testing.TB, tr *keepalive.Tracker, cfg keepalive.Config, collect func()) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	addr := sockettest.Serve(t, func(net.Conn) {}) // closes each connection
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	var wg sync.WaitGroup
 	defer func() {
 		cancel()
-		ln.Close() // ends the accepting goroutine
 		wg.Wait()
 	}()
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	})
 	d := keepalive.NewDialer(keepalive.WithKeepalive(cfg), keepalive.WithTracker(tr))
 	for range 4 {
 		wg.Go(func() {
 			for ctx.Err() == nil {
-				c, err := d.DialContext(ctx, "tcp", ln.Addr().String())
+				c, err := d.DialContext(ctx, "tcp", addr)
 				if err != nil {
 					continue
 				}
