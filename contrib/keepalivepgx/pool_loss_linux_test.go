@@ -11,7 +11,6 @@ package keepalivepgx_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"testing"
@@ -115,15 +114,8 @@ func init() {
 			if err := p.Ping(context.Background()); err != nil {
 				return err
 			}
-			conn := dials.First()
-			for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-				err := keepalive.Check(conn)
-				if errors.Is(err, keepalive.ErrUnanswered) {
-					break
-				}
-				if err != nil || time.Now().After(deadline) {
-					return fmt.Errorf("waiting for an unanswered probe: Check says %v", err)
-				}
+			if err := netns.AwaitUnanswered(dials.First()); err != nil {
+				return err
 			}
 			inflight()
 			_, err = p.Exec(context.Background(), "SELECT 1")

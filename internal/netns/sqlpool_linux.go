@@ -69,17 +69,8 @@ func (d *Dials) Holds(cfg keepalive.Config) error {
 // error of a query through the pool. A query that succeeded must have
 // run on a second connection.
 func queryAfterUnanswered(db *sql.DB, dials *Dials, inflight func()) error {
-	conn := dials.First()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		err := keepalive.Check(conn)
-		if errors.Is(err, keepalive.ErrUnanswered) {
-			break
-		}
-		if err != nil || time.Now().After(deadline) {
-			return fmt.Errorf("waiting for an unanswered probe: Check says %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := AwaitUnanswered(dials.First()); err != nil {
+		return err
 	}
 	inflight()
 	var n int
@@ -88,6 +79,23 @@ func queryAfterUnanswered(db *sql.DB, dials *Dials, inflight func()) error {
 		return fmt.Errorf("the query succeeded with %d connections dialed, want 2", n)
 	}
 	return err
+}
+
+// AwaitUnanswered waits up to 15s until keepalive.Check reports a
+// keep-alive probe of conn unanswered (keepalive.ErrUnanswered), as on a
+// connection whose flow a Middlebox forgot.
+func AwaitUnanswered(conn net.Conn) error {
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		err := keepalive.Check(conn)
+		if errors.Is(err, keepalive.ErrUnanswered) {
+			return nil
+		}
+		if err != nil || time.Now().After(deadline) {
+			return fmt.Errorf("waiting for an unanswered probe: Check says %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // expectReplaced checks two queryAfterUnanswered calls: checked, whose
