@@ -34,7 +34,7 @@ type End struct {
 
 	// Multipath asks for Multipath TCP explicitly
 	// (SetMultipathTCP(true)) on the dialer or the ListenConfig. Go's
-	// net.Listen ("wrap") is Multipath TCP without asking.
+	// net.Listen (HowWrap) is Multipath TCP without asking.
 	Multipath bool
 
 	Mode    Mode // what it does after the greeting
