@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/netns"
 )
 
 // collectShardEnv makes the test binary, run again by
@@ -39,6 +40,7 @@ const collectConnsEnv = "KEEPALIVE_COLLECT_CONNS"
 // collection reads each once and allocates nothing per connection. Figures in
 // docs/measurements.md; timings are logged, not asserted.
 func TestIntegrationTrackerCollect100k(t *testing.T) {
+	netns.Track(t)
 	if v := os.Getenv(collectShardEnv); v != "" {
 		collectShard(t, v)
 		return

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -13,20 +12,26 @@ import (
 	"github.com/tcpkeepalive/keepalive/internal/netns"
 )
 
-const argsEnv = "KEEPALIVE_CMD_ARGS"
-
 // Run again inside a namespace, the test binary is the peer (an End) or
-// the command itself, as main runs it, with the arguments in argsEnv.
+// the command itself, as main runs it: the Call "keepalive", whose Arg
+// is the arguments in JSON (startCommand).
 func init() {
-	netns.RunEnd()
-	if spec := os.Getenv(argsEnv); spec != "" {
-		var args []string
-		if err := json.Unmarshal([]byte(spec), &args); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(2)
+	netns.Play(map[string]netns.CallFunc{"keepalive": func(args string, _ func()) error {
+		var argv []string
+		if err := json.Unmarshal([]byte(args), &argv); err != nil {
+			return err
 		}
-		os.Exit(command(args))
-	}
+		os.Exit(command(argv))
+		return nil
+	}}, nil)
+}
+
+// startCommand runs the command with args in namespace ns.
+func startCommand(t *testing.T, n *netns.Network, ns string, args ...string) *netns.Process {
+	t.Helper()
+	b, err := json.Marshal(args)
+	require.NoError(t, err)
+	return n.StartCall(ns, "keepalive", string(b))
 }
 
 // TestIntegrationConnectDeadPeer: -connect -hold against a peer that
@@ -35,11 +40,9 @@ func init() {
 // answer, not after the last data, and says so (since_packet).
 func TestIntegrationConnectDeadPeer(t *testing.T) {
 	n := netns.New(t)
-	peer := n.Start(n.Peer, netns.End{Listen: "0.0.0.0:7777", How: "go", Mode: "idle", NoGreeting: true})
+	peer := n.Start(n.Peer, netns.End{Listen: "0.0.0.0:7777", How: netns.HowGo, Mode: netns.Idle, NoGreeting: true})
 	peer.Expect("ready", 10*time.Second)
-	args, err := json.Marshal([]string{"-json", "-connect", netns.PeerAddr + ":7777", "-config", "idle=2s,interval=1s,count=3", "-hold", "60s", "-every", "500ms"})
-	require.NoError(t, err)
-	cmd := n.Run(n.Client, argsEnv+"="+string(args))
+	cmd := startCommand(t, n, n.Client, "-json", "-connect", netns.PeerAddr+":7777", "-config", "idle=2s,interval=1s,count=3", "-hold", "60s", "-every", "500ms")
 	cmd.Expect(`{"config"`, 10*time.Second)
 	peer.Expect("exchanged", 10*time.Second)
 	// No data flows; cut once an "alive" event shows a packet received
@@ -67,9 +70,7 @@ func TestIntegrationConnectDeadPeer(t *testing.T) {
 func TestIntegrationHoldDatabase(t *testing.T) {
 	n := netns.New(t)
 	addr := n.StartPostgres(t)
-	args, err := json.Marshal([]string{"-json", "-connect", addr, "-hold", "60s", "-ping", "200ms"})
-	require.NoError(t, err)
-	cmd := n.Run(n.Client, argsEnv+"="+string(args))
+	cmd := startCommand(t, n, n.Client, "-json", "-connect", addr, "-hold", "60s", "-ping", "200ms")
 	line := cmd.Expect(`{"error"`, 30*time.Second) // JSON keys come sorted: the died event
 	var died map[string]any
 	require.NoError(t, json.Unmarshal([]byte(`{"error"`+line), &died))
@@ -135,19 +136,14 @@ func TestIntegrationFindIdleTimeout(t *testing.T) {
 			assert.Equal(t, max.Seconds(), answer["kept_s"])
 		}},
 	}
-	start := func(n *netns.Network, ns string, args ...string) *netns.Process {
-		b, err := json.Marshal(args)
-		require.NoError(t, err)
-		return n.Run(ns, argsEnv+"="+string(b))
-	}
 	for _, r := range runs {
 		n := netns.New(t)
 		if r.box != nil {
 			n.Middlebox(*r.box)
 		}
-		server := start(n, n.Peer, "-listen", "0.0.0.0:7777")
+		server := startCommand(t, n, n.Peer, "-listen", "0.0.0.0:7777")
 		server.Expect("", 10*time.Second)
-		r.cmd = start(n, n.Client, "-json", "-connect", netns.PeerAddr+":7777", "-find-idle-timeout", max.String(), "-every", "2s")
+		r.cmd = startCommand(t, n, n.Client, "-json", "-connect", netns.PeerAddr+":7777", "-find-idle-timeout", max.String(), "-every", "2s")
 	}
 	for _, r := range runs {
 		t.Run(r.name, func(t *testing.T) {

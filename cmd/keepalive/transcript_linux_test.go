@@ -60,8 +60,10 @@ func startIn(t *testing.T, ns string, args []string, out *bytes.Buffer) *exec.Cm
 	require.NoError(t, err)
 	spec, err := json.Marshal(args)
 	require.NoError(t, err)
+	env, err := netns.Env(netns.Call{Name: "keepalive", Arg: string(spec)})
+	require.NoError(t, err)
 	cmd := exec.Command("ip", "netns", "exec", ns, exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), argsEnv+"="+string(spec))
+	cmd.Env = append(os.Environ(), env)
 	cmd.Stdout, cmd.Stderr = out, out
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { waitOrKill(cmd, 0) })

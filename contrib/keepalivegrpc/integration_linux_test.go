@@ -146,8 +146,8 @@ func TestIntegrationDeadServer(t *testing.T) {
 	n.StartCall(n.Client, "watcher", addr("50052"))
 	client := func(name string) *netns.Process { return n.StartCall(n.Client, name, addr("50050")) }
 	n.CutAndCheck(t, cfg, within, []netns.Case{
-		{Name: "server-streaming RPC waiting", With: client("watch"), Without: client("watch-without"), Gone: "helper"},
-		{Name: "unary RPC in flight", With: client("check"), Without: client("check-without"), Gone: "helper"},
+		{Name: "server-streaming RPC waiting", With: client("watch"), Without: client("watch-without"), Gone: netns.ByHelper},
+		{Name: "unary RPC in flight", With: client("check"), Without: client("check-without"), Gone: netns.ByHelper},
 		{Name: "server noticing a vanished client", With: notices, Without: noticesWithout,
 			Note: "the handler sees its stream's context canceled (codes.Canceled); gRPC does not hand it the transport's error"},
 	})

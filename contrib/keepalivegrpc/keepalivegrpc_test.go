@@ -25,7 +25,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	netns.RunCalls(calls, keepalivegrpc.IsPeerGone)
+	netns.Play(calls, keepalivegrpc.IsPeerGone)
 	goleak.VerifyTestMain(netns.Summarised{M: m})
 }
 

@@ -147,8 +147,8 @@ func TestIntegrationDeadServer(t *testing.T) {
 	n.StartCall(n.Client, "poller", "http://"+addr("8082"))
 	call := func(name string) *netns.Process { return n.StartCall(n.Client, name, "http://"+addr("8080")) }
 	n.CutAndCheck(t, within5s, within, []netns.Case{
-		{Name: "long poll waiting for headers", With: call("poll"), Without: call("poll-without"), Gone: "keepalive"},
-		{Name: "upload in progress", With: call("upload"), Without: call("upload-without"), Gone: "keepalive"},
+		{Name: "long poll waiting for headers", With: call("poll"), Without: call("poll-without"), Gone: netns.ByKeepalive},
+		{Name: "upload in progress", With: call("upload"), Without: call("upload-without"), Gone: netns.ByKeepalive},
 		{Name: "handler noticing a vanished client", With: notices, Without: noticesWithout,
 			Note: "the handler sees its request's context canceled; net/http does not hand it the connection's error"},
 	})

@@ -23,7 +23,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	netns.RunCalls(calls, nil)
+	netns.Play(calls, nil)
 	goleak.VerifyTestMain(netns.Summarised{M: m})
 }
 

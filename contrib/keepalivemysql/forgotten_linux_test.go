@@ -9,7 +9,7 @@ package keepalivemysql_test
 // the dead flow and fails when the kernel gives up.
 
 import (
-	"database/sql"
+	"database/sql/driver"
 	"testing"
 	"time"
 
@@ -27,39 +27,27 @@ const natTimeout = 2 * time.Second
 var forgetCfg = keepalive.Config{Idle: 3 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 6 * time.Second}
 
 func init() {
-	for _, checked := range []bool{true, false} {
-		name := map[bool]string{true: "forgotten", false: "forgotten-unchecked"}[checked]
-		calls[name] = func(addr string, inflight func()) error {
-			var dials netns.Dials
-			keepalivemysql.SetDialed(dials.Add)
-			c, err := mysql.ParseDSN(dsn(addr, false))
-			if err != nil {
-				return err
-			}
-			c.Logger = logger{}
-			connector, err := keepalivemysql.NewConnectorConfig(c, forgetCfg)
-			if err != nil {
-				return err
-			}
-			if checked {
-				connector = keepalivemysql.Checked(connector)
-			}
-			db := sql.OpenDB(connector)
-			db.SetMaxOpenConns(1)
-			if err := db.Ping(); err != nil {
-				return err
-			}
-			return netns.QueryAfterUnanswered(db, &dials, inflight)
+	netns.ForgottenCalls(calls, func(addr string, checked bool, dials *netns.Dials) (driver.Connector, error) {
+		keepalivemysql.SetDialed(dials.Add)
+		c, err := mysql.ParseDSN(dsn(addr, false))
+		if err != nil {
+			return nil, err
 		}
-	}
+		c.Logger = logger{}
+		connector, err := keepalivemysql.NewConnectorConfig(c, forgetCfg)
+		if err != nil {
+			return nil, err
+		}
+		if checked {
+			connector = keepalivemysql.Checked(connector)
+		}
+		return connector, nil
+	})
 }
 
 func TestIntegrationForgottenFlow(t *testing.T) {
 	t.Parallel()
 	n := netns.New(t)
 	addr := n.StartMariaDB(t)
-	n.Middlebox(netns.Middlebox{IdleTimeout: natTimeout})
-
-	netns.ExpectReplaced(t, n.StartCall(n.Client, "forgotten", addr), n.StartCall(n.Client, "forgotten-unchecked", addr),
-		func(o netns.Outcome) bool { return o.Helper })
+	n.ForgottenFlow(t, addr, natTimeout, func(o netns.Outcome) bool { return o.Helper })
 }

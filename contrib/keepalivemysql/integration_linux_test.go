@@ -78,17 +78,10 @@ func open(addr string, with, param bool) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := sql.OpenDB(connector)
-	db.SetMaxOpenConns(1)
-	if err := db.Ping(); err != nil {
-		return nil, err
-	}
 	if with {
-		if err := dials.Holds(cfg); err != nil {
-			return nil, err
-		}
+		return netns.OpenSQL(connector, &dials, &cfg)
 	}
-	return db, nil
+	return netns.OpenSQL(connector, &dials, nil)
 }
 
 // The calls, each played by the test binary in the client's namespace.
@@ -185,34 +178,7 @@ var calls = map[string]netns.CallFunc{
 	},
 }
 
-func init() {
-	for _, with := range []bool{true, false} {
-		suffix := map[bool]string{true: "", false: "-without"}[with]
-		// cfg in the DSN.
-		calls["query"+suffix] = func(addr string, inflight func()) error {
-			db, err := open(addr, with, true)
-			if err != nil {
-				return err
-			}
-			inflight()
-			_, err = db.Exec("SELECT SLEEP(60)")
-			return err
-		}
-		// cfg in code; a connection idle in the pool, used after the
-		// server's host vanished.
-		calls["pool-idle"+suffix] = func(addr string, inflight func()) error {
-			db, err := open(addr, with, false)
-			if err != nil {
-				return err
-			}
-			inflight()
-			netns.WaitForCut()
-			time.Sleep(time.Second)
-			_, err = db.Exec("SELECT 1")
-			return err
-		}
-	}
-}
+func init() { netns.SQLCalls(calls, "SELECT SLEEP(60)", open) }
 
 func TestIntegrationDeadServer(t *testing.T) {
 	t.Parallel()
@@ -229,15 +195,11 @@ func TestIntegrationDeadServer(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, o.Err, "query, rows, prepared statement and transaction through NewConnectorConfig")
 
-	start := func(name string) *netns.Process { return n.StartCall(n.Client, name, addr) }
-	n.CutAndCheck(t, cfg, within, []netns.Case{
-		{Name: "query in flight", With: start("query"), Without: start("query-without"), Gone: "helper"},
-		{Name: "pool, idle connection", With: start("pool-idle"), Without: start("pool-idle-without"), Gone: "helper", AfterCut: true, Bound: 2*within + 1500*time.Millisecond},
-	})
+	n.CutAndCheck(t, cfg, within, n.SQLCases(addr, within, netns.ByHelper))
 
 	// The network stays cut: a new connection's dial is bounded by the
 	// DSN's timeout.
-	o, err = start("connect").Outcome(10 * time.Second)
+	o, err = n.StartCall(n.Client, "connect", addr).Outcome(10 * time.Second)
 	require.NoError(t, err)
 	t.Logf("connect after the cut, timeout=2s: failed after %v: %s", o.Elapsed.Round(10*time.Millisecond), o.Err)
 	assert.Contains(t, o.Err, "i/o timeout")

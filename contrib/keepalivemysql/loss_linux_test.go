@@ -21,36 +21,29 @@ import (
 )
 
 func init() {
-	for _, checked := range []bool{true, false} {
-		name := map[bool]string{true: "churn", false: "churn-without"}[checked]
-		calls[name] = func(arg string, inflight func()) error {
-			addr, d, err := netns.ParseChurnArg(arg)
+	netns.ChurnCalls(calls, func(addr string, d time.Duration, checked bool, inflight func()) error {
+		var dials netns.Dials
+		keepalivemysql.SetDialed(dials.Add)
+		open := func() (*sql.DB, error) {
+			c, err := mysql.ParseDSN(dsn(addr, false))
 			if err != nil {
-				return err
+				return nil, err
 			}
-			var dials netns.Dials
-			keepalivemysql.SetDialed(dials.Add)
-			open := func() (*sql.DB, error) {
-				c, err := mysql.ParseDSN(dsn(addr, false))
-				if err != nil {
-					return nil, err
-				}
-				c.Logger = logger{}
-				if err := keepalivemysql.Configure(c, netns.LossConfig); err != nil {
-					return nil, err
-				}
-				connector, err := mysql.NewConnector(c)
-				if err != nil {
-					return nil, err
-				}
-				if checked {
-					connector = keepalivemysql.Checked(connector)
-				}
-				return sql.OpenDB(connector), nil
+			c.Logger = logger{}
+			if err := keepalivemysql.Configure(c, netns.LossConfig); err != nil {
+				return nil, err
 			}
-			return netns.ChurnDB(d, open, &dials, inflight)
+			connector, err := mysql.NewConnector(c)
+			if err != nil {
+				return nil, err
+			}
+			if checked {
+				connector = keepalivemysql.Checked(connector)
+			}
+			return sql.OpenDB(connector), nil
 		}
-	}
+		return netns.ChurnDB(d, open, &dials, inflight)
+	})
 }
 
 // TestIntegrationLossyPool: at 20% loss each way (the CI run; more
@@ -61,10 +54,5 @@ func TestIntegrationLossyPool(t *testing.T) {
 	t.Parallel()
 	n := netns.New(t)
 	netns.NeedNFT(t)
-	addr := n.StartMariaDB(t)
-	levels, d := netns.LossRun([]int{20}, 20*time.Second)
-	for _, loss := range levels {
-		got := n.RunChurn(t, []string{"churn", "churn-without"}, addr, loss, d)
-		netns.CheckChurn(t, "keepalivemysql", loss, got["churn"], got["churn-without"])
-	}
+	n.LossyPool(t, "keepalivemysql", n.StartMariaDB(t))
 }

@@ -11,6 +11,6 @@ import (
 // TestMain plays the Call a re-executed test binary is asked for
 // (integration_linux_test.go), else runs the tests.
 func TestMain(m *testing.M) {
-	netns.RunCalls(calls, peerGone)
+	netns.Play(calls, peerGone)
 	goleak.VerifyTestMain(netns.Summarised{M: m})
 }

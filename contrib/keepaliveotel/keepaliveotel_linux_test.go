@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/tcpkeepalive/keepalive"
 	"github.com/tcpkeepalive/keepalive/contrib/keepaliveotel"
+	"github.com/tcpkeepalive/keepalive/internal/telemetrytest"
 )
 
 var cfg = keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second}
@@ -24,19 +24,7 @@ var cfg = keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Co
 // returns both ends of each, closed when the test ends.
 func loopback(t *testing.T, tr *keepalive.Tracker, n int) (clients, servers []net.Conn) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	d := keepalive.NewDialer(keepalive.WithKeepalive(cfg), keepalive.WithTracker(tr))
-	for range n {
-		c, err := d.Dial("tcp", ln.Addr().String())
-		require.NoError(t, err)
-		s, err := ln.Accept()
-		require.NoError(t, err)
-		t.Cleanup(func() { c.Close(); s.Close() })
-		clients, servers = append(clients, c), append(servers, s)
-	}
-	return clients, servers
+	return telemetrytest.Loopback(t, tr, cfg, n)
 }
 
 // sdk registers t's instruments with a real SDK MeterProvider whose
@@ -295,47 +283,11 @@ func TestCollectionExpires(t *testing.T) {
 func TestCollectDuringCloses(t *testing.T) {
 	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
 	defer tr.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	d := keepalive.NewDialer(keepalive.WithKeepalive(cfg), keepalive.WithTracker(tr))
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				c, err := d.DialContext(ctx, "tcp", ln.Addr().String())
-				if err != nil {
-					continue
-				}
-				keepalive.Check(c)
-				c.Close()
-			}
-		}()
-	}
 	reader := sdk(t, tr)
-	collections := 0
-	for ctx.Err() == nil {
+	collections := telemetrytest.Storm(t, tr, cfg, func() {
 		var rm metricdata.ResourceMetrics
 		require.NoError(t, reader.Collect(context.Background(), &rm))
-		collections++
-	}
-	ln.Close()
-	wg.Wait()
+	})
 	t.Logf("%d collections during the storm", collections)
 	assert.Positive(t, collections)
 }

@@ -8,7 +8,6 @@ package keepalivepgx_test
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -30,10 +29,9 @@ var cfg = keepalive.Within(within)
 // connString is the server's, with libpq's keep-alive keys for cfg if
 // keys.
 func connString(addr string, keys bool) string {
-	s := "postgres://postgres@" + addr + "/postgres?sslmode=disable"
+	s := netns.PostgresURL(addr)
 	if keys {
-		s += fmt.Sprintf("&keepalives=1&keepalives_idle=%d&keepalives_interval=%d&keepalives_count=%d&tcp_user_timeout=%d",
-			cfg.Idle/time.Second, cfg.Interval/time.Second, cfg.Count, cfg.UserTimeout/time.Millisecond)
+		s += netns.LibpqKeys(cfg)
 	}
 	return s
 }
@@ -136,8 +134,8 @@ func TestIntegrationDeadServer(t *testing.T) {
 
 	start := func(name string) *netns.Process { return n.StartCall(n.Client, name, addr) }
 	n.CutAndCheck(t, cfg, within, []netns.Case{
-		{Name: "query in flight", With: start("query"), Without: start("query-without"), Gone: "keepalive"},
-		{Name: "pool, query in flight", With: start("pool-query"), Without: start("pool-query-without"), Gone: "keepalive"},
-		{Name: "pool, idle connection", With: start("pool-idle"), Without: start("pool-idle-without"), Gone: "keepalive", AfterCut: true, Bound: 2*within + 1500*time.Millisecond},
+		{Name: "query in flight", With: start("query"), Without: start("query-without"), Gone: netns.ByKeepalive},
+		{Name: "pool, query in flight", With: start("pool-query"), Without: start("pool-query-without"), Gone: netns.ByKeepalive},
+		{Name: "pool, idle connection", With: start("pool-idle"), Without: start("pool-idle-without"), Gone: netns.ByKeepalive, AfterCut: true, Bound: 2*within + 1500*time.Millisecond},
 	})
 }

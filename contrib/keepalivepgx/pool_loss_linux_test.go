@@ -11,7 +11,6 @@ package keepalivepgx_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"testing"
@@ -27,54 +26,45 @@ import (
 )
 
 func init() {
-	for _, hook := range []bool{true, false} {
-		name := map[bool]string{true: "churn", false: "churn-without"}[hook]
-		calls[name] = func(arg string, inflight func()) error {
-			addr, d, err := netns.ParseChurnArg(arg)
-			if err != nil {
-				return err
-			}
-			c := netns.LossConfig
-			pc, err := keepalivepgx.ParsePoolConfig(fmt.Sprintf("postgres://postgres@%s/postgres?sslmode=disable&keepalives=1&keepalives_idle=%d&keepalives_interval=%d&keepalives_count=%d&tcp_user_timeout=%d",
-				addr, c.Idle/time.Second, c.Interval/time.Second, c.Count, c.UserTimeout/time.Millisecond), keepalive.Config{})
-			if err != nil {
-				return err
-			}
-			if hook {
-				keepalivepgx.CheckBeforeAcquire(pc)
-			}
-			pc.MaxConns = 1
-			var pools []*pgxpool.Pool
-			defer func() {
-				for _, p := range pools {
-					p.Close()
-				}
-			}()
-			for range netns.ChurnWorkers {
-				p, err := pgxpool.NewWithConfig(context.Background(), pc.Copy())
-				if err != nil {
-					return err
-				}
-				pools = append(pools, p)
-				if err := p.Ping(context.Background()); err != nil {
-					return err
-				}
-			}
-			inflight()
-			netns.WaitForCut() // the loss is on
-			dials := func() (n int) {
-				for _, p := range pools {
-					n += int(p.Stat().NewConnsCount())
-				}
-				return n
-			}
-			netns.ChurnFor(d, dials, func(ctx context.Context, w int) error {
-				_, err := pools[w].Exec(ctx, "SELECT 1")
-				return err
-			})
-			return nil
+	netns.ChurnCalls(calls, func(addr string, d time.Duration, hook bool, inflight func()) error {
+		pc, err := keepalivepgx.ParsePoolConfig(netns.PostgresURL(addr)+netns.LibpqKeys(netns.LossConfig), keepalive.Config{})
+		if err != nil {
+			return err
 		}
-	}
+		if hook {
+			keepalivepgx.CheckBeforeAcquire(pc)
+		}
+		pc.MaxConns = 1
+		var pools []*pgxpool.Pool
+		open := func() (netns.Pool, error) {
+			p, err := pgxpool.NewWithConfig(context.Background(), pc.Copy())
+			if err != nil {
+				return nil, err
+			}
+			pools = append(pools, p)
+			return churnPool{p}, nil
+		}
+		dials := func() (n int) {
+			for _, p := range pools {
+				n += int(p.Stat().NewConnsCount())
+			}
+			return n
+		}
+		return netns.ChurnPools(d, open, dials, inflight)
+	})
+}
+
+// churnPool is a pgxpool of one connection as a churn's Pool.
+type churnPool struct{ *pgxpool.Pool }
+
+func (p churnPool) Query(ctx context.Context) error {
+	_, err := p.Exec(ctx, "SELECT 1")
+	return err
+}
+
+func (p churnPool) Close() error {
+	p.Pool.Close()
+	return nil
 }
 
 // TestIntegrationLossyPool: at 20% loss each way (the CI run; more
@@ -85,12 +75,7 @@ func TestIntegrationLossyPool(t *testing.T) {
 	t.Parallel()
 	n := netns.New(t)
 	netns.NeedNFT(t)
-	addr := n.StartPostgres(t)
-	levels, d := netns.LossRun([]int{20}, 20*time.Second)
-	for _, loss := range levels {
-		got := n.RunChurn(t, []string{"churn", "churn-without"}, addr, loss, d)
-		netns.CheckChurn(t, "keepalivepgx", loss, got["churn"], got["churn-without"])
-	}
+	n.LossyPool(t, "keepalivepgx", n.StartPostgres(t))
 }
 
 // forgetCfg's first probe comes after the middlebox forgot the flow
@@ -104,9 +89,7 @@ func init() {
 	for _, hook := range []bool{true, false} {
 		name := map[bool]string{true: "forgotten", false: "forgotten-without"}[hook]
 		calls[name] = func(addr string, inflight func()) error {
-			c := forgetCfg
-			pc, err := keepalivepgx.ParsePoolConfig(fmt.Sprintf("postgres://postgres@%s/postgres?sslmode=disable&connect_timeout=2&keepalives=1&keepalives_idle=%d&keepalives_interval=%d&keepalives_count=%d&tcp_user_timeout=%d",
-				addr, c.Idle/time.Second, c.Interval/time.Second, c.Count, c.UserTimeout/time.Millisecond), keepalive.Config{})
+			pc, err := keepalivepgx.ParsePoolConfig(netns.PostgresURL(addr)+"&connect_timeout=2"+netns.LibpqKeys(forgetCfg), keepalive.Config{})
 			if err != nil {
 				return err
 			}
@@ -131,15 +114,8 @@ func init() {
 			if err := p.Ping(context.Background()); err != nil {
 				return err
 			}
-			conn := dials.First()
-			for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-				err := keepalive.Check(conn)
-				if errors.Is(err, keepalive.ErrUnanswered) {
-					break
-				}
-				if err != nil || time.Now().After(deadline) {
-					return fmt.Errorf("waiting for an unanswered probe: Check says %v", err)
-				}
+			if err := netns.AwaitUnanswered(dials.First()); err != nil {
+				return err
 			}
 			inflight()
 			_, err = p.Exec(context.Background(), "SELECT 1")

@@ -9,7 +9,6 @@ package keepalivepq_test
 // the dead flow and fails when the kernel gives up.
 
 import (
-	"database/sql"
 	"database/sql/driver"
 	"testing"
 	"time"
@@ -26,35 +25,22 @@ const natTimeout = 2 * time.Second
 var forgetCfg = keepalive.Config{Idle: 3 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 6 * time.Second}
 
 func init() {
-	for _, checked := range []bool{true, false} {
-		name := map[bool]string{true: "forgotten", false: "forgotten-unchecked"}[checked]
-		calls[name] = func(addr string, inflight func()) error {
-			var dials netns.Dials
-			keepalivepq.SetDialed(dials.Add)
-			c, err := keepalivepq.NewConnector(dsn(addr, false)+"&connect_timeout=2", forgetCfg)
-			if err != nil {
-				return err
-			}
-			var connector driver.Connector = c
-			if checked {
-				connector = keepalivepq.Checked(c)
-			}
-			db := sql.OpenDB(connector)
-			db.SetMaxOpenConns(1)
-			if err := db.Ping(); err != nil {
-				return err
-			}
-			return netns.QueryAfterUnanswered(db, &dials, inflight)
+	netns.ForgottenCalls(calls, func(addr string, checked bool, dials *netns.Dials) (driver.Connector, error) {
+		keepalivepq.SetDialed(dials.Add)
+		c, err := keepalivepq.NewConnector(dsn(addr, false)+"&connect_timeout=2", forgetCfg)
+		if err != nil {
+			return nil, err
 		}
-	}
+		if checked {
+			return keepalivepq.Checked(c), nil
+		}
+		return c, nil
+	})
 }
 
 func TestIntegrationForgottenFlow(t *testing.T) {
 	t.Parallel()
 	n := netns.New(t)
 	addr := n.StartPostgres(t)
-	n.Middlebox(netns.Middlebox{IdleTimeout: natTimeout})
-
-	netns.ExpectReplaced(t, n.StartCall(n.Client, "forgotten", addr), n.StartCall(n.Client, "forgotten-unchecked", addr),
-		func(o netns.Outcome) bool { return o.PeerGone })
+	n.ForgottenFlow(t, addr, natTimeout, func(o netns.Outcome) bool { return o.PeerGone })
 }

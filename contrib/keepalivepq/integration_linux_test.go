@@ -7,9 +7,7 @@ package keepalivepq_test
 //	sudo go test -count=1 -v -run TestIntegration .
 
 import (
-	"context"
 	"database/sql"
-	"fmt"
 	"testing"
 	"time"
 
@@ -28,10 +26,9 @@ var cfg = keepalive.Within(within)
 
 // dsn is the server's, with libpq's keep-alive keys for cfg if keys.
 func dsn(addr string, keys bool) string {
-	s := "postgres://postgres@" + addr + "/postgres?sslmode=disable"
+	s := netns.PostgresURL(addr)
 	if keys {
-		s += fmt.Sprintf("&keepalives=1&keepalives_idle=%d&keepalives_interval=%d&keepalives_count=%d&tcp_user_timeout=%d",
-			cfg.Idle/time.Second, cfg.Interval/time.Second, cfg.Count, cfg.UserTimeout/time.Millisecond)
+		s += netns.LibpqKeys(cfg)
 	}
 	return s
 }
@@ -57,17 +54,10 @@ func open(addr string, with, keys bool) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := sql.OpenDB(c)
-	db.SetMaxOpenConns(1)
-	if err := db.Ping(); err != nil {
-		return nil, err
-	}
 	if with {
-		if err := dials.Holds(cfg); err != nil {
-			return nil, err
-		}
+		return netns.OpenSQL(c, &dials, &cfg)
 	}
-	return db, nil
+	return netns.OpenSQL(c, &dials, nil)
 }
 
 // The calls, each played by the test binary in the client's namespace.
@@ -85,34 +75,7 @@ var calls = map[string]netns.CallFunc{
 	},
 }
 
-func init() {
-	for _, with := range []bool{true, false} {
-		suffix := map[bool]string{true: "", false: "-without"}[with]
-		// The keys in the connection string.
-		calls["query"+suffix] = func(addr string, inflight func()) error {
-			db, err := open(addr, with, true)
-			if err != nil {
-				return err
-			}
-			inflight()
-			_, err = db.Exec("SELECT pg_sleep(60)")
-			return err
-		}
-		// A Config in code; a connection idle in the pool, used after
-		// the server's host vanished.
-		calls["pool-idle"+suffix] = func(addr string, inflight func()) error {
-			db, err := open(addr, with, false)
-			if err != nil {
-				return err
-			}
-			inflight()
-			netns.WaitForCut()
-			time.Sleep(time.Second)
-			_, err = db.ExecContext(context.Background(), "SELECT 1")
-			return err
-		}
-	}
-}
+func init() { netns.SQLCalls(calls, "SELECT pg_sleep(60)", open) }
 
 func TestIntegrationDeadServer(t *testing.T) {
 	t.Parallel()
@@ -124,9 +87,5 @@ func TestIntegrationDeadServer(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, o.Err, `unrecognized configuration parameter "keepalives`)
 
-	start := func(name string) *netns.Process { return n.StartCall(n.Client, name, addr) }
-	n.CutAndCheck(t, cfg, within, []netns.Case{
-		{Name: "query in flight", With: start("query"), Without: start("query-without"), Gone: "keepalive"},
-		{Name: "pool, idle connection", With: start("pool-idle"), Without: start("pool-idle-without"), Gone: "keepalive", AfterCut: true, Bound: 2*within + 1500*time.Millisecond},
-	})
+	n.CutAndCheck(t, cfg, within, n.SQLCases(addr, within, netns.ByKeepalive))
 }

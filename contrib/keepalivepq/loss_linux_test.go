@@ -20,29 +20,22 @@ import (
 )
 
 func init() {
-	for _, checked := range []bool{true, false} {
-		name := map[bool]string{true: "churn", false: "churn-without"}[checked]
-		calls[name] = func(arg string, inflight func()) error {
-			addr, d, err := netns.ParseChurnArg(arg)
+	netns.ChurnCalls(calls, func(addr string, d time.Duration, checked bool, inflight func()) error {
+		var dials netns.Dials
+		keepalivepq.SetDialed(dials.Add)
+		open := func() (*sql.DB, error) {
+			c, err := keepalivepq.NewConnector(dsn(addr, false), netns.LossConfig)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			var dials netns.Dials
-			keepalivepq.SetDialed(dials.Add)
-			open := func() (*sql.DB, error) {
-				c, err := keepalivepq.NewConnector(dsn(addr, false), netns.LossConfig)
-				if err != nil {
-					return nil, err
-				}
-				var connector driver.Connector = c
-				if checked {
-					connector = keepalivepq.Checked(c)
-				}
-				return sql.OpenDB(connector), nil
+			var connector driver.Connector = c
+			if checked {
+				connector = keepalivepq.Checked(c)
 			}
-			return netns.ChurnDB(d, open, &dials, inflight)
+			return sql.OpenDB(connector), nil
 		}
-	}
+		return netns.ChurnDB(d, open, &dials, inflight)
+	})
 }
 
 // TestIntegrationLossyPool: at 20% loss each way (the CI run; more
@@ -53,10 +46,5 @@ func TestIntegrationLossyPool(t *testing.T) {
 	t.Parallel()
 	n := netns.New(t)
 	netns.NeedNFT(t)
-	addr := n.StartPostgres(t)
-	levels, d := netns.LossRun([]int{20}, 20*time.Second)
-	for _, loss := range levels {
-		got := n.RunChurn(t, []string{"churn", "churn-without"}, addr, loss, d)
-		netns.CheckChurn(t, "keepalivepq", loss, got["churn"], got["churn-without"])
-	}
+	n.LossyPool(t, "keepalivepq", n.StartPostgres(t))
 }

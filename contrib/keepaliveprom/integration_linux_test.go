@@ -64,7 +64,7 @@ func TestIntegrationPrometheus(t *testing.T) {
 	var conns []net.Conn
 	for _, host := range []string{liveHost, vanishHost, resetHost, closeHost} {
 		for range connsPerPeer {
-			require.NoError(t, n.In(n.Client, func() error {
+			require.NoError(t, netns.In(n.Client, func() error {
 				c, err := d.Dial("tcp", net.JoinHostPort(host, peerPort))
 				conns = append(conns, c)
 				return err

@@ -7,7 +7,6 @@ import (
 	"net"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/tcpkeepalive/keepalive"
 	"github.com/tcpkeepalive/keepalive/contrib/keepaliveprom"
 	"github.com/tcpkeepalive/keepalive/internal/netns"
+	"github.com/tcpkeepalive/keepalive/internal/telemetrytest"
 )
 
 var cfg = keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3, UserTimeout: 45 * time.Second}
@@ -28,19 +28,7 @@ var cfg = keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Co
 // returns both ends of each, closed when the test ends.
 func loopback(t *testing.T, tr *keepalive.Tracker, n int) (clients, servers []net.Conn) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	d := keepalive.NewDialer(keepalive.WithKeepalive(cfg), keepalive.WithTracker(tr))
-	for range n {
-		c, err := d.Dial("tcp", ln.Addr().String())
-		require.NoError(t, err)
-		s, err := ln.Accept()
-		require.NoError(t, err)
-		t.Cleanup(func() { c.Close(); s.Close() })
-		clients, servers = append(clients, c), append(servers, s)
-	}
-	return clients, servers
+	return telemetrytest.Loopback(t, tr, cfg, n)
 }
 
 // gather registers c alone and gathers it, failing the test on an error.
@@ -306,52 +294,16 @@ func TestTimeout(t *testing.T) {
 func TestCollectDuringCloses(t *testing.T) {
 	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
 	defer tr.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	d := keepalive.NewDialer(keepalive.WithKeepalive(cfg), keepalive.WithTracker(tr))
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				c, err := d.DialContext(ctx, "tcp", ln.Addr().String())
-				if err != nil {
-					continue
-				}
-				keepalive.Check(c)
-				c.Close()
-			}
-		}()
-	}
 	reg := prometheus.NewRegistry()
 	require.NoError(t, reg.Register(keepaliveprom.NewCollector(tr)))
-	scrapes := 0
-	for ctx.Err() == nil {
+	scrapes := telemetrytest.Storm(t, tr, cfg, func() {
 		mfs, err := reg.Gather()
 		require.NoError(t, err)
 		for _, v := range []string{"live", "suspect", "gone", "closed_by_peer"} {
 			got, _ := value(mfs, "keepalive_tcp_connections", "keepalive_verdict", v)
 			assert.GreaterOrEqual(t, got, 0.0)
 		}
-		scrapes++
-	}
-	ln.Close()
-	wg.Wait()
+	})
 	t.Logf("%d scrapes during the storm", scrapes)
 	assert.Positive(t, scrapes)
 }

@@ -32,7 +32,7 @@ const peerPort = "7000"
 func startPeer(t *testing.T, n *netns.Network, addr string) *peer {
 	t.Helper()
 	p := &peer{addr: net.JoinHostPort(addr, peerPort)}
-	require.NoError(t, n.In(n.Peer, func() error {
+	require.NoError(t, netns.In(n.Peer, func() error {
 		var err error
 		p.ln, err = net.Listen("tcp", p.addr)
 		return err
@@ -100,7 +100,7 @@ func (p *peer) count() int {
 func serve(t *testing.T, n *netns.Network, ns string, h http.Handler) string {
 	t.Helper()
 	var ln net.Listener
-	require.NoError(t, n.In(ns, func() error {
+	require.NoError(t, netns.In(ns, func() error {
 		var err error
 		ln, err = net.Listen("tcp", "127.0.0.1:0")
 		return err

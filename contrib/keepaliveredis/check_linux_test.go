@@ -17,6 +17,7 @@ import (
 
 	"github.com/tcpkeepalive/keepalive"
 	"github.com/tcpkeepalive/keepalive/contrib/keepaliveredis"
+	"github.com/tcpkeepalive/keepalive/internal/tracktest"
 )
 
 // TestPoolAsksCheck: go-redis's pool asks the check about an idle
@@ -118,7 +119,7 @@ func TestCheckedRawConn(t *testing.T) {
 				want.PoolDiscards[*tt.gone] = 1
 				want.Gone[*tt.gone] = 1
 			}
-			assert.Equal(t, want, counts(t, tr), "the pool check, reported to the Tracker")
+			assert.Equal(t, want, tracktest.Counts(t, tr), "the pool check, reported to the Tracker")
 		})
 	}
 }
@@ -203,26 +204,9 @@ func TestCheckedRawConnConfirms(t *testing.T) {
 			case tt.poolCheck:
 				want.PoolChecks[keepalive.PoolConfirmed] = 1
 			}
-			assert.Equal(t, want, counts(t, tr), "the pool check, reported to the Tracker")
+			assert.Equal(t, want, tracktest.Counts(t, tr), "the pool check, reported to the Tracker")
 		})
 	}
 }
 
 func ptr[T any](v T) *T { return &v }
-
-// counts sums tr's counts over its peers, Peer left empty.
-func counts(t *testing.T, tr *keepalive.Tracker) keepalive.Counts {
-	t.Helper()
-	var sum keepalive.Counts
-	require.NoError(t, tr.PeerCounts(func(c *keepalive.Counts) bool {
-		for i := range c.Gone {
-			sum.Gone[i] += c.Gone[i]
-			sum.PoolDiscards[i] += c.PoolDiscards[i]
-		}
-		for i := range c.PoolChecks {
-			sum.PoolChecks[i] += c.PoolChecks[i]
-		}
-		return true
-	}))
-	return sum
-}

@@ -206,7 +206,7 @@ func TestIntegrationDeadServer(t *testing.T) {
 	startRedis(t, n)
 	start := func(name string) *netns.Process { return n.StartCall(n.Client, name, serverAddr) }
 	n.CutAndCheck(t, keepalive.Within(within), within, []netns.Case{
-		{Name: "BLPOP waiting", With: start("blpop"), Without: start("blpop-without"), Gone: "keepalive"},
-		{Name: "pipeline being written", With: start("pipeline"), Without: start("pipeline-without"), Gone: "keepalive"},
+		{Name: "BLPOP waiting", With: start("blpop"), Without: start("blpop-without"), Gone: netns.ByKeepalive},
+		{Name: "pipeline being written", With: start("pipeline"), Without: start("pipeline-without"), Gone: netns.ByKeepalive},
 	})
 }

@@ -16,7 +16,6 @@ package integration_test
 
 import (
 	"cmp"
-	"context"
 	"errors"
 	"io"
 	"net"
@@ -43,31 +42,9 @@ func nsPair(t *testing.T, n *netns.Network, c keepalive.Config, v6 bool) (client
 		n.AddIPv6()
 		listenAddr, peerAddr = "[::]:7778", "["+netns.PeerAddr6+"]:7778"
 	}
-	var ln net.Listener
-	inNamespace(t, n.Peer, func() (err error) {
-		ln, err = net.Listen("tcp", listenAddr)
-		return err
-	})
-	defer ln.Close()
-	var conn net.Conn
-	inNamespace(t, n.Client, func() (err error) {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		conn, err = keepalive.NewDialer(keepalive.WithKeepalive(c)).DialContext(ctx, "tcp", peerAddr)
-		return err
-	})
-	client = conn.(*net.TCPConn)
-	t.Cleanup(func() { client.Close() })
-	a, err := ln.Accept()
-	require.NoError(t, err)
-	peer = a.(*net.TCPConn)
-	t.Cleanup(func() { peer.Close() })
-	for _, pp := range [][2]*net.TCPConn{{client, peer}, {peer, client}} {
-		_, err := pp[0].Write([]byte{1})
-		require.NoError(t, err)
-		_, err = io.ReadFull(pp[1], make([]byte, 1))
-		require.NoError(t, err)
-	}
+	client, peer = n.Connect(t, c, listenAddr, peerAddr)
+	netns.Exchange(t, client, peer)
+	netns.Exchange(t, peer, client)
 	return client, peer
 }
 
@@ -154,6 +131,7 @@ func TestIntegrationCheckLivePeer(t *testing.T) {
 
 func TestIntegrationCheckIdleDeadPeer(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	for _, v6 := range []bool{false, true} {
 		name := "IPv4"
 		if v6 {
@@ -167,7 +145,7 @@ func TestIntegrationCheckIdleDeadPeer(t *testing.T) {
 			var atUnanswered keepalive.Health
 			cut := time.Now()
 			if v6 {
-				n.CutWith("blackhole")
+				n.CutWith(netns.Blackhole)
 			} else {
 				n.Cut()
 			}
@@ -234,6 +212,7 @@ func TestIntegrationCheckBusyDeadPeer(t *testing.T) {
 
 func TestIntegrationCheckPeerCloses(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	for _, tt := range []struct {
 		name  string
 		reset bool

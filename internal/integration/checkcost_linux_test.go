@@ -88,8 +88,8 @@ func traceThread(t *testing.T, fn func()) []string {
 // probe unanswered, then two), makes at most 3 getsockopt calls, reads
 // no file, and allocates at most 4 times.
 func TestIntegrationCheckSuspectCost(t *testing.T) {
+	netns.Track(t)
 	if _, err := exec.LookPath("strace"); err != nil {
-		netns.Track(t)
 		netns.Skip(t, "needs strace (apt-get install strace)")
 	}
 	n := netns.New(t)
@@ -169,26 +169,7 @@ func TestIntegrationCheckSuspectCost(t *testing.T) {
 // client dialed with c, one byte each way.
 func idlePair(t *testing.T, n *netns.Network, c keepalive.Config) *net.TCPConn {
 	t.Helper()
-	var ln net.Listener
-	inNamespace(t, n.Peer, func() (err error) {
-		ln, err = net.Listen("tcp", netns.PeerAddr+":7779")
-		return err
-	})
-	defer ln.Close()
-	var conn net.Conn
-	inNamespace(t, n.Client, func() (err error) {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		conn, err = keepalive.NewDialer(keepalive.WithKeepalive(c)).DialContext(ctx, "tcp", netns.PeerAddr+":7779")
-		return err
-	})
-	t.Cleanup(func() { conn.Close() })
-	a, err := ln.Accept()
-	require.NoError(t, err)
-	t.Cleanup(func() { a.Close() })
-	_, err = conn.Write([]byte{1})
-	require.NoError(t, err)
-	_, err = a.Read(make([]byte, 1))
-	require.NoError(t, err)
-	return conn.(*net.TCPConn)
+	client, peer := n.Connect(t, c, netns.PeerAddr+":7779", netns.PeerAddr+":7779")
+	netns.Exchange(t, client, peer)
+	return client
 }

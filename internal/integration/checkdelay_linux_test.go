@@ -8,8 +8,6 @@ package integration_test
 //	sudo go test -count=1 -v -run 'TestIntegrationDelay|TestIntegrationCheckDelayed' ./internal/integration
 
 import (
-	"context"
-	"io"
 	"net"
 	"os"
 	"strconv"
@@ -73,6 +71,7 @@ func TestIntegrationDelayLink(t *testing.T) {
 // has been out for RTO.
 func TestIntegrationCheckDelayedLivePeer(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	for _, c := range []keepalive.Config{
 		{Idle: time.Second, Interval: 3 * time.Second, Count: 4},
 		{Idle: 2 * time.Second, Interval: 4 * time.Second, Count: 4},
@@ -230,33 +229,10 @@ func TestIntegrationCheckInheritedRTO(t *testing.T) {
 func nsPairOn(t *testing.T, n *netns.Network, c keepalive.Config, port int, exchange bool) (client, peer *net.TCPConn) {
 	t.Helper()
 	addr := net.JoinHostPort(netns.PeerAddr, strconv.Itoa(port))
-	var ln net.Listener
-	inNamespace(t, n.Peer, func() (err error) {
-		ln, err = net.Listen("tcp", addr)
-		return err
-	})
-	defer ln.Close()
-	var conn net.Conn
-	inNamespace(t, n.Client, func() (err error) {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		conn, err = keepalive.NewDialer(keepalive.WithKeepalive(c)).DialContext(ctx, "tcp", addr)
-		return err
-	})
-	client = conn.(*net.TCPConn)
-	t.Cleanup(func() { client.Close() })
-	a, err := ln.Accept()
-	require.NoError(t, err)
-	peer = a.(*net.TCPConn)
-	t.Cleanup(func() { peer.Close() })
-	for _, pp := range [][2]*net.TCPConn{{client, peer}, {peer, client}} {
-		if !exchange {
-			break
-		}
-		_, err := pp[0].Write([]byte{1})
-		require.NoError(t, err)
-		_, err = io.ReadFull(pp[1], make([]byte, 1))
-		require.NoError(t, err)
+	client, peer = n.Connect(t, c, addr, addr)
+	if exchange {
+		netns.Exchange(t, client, peer)
+		netns.Exchange(t, peer, client)
 	}
 	return client, peer
 }

@@ -30,10 +30,6 @@ import (
 	"github.com/tcpkeepalive/keepalive/internal/netns"
 )
 
-// The test binary is also each end of the test network: run again inside
-// a namespace, it plays the End it is given and exits.
-func init() { netns.RunEnd() }
-
 const peerPort = "7777"
 
 var peerAddr = net.JoinHostPort(netns.PeerAddr, peerPort)
@@ -49,7 +45,7 @@ type scenario struct {
 	wait         time.Duration
 
 	v6    bool                   // over IPv6 (the Network gets IPv6 addresses)
-	cut   string                 // the router's routes for the cut: "blackhole" if empty
+	cut   netns.Drop             // the router's routes for the cut: Blackhole if zero
 	setup func(n *netns.Network) // run before the ends start (sysctls, say)
 }
 
@@ -79,8 +75,8 @@ func (s scenario) run(t *testing.T) (netns.Result, time.Duration) {
 	switch {
 	case s.kill:
 		peer.Kill()
-	case s.v6 || s.cut != "":
-		n.CutWith(cmp.Or(s.cut, "blackhole"))
+	case s.v6 || s.cut != 0:
+		n.CutWith(cmp.Or(s.cut, netns.Blackhole))
 	default:
 		n.Cut()
 	}
@@ -88,8 +84,8 @@ func (s scenario) run(t *testing.T) (netns.Result, time.Duration) {
 	since := time.Since(cut)
 	res, err := netns.ParseResult(line)
 	require.NoError(t, err)
-	require.NotEmpty(t, res.Calls)
-	t.Logf("first failure %v after the cut: %+v", since.Round(time.Millisecond), res.Calls)
+	require.NotEmpty(t, res.Failures)
+	t.Logf("first failure %v after the cut: %+v", since.Round(time.Millisecond), res.Failures)
 	return res, since
 }
 
@@ -97,15 +93,15 @@ func (s scenario) run(t *testing.T) (netns.Result, time.Duration) {
 // busy End has a reader and a writer; both wake when the connection dies,
 // one gets ETIMEDOUT, the other EOF or EPIPE, in whichever order the
 // scheduler records them.
-func timedOut(t *testing.T, res netns.Result) netns.Call {
+func timedOut(t *testing.T, res netns.Result) netns.Failure {
 	t.Helper()
-	var found []netns.Call
-	for _, c := range res.Calls {
+	var found []netns.Failure
+	for _, c := range res.Failures {
 		if c.Errno == "ETIMEDOUT" {
 			found = append(found, c)
 		}
 	}
-	require.Len(t, found, 1, "%+v", res.Calls)
+	require.Len(t, found, 1, "%+v", res.Failures)
 	return found[0]
 }
 
@@ -118,10 +114,11 @@ func assertAbout(t *testing.T, want, got time.Duration) {
 
 func TestIntegrationIdleDeadPeer(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3}
 	res, _ := scenario{
-		client:  netns.End{How: "keepalive", Config: c.String(), Mode: "idle"},
-		peer:    netns.End{How: "go", Mode: "idle"},
+		client:  netns.End{How: netns.HowKeepalive, Config: c.String(), Mode: netns.Idle},
+		peer:    netns.End{How: netns.HowGo, Mode: netns.Idle},
 		measure: "client",
 		wait:    20 * time.Second,
 	}.run(t)
@@ -132,12 +129,13 @@ func TestIntegrationIdleDeadPeer(t *testing.T) {
 
 func TestIntegrationBusyDeadPeer(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	t.Run("UserTimeout", func(t *testing.T) {
 		t.Parallel()
 		c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 3 * time.Second}
 		res, since := scenario{
-			client:  netns.End{How: "keepalive", Config: c.String(), Mode: "busy"},
-			peer:    netns.End{How: "go", Mode: "idle"},
+			client:  netns.End{How: netns.HowKeepalive, Config: c.String(), Mode: netns.Busy},
+			peer:    netns.End{How: netns.HowGo, Mode: netns.Idle},
 			measure: "client",
 			wait:    20 * time.Second,
 		}.run(t)
@@ -151,9 +149,9 @@ func TestIntegrationBusyDeadPeer(t *testing.T) {
 		t.Parallel()
 		c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3}
 		n := netns.New(t)
-		peer := n.Start(n.Peer, netns.End{How: "go", Mode: "idle", Listen: "0.0.0.0:" + peerPort})
+		peer := n.Start(n.Peer, netns.End{How: netns.HowGo, Mode: netns.Idle, Listen: "0.0.0.0:" + peerPort})
 		peer.Expect("ready", 10*time.Second)
-		client := n.Start(n.Client, netns.End{How: "go", Config: c.String(), Mode: "busy", Dial: peerAddr})
+		client := n.Start(n.Client, netns.End{How: netns.HowGo, Config: c.String(), Mode: netns.Busy, Dial: peerAddr})
 		client.Expect("exchanged", 10*time.Second)
 		n.Cut()
 		// Keep-alive never fires while data is unacknowledged; Linux
@@ -166,13 +164,14 @@ func TestIntegrationBusyDeadPeer(t *testing.T) {
 
 func TestIntegrationServerSeesDeadClient(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 3 * time.Second}
-	for _, how := range []string{"keepalive", "wrap"} {
-		t.Run(how, func(t *testing.T) {
+	for _, how := range []netns.How{netns.HowKeepalive, netns.HowWrap} {
+		t.Run(how.String(), func(t *testing.T) {
 			t.Parallel()
 			res, since := scenario{
-				client:  netns.End{How: "go", Mode: "idle"},
-				peer:    netns.End{How: how, Config: c.String(), Mode: "busy"},
+				client:  netns.End{How: netns.HowGo, Mode: netns.Idle},
+				peer:    netns.End{How: how, Config: c.String(), Mode: netns.Busy},
 				measure: "peer",
 				wait:    20 * time.Second,
 			}.run(t)
@@ -184,10 +183,11 @@ func TestIntegrationServerSeesDeadClient(t *testing.T) {
 
 func TestIntegrationPeerReset(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3}
 	res, since := scenario{
-		client:  netns.End{How: "keepalive", Config: c.String(), Mode: "idle"},
-		peer:    netns.End{How: "go", Mode: "idle"},
+		client:  netns.End{How: netns.HowKeepalive, Config: c.String(), Mode: netns.Idle},
+		peer:    netns.End{How: netns.HowGo, Mode: netns.Idle},
 		measure: "client",
 		kill:    true,
 		wait:    10 * time.Second,
@@ -195,7 +195,7 @@ func TestIntegrationPeerReset(t *testing.T) {
 	// The peer's kernel closes the socket of the killed process: a FIN
 	// (EOF) or, with unread data, a reset. Either comes at once: well
 	// under the keep-alive bound.
-	assert.Contains(t, []string{"EOF", "ECONNRESET"}, res.Calls[0].Errno, res.Calls[0].Err)
+	assert.Contains(t, []string{"EOF", "ECONNRESET"}, res.Failures[0].Errno, res.Failures[0].Err)
 	assert.Less(t, since, c.Timeout()/2)
 }
 
@@ -204,38 +204,40 @@ func TestIntegrationPeerReset(t *testing.T) {
 // finds a closed connection, so the other reader sees io.EOF.
 func TestIntegrationWhichErrorWhere(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3}
 	res, _ := scenario{
-		client:  netns.End{How: "keepalive", Config: c.String(), Mode: "idle", Readers: 2},
-		peer:    netns.End{How: "go", Mode: "idle"},
+		client:  netns.End{How: netns.HowKeepalive, Config: c.String(), Mode: netns.Idle, Readers: 2},
+		peer:    netns.End{How: netns.HowGo, Mode: netns.Idle},
 		measure: "client",
 		wait:    20 * time.Second,
 	}.run(t)
 	// Both readers wake together; which records first is up to the
 	// scheduler, so the order of the two results means nothing. That one
 	// and only one saw ETIMEDOUT does.
-	require.Len(t, res.Calls, 2)
-	errnos := []string{res.Calls[0].Errno, res.Calls[1].Errno}
-	assert.ElementsMatch(t, []string{"ETIMEDOUT", "EOF"}, errnos, "%+v", res.Calls)
-	assert.True(t, strings.Contains(timedOut(t, res).Err, "connection timed out"), "%+v", res.Calls)
+	require.Len(t, res.Failures, 2)
+	errnos := []string{res.Failures[0].Errno, res.Failures[1].Errno}
+	assert.ElementsMatch(t, []string{"ETIMEDOUT", "EOF"}, errnos, "%+v", res.Failures)
+	assert.True(t, strings.Contains(timedOut(t, res).Err, "connection timed out"), "%+v", res.Failures)
 }
 
 func TestIntegrationWithin(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	for _, d := range []time.Duration{4 * time.Second, 10 * time.Second} {
 		c := keepalive.Within(d)
-		for _, mode := range []string{"idle", "busy"} {
-			t.Run(d.String()+"/"+mode, func(t *testing.T) {
+		for _, mode := range []netns.Mode{netns.Idle, netns.Busy} {
+			t.Run(d.String()+"/"+mode.String(), func(t *testing.T) {
 				t.Parallel()
 				res, since := scenario{
-					client:  netns.End{How: "keepalive", Config: c.String(), Mode: mode},
-					peer:    netns.End{How: "go", Mode: "idle"},
+					client:  netns.End{How: netns.HowKeepalive, Config: c.String(), Mode: mode},
+					peer:    netns.End{How: netns.HowGo, Mode: netns.Idle},
 					measure: "client",
 					wait:    d + 10*time.Second,
 				}.run(t)
 				timedOut(t, res)
 				detected := since
-				if mode == "idle" {
+				if mode == netns.Idle {
 					detected = timedOut(t, res).Elapsed // from the last exchange
 				}
 				assert.LessOrEqual(t, detected, d, "Within(%v) = %v missed its bound", d, c)

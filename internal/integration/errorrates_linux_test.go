@@ -236,6 +236,7 @@ var detectCfg = keepalive.Within(10 * time.Second)
 // tests allow.
 func TestIntegrationLossyDetection(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	levels, _ := netns.LossRun([]int{20}, 0)
 	const conns = 6
 	for _, loss := range levels {

@@ -1,22 +1,21 @@
 package integration_test
 
 import (
-	"os"
-	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
-	"golang.org/x/sys/unix"
 
 	"github.com/tcpkeepalive/keepalive/internal/netns"
 	"github.com/tcpkeepalive/keepalive/internal/sockettest"
 )
 
-// TestMain fails the run if any test leaves a goroutine behind, and
-// prints which integration tests ran and which skipped
-// (netns.Summarised).
+// TestMain plays the End or Flow a re-executed test binary is asked for
+// (netns.Play), else runs the tests: it fails the run if any test leaves
+// a goroutine behind, and prints which integration tests ran and which
+// skipped (netns.Summarised).
 func TestMain(m *testing.M) {
+	netns.Play(nil, nil)
 	goleak.VerifyTestMain(netns.Summarised{M: m})
 }
 
@@ -37,19 +36,5 @@ var (
 // sockets fn opens belong to ns and keep it after the thread is gone.
 func inNamespace(t *testing.T, ns string, fn func() error) {
 	t.Helper()
-	f, err := os.Open("/run/netns/" + ns)
-	require.NoError(t, err)
-	defer f.Close()
-	done := make(chan error, 1)
-	go func() {
-		// Never unlocked: the thread ends with this goroutine, and with
-		// it the namespace switch.
-		runtime.LockOSThread()
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-			done <- os.NewSyscallError("setns", err)
-			return
-		}
-		done <- fn()
-	}()
-	require.NoError(t, <-done)
+	require.NoError(t, netns.In(ns, fn))
 }

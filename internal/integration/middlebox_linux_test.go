@@ -21,8 +21,6 @@ import (
 	"github.com/tcpkeepalive/keepalive/internal/netns"
 )
 
-func init() { netns.RunFlow() }
-
 // natTimeout is the middlebox's idle timeout: conntrack's established
 // TCP timeout in the router namespace.
 const natTimeout = 5 * time.Second
@@ -56,9 +54,9 @@ func runMiddlebox(t *testing.T, cases []middleboxCase) {
 		// answer takes a round trip inside one host; 2s is ten times
 		// the smallest retransmission timeout.
 		c.client.Wait = 2 * time.Second
-		server := n.StartFlow(n.Peer, c.server)
+		server := n.Start(n.Peer, c.server)
 		server.Expect("ready", 10*time.Second)
-		clients[i] = n.StartFlow(n.Client, c.client)
+		clients[i] = n.Start(n.Client, c.client)
 		clients[i].Expect("exchanged", 10*time.Second)
 	}
 	for i, c := range cases {
@@ -76,7 +74,7 @@ func runMiddlebox(t *testing.T, cases []middleboxCase) {
 	}
 }
 
-var off = netns.Flow{How: "off", Config: keepalive.Config{}.String()}
+var off = netns.Flow{How: netns.HowOff, Config: keepalive.Config{}.String()}
 
 func echoed(t *testing.T, res netns.FlowResult) { assert.True(t, res.Echoed, "%+v", res) }
 
@@ -92,6 +90,7 @@ func echoed(t *testing.T, res netns.FlowResult) { assert.True(t, res.Echoed, "%+
 // timeout and still carries data, dropped or reset.
 func TestIntegrationMiddlebox(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	// Probes 1s after the middlebox forgot: its timer started at the last
 	// packet the client received, the middlebox's at the client's ACK.
 	late := keepalive.Config{Idle: natTimeout + time.Second, Interval: time.Second, Count: 3}
@@ -115,18 +114,18 @@ func TestIntegrationMiddlebox(t *testing.T) {
 			assert.Equal(t, "ECONNRESET", res.Errno, "%+v", res)
 			assert.Less(t, res.Elapsed, time.Second, "a reset comes at once")
 		}},
-		{name: "baseline/probes after the timeout: lost", client: netns.Flow{How: "keepalive", Config: late.String()}, server: off, quiet: 12 * time.Second,
+		{name: "baseline/probes after the timeout: lost", client: netns.Flow{How: netns.HowKeepalive, Config: late.String()}, server: off, quiet: 12 * time.Second,
 			check: func(t *testing.T, res netns.FlowResult) {
 				// The unanswered probes have timed the connection out by
 				// the time the message is written.
 				assert.False(t, res.Echoed)
 				assert.Equal(t, "ETIMEDOUT", res.Errno, "%+v", res)
 			}},
-		{name: "Under/dialer", client: netns.Flow{How: "keepalive", Config: ours}, server: off, quiet: quiet, check: echoed},
-		{name: "Under/dialer, resetting middlebox", reset: true, client: netns.Flow{How: "keepalive", Config: ours}, server: off, quiet: quiet, check: echoed},
-		{name: "Under/Listen", client: off, server: netns.Flow{How: "keepalive", Config: ours}, quiet: quiet, check: echoed},
-		{name: "Under/ConfigureListenConfig", client: off, server: netns.Flow{How: "listenconfig", Config: ours}, quiet: quiet, check: echoed},
-		{name: "Under/WrapListener", client: off, server: netns.Flow{How: "wrap", Config: ours}, quiet: quiet, check: echoed},
+		{name: "Under/dialer", client: netns.Flow{How: netns.HowKeepalive, Config: ours}, server: off, quiet: quiet, check: echoed},
+		{name: "Under/dialer, resetting middlebox", reset: true, client: netns.Flow{How: netns.HowKeepalive, Config: ours}, server: off, quiet: quiet, check: echoed},
+		{name: "Under/Listen", client: off, server: netns.Flow{How: netns.HowKeepalive, Config: ours}, quiet: quiet, check: echoed},
+		{name: "Under/ConfigureListenConfig", client: off, server: netns.Flow{How: netns.HowListenConfig, Config: ours}, quiet: quiet, check: echoed},
+		{name: "Under/WrapListener", client: off, server: netns.Flow{How: netns.HowWrap, Config: ours}, quiet: quiet, check: echoed},
 	})
 }
 
@@ -141,6 +140,7 @@ func TestIntegrationMiddlebox(t *testing.T) {
 // measures other Idles (each takes four times its Idle).
 func TestIntegrationProbeLateness(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	const gaps = 3
 	idles := []time.Duration{time.Second, 2 * time.Second, 3 * time.Second, 5 * time.Second}
 	if env := os.Getenv("KEEPALIVE_LATENESS_IDLES"); env != "" {

@@ -47,22 +47,23 @@ func multipath(t *testing.T) func(n *netns.Network) {
 // fail, with ENOTCONN.
 func TestIntegrationMultipathDeadPeer(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 2}
 	for _, tc := range []struct {
 		name    string
 		peer    netns.End
 		measure string
 	}{
-		{"client/WrapListener(net.Listen)", netns.End{How: "wrap"}, "client"},
-		{"client/ConfigureListenConfig+SetMultipathTCP", netns.End{How: "listenconfig", Multipath: true}, "client"},
-		{"server/WrapListener(net.Listen)", netns.End{How: "wrap"}, "peer"},
+		{"client/WrapListener(net.Listen)", netns.End{How: netns.HowWrap}, "client"},
+		{"client/ConfigureListenConfig+SetMultipathTCP", netns.End{How: netns.HowListenConfig, Multipath: true}, "client"},
+		{"server/WrapListener(net.Listen)", netns.End{How: netns.HowWrap}, "peer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			peer := tc.peer
-			peer.Config, peer.Mode = c.String(), "idle"
+			peer.Config, peer.Mode = c.String(), netns.Idle
 			res, _ := scenario{
-				client:  netns.End{How: "keepalive", Config: c.String(), Mode: "idle", Multipath: true},
+				client:  netns.End{How: netns.HowKeepalive, Config: c.String(), Mode: netns.Idle, Multipath: true},
 				peer:    peer,
 				measure: tc.measure,
 				wait:    c.Timeout() + closeTimeout + 10*time.Second,
@@ -94,12 +95,13 @@ func TestIntegrationMultipathDeadPeer(t *testing.T) {
 // Nothing may be reported within 20s, twice the idle bound.
 func TestIntegrationMultipathBusy(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 2}
 	n := netns.New(t)
 	multipath(t)(n)
-	peer := n.Start(n.Peer, netns.End{How: "wrap", Config: c.String(), Mode: "idle", Listen: "0.0.0.0:" + peerPort})
+	peer := n.Start(n.Peer, netns.End{How: netns.HowWrap, Config: c.String(), Mode: netns.Idle, Listen: "0.0.0.0:" + peerPort})
 	peer.Expect("ready", 10*time.Second)
-	client := n.Start(n.Client, netns.End{How: "keepalive", Config: c.String(), Mode: "busy", Multipath: true, Dial: peerAddr})
+	client := n.Start(n.Client, netns.End{How: netns.HowKeepalive, Config: c.String(), Mode: netns.Busy, Multipath: true, Dial: peerAddr})
 	require.Equal(t, strconv.Itoa(unix.IPPROTO_MPTCP), client.Expect("exchanged", 10*time.Second), "the client's socket is not Multipath TCP")
 	peer.Expect("exchanged", 10*time.Second)
 	n.Cut()

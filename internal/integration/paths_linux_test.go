@@ -36,10 +36,10 @@ const rto = 200 * time.Millisecond
 
 // failedWith checks that the first failed call is op with errno, a
 // *net.OpError, and peer-gone as IsPeerGone says it should be.
-func failedWith(t *testing.T, res netns.Result, op, errno string, peerGone bool) netns.Call {
+func failedWith(t *testing.T, res netns.Result, op, errno string, peerGone bool) netns.Failure {
 	t.Helper()
-	require.NotEmpty(t, res.Calls)
-	first := res.Calls[0]
+	require.NotEmpty(t, res.Failures)
+	first := res.Failures[0]
 	assert.Equal(t, op, first.Op, "%+v", first)
 	assert.Equal(t, errno, first.Errno, "%+v", first)
 	assert.True(t, first.OpError, "not a *net.OpError: %+v", first)
@@ -51,12 +51,13 @@ func failedWith(t *testing.T, res netns.Result, op, errno string, peerGone bool)
 // keep-alive probes from the server, the client vanishes.
 func TestIntegrationIdleServerSeesDeadClient(t *testing.T) {
 	t.Parallel()
-	for _, how := range []string{"keepalive", "listenconfig", "wrap"} {
-		t.Run(how, func(t *testing.T) {
+	netns.Track(t)
+	for _, how := range []netns.How{netns.HowKeepalive, netns.HowListenConfig, netns.HowWrap} {
+		t.Run(how.String(), func(t *testing.T) {
 			t.Parallel()
 			res, _ := scenario{
-				client:  netns.End{How: "go", Mode: "idle"},
-				peer:    netns.End{How: how, Config: idleCfg.String(), Mode: "idle"},
+				client:  netns.End{How: netns.HowGo, Mode: netns.Idle},
+				peer:    netns.End{How: how, Config: idleCfg.String(), Mode: netns.Idle},
 				measure: "peer",
 				wait:    20 * time.Second,
 			}.run(t)
@@ -72,30 +73,31 @@ func TestIntegrationIdleServerSeesDeadClient(t *testing.T) {
 // retries for about two minutes (tcp_syn_retries = 6).
 func TestIntegrationConnectUserTimeout(t *testing.T) {
 	t.Parallel()
-	start := func(t *testing.T, how, cut string) *netns.Process {
+	netns.Track(t)
+	start := func(t *testing.T, how netns.How, cut netns.Drop) *netns.Process {
 		n := netns.New(t)
 		n.CutWith(cut)
-		client := n.Start(n.Client, netns.End{How: how, Config: busyCfg.String(), Mode: "connect", Dial: peerAddr})
+		client := n.Start(n.Client, netns.End{How: how, Config: busyCfg.String(), Mode: netns.Connect, Dial: peerAddr})
 		client.Expect("dialing", 10*time.Second)
 		return client
 	}
 	t.Run("UserTimeout", func(t *testing.T) {
 		t.Parallel()
-		res, err := netns.ParseResult(start(t, "keepalive", "blackhole").Expect("result", busyCfg.UserTimeout+10*time.Second))
+		res, err := netns.ParseResult(start(t, netns.HowKeepalive, netns.Blackhole).Expect("result", busyCfg.UserTimeout+10*time.Second))
 		require.NoError(t, err)
 		first := failedWith(t, res, "dial", "ETIMEDOUT", true)
 		assertAbout(t, busyCfg.UserTimeout, first.Elapsed)
 	})
 	t.Run("net.Dialer", func(t *testing.T) {
 		t.Parallel()
-		line, err := start(t, "go", "blackhole").Wait("result", busyCfg.UserTimeout+5*time.Second)
+		line, err := start(t, netns.HowGo, netns.Blackhole).Wait("result", busyCfg.UserTimeout+5*time.Second)
 		require.ErrorIs(t, err, netns.ErrNoLine, "Go's dialer gave up within %v: %s", busyCfg.UserTimeout+5*time.Second, line)
 	})
 	t.Run("host unreachable", func(t *testing.T) {
 		// An ICMP error fails a connect at once (tcp_v4_err in
 		// SYN_SENT), user timeout or not.
 		t.Parallel()
-		res, err := netns.ParseResult(start(t, "keepalive", "unreachable").Expect("result", 10*time.Second))
+		res, err := netns.ParseResult(start(t, netns.HowKeepalive, netns.Unreachable).Expect("result", 10*time.Second))
 		require.NoError(t, err)
 		first := failedWith(t, res, "dial", "EHOSTUNREACH", true)
 		assert.Less(t, first.Elapsed, time.Second)
@@ -105,11 +107,12 @@ func TestIntegrationConnectUserTimeout(t *testing.T) {
 // TestIntegrationIPv6: the idle and the busy dead-peer cases over IPv6.
 func TestIntegrationIPv6(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	t.Run("idle", func(t *testing.T) {
 		t.Parallel()
 		res, _ := scenario{
-			client:  netns.End{How: "keepalive", Config: idleCfg.String(), Mode: "idle"},
-			peer:    netns.End{How: "go", Mode: "idle"},
+			client:  netns.End{How: netns.HowKeepalive, Config: idleCfg.String(), Mode: netns.Idle},
+			peer:    netns.End{How: netns.HowGo, Mode: netns.Idle},
 			measure: "client",
 			wait:    20 * time.Second,
 			v6:      true,
@@ -121,8 +124,8 @@ func TestIntegrationIPv6(t *testing.T) {
 	t.Run("busy", func(t *testing.T) {
 		t.Parallel()
 		res, since := scenario{
-			client:  netns.End{How: "keepalive", Config: busyCfg.String(), Mode: "busy"},
-			peer:    netns.End{How: "go", Mode: "idle"},
+			client:  netns.End{How: netns.HowKeepalive, Config: busyCfg.String(), Mode: netns.Busy},
+			peer:    netns.End{How: netns.HowGo, Mode: netns.Idle},
 			measure: "client",
 			wait:    20 * time.Second,
 			v6:      true,
@@ -148,29 +151,32 @@ func TestIntegrationIPv6(t *testing.T) {
 // doubled three times from 200ms to 1.6s.
 func TestIntegrationICMPErrors(t *testing.T) {
 	t.Parallel()
+	netns.Track(t)
 	for _, tc := range []struct {
-		name, mode, cut string
-		v6              bool
-		errno           string
-		peerGone        bool
-		late            time.Duration // how late the kernel may end it, beyond the Config's bound
+		name     string
+		mode     netns.Mode
+		cut      netns.Drop
+		v6       bool
+		errno    string
+		peerGone bool
+		late     time.Duration // how late the kernel may end it, beyond the Config's bound
 	}{
-		{"idle/IPv4/unreachable", "idle", "unreachable", false, "ETIMEDOUT", true, 0},
-		{"busy/IPv4/unreachable", "busy", "unreachable", false, "EHOSTUNREACH", true, 8 * rto},
-		{"busy/IPv4/prohibit", "busy", "prohibit", false, "EHOSTUNREACH", true, 0},
-		{"busy/IPv6/unreachable", "busy", "unreachable", true, "ENETUNREACH", true, 8 * rto},
+		{"idle/IPv4/unreachable", netns.Idle, netns.Unreachable, false, "ETIMEDOUT", true, 0},
+		{"busy/IPv4/unreachable", netns.Busy, netns.Unreachable, false, "EHOSTUNREACH", true, 8 * rto},
+		{"busy/IPv4/prohibit", netns.Busy, netns.Prohibit, false, "EHOSTUNREACH", true, 0},
+		{"busy/IPv6/unreachable", netns.Busy, netns.Unreachable, true, "ENETUNREACH", true, 8 * rto},
 		// ICMPv6 administratively prohibited is EACCES.
-		{"busy/IPv6/prohibit", "busy", "prohibit", true, "EACCES", true, 0},
+		{"busy/IPv6/prohibit", netns.Busy, netns.Prohibit, true, "EACCES", true, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c, want := idleCfg, idleCfg.Timeout()
-			if tc.mode == "busy" {
+			if tc.mode == netns.Busy {
 				c, want = busyCfg, busyCfg.UserTimeout+rto
 			}
 			res, since := scenario{
-				client:  netns.End{How: "keepalive", Config: c.String(), Mode: tc.mode},
-				peer:    netns.End{How: "go", Mode: "idle"},
+				client:  netns.End{How: netns.HowKeepalive, Config: c.String(), Mode: tc.mode},
+				peer:    netns.End{How: netns.HowGo, Mode: netns.Idle},
 				measure: "client",
 				wait:    20 * time.Second,
 				v6:      tc.v6,
@@ -179,7 +185,7 @@ func TestIntegrationICMPErrors(t *testing.T) {
 			call := saw(t, res, tc.errno)
 			assert.True(t, call.OpError, "not a *net.OpError: %+v", call)
 			assert.Equal(t, tc.peerGone, call.PeerGone, "IsPeerGone(%s)", call.Err)
-			if tc.mode == "idle" {
+			if tc.mode == netns.Idle {
 				since = call.Elapsed
 			}
 			assertBetween(t, want, want+tc.late, since)
@@ -190,15 +196,15 @@ func TestIntegrationICMPErrors(t *testing.T) {
 // saw checks that exactly one call failed with errno, and returns it: a
 // busy End's reader and writer both wake when the connection dies, one
 // gets the error, the other EOF or EPIPE.
-func saw(t *testing.T, res netns.Result, errno string) netns.Call {
+func saw(t *testing.T, res netns.Result, errno string) netns.Failure {
 	t.Helper()
-	var found []netns.Call
-	for _, c := range res.Calls {
+	var found []netns.Failure
+	for _, c := range res.Failures {
 		if c.Errno == errno {
 			found = append(found, c)
 		}
 	}
-	require.Len(t, found, 1, "%+v", res.Calls)
+	require.Len(t, found, 1, "%+v", res.Failures)
 	return found[0]
 }
 

@@ -2,7 +2,6 @@ package netns
 
 import (
 	"bufio"
-	"os"
 	"os/exec"
 	"os/user"
 	"strings"
@@ -118,28 +117,4 @@ func (n *Network) Exec(ns string, c Command) *Process {
 		}
 	})
 	return p
-}
-
-// Signal sends sig to the process.
-func (p *Process) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
-
-// ExpectContaining waits up to timeout for a line containing s, as a
-// server's log line has it after a time stamp, and fails the test
-// without one.
-func (p *Process) ExpectContaining(s string, timeout time.Duration) string {
-	p.t.Helper()
-	deadline := time.After(timeout)
-	for {
-		select {
-		case line, ok := <-p.lines:
-			if !ok {
-				p.t.Fatalf("%s exited before printing %q", p.cmd.Args[0], s)
-			}
-			if strings.Contains(line, s) {
-				return line
-			}
-		case <-deadline:
-			p.t.Fatalf("%v: a line containing %q within %v", ErrNoLine, s, timeout)
-		}
-	}
 }

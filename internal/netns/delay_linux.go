@@ -4,7 +4,6 @@ import (
 	"errors"
 	"math/rand/v2"
 	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -75,27 +74,11 @@ func (l *Link) Counts() (sent, dropped int64) { return l.sent.Load(), l.dropped.
 // belongs to the namespace of the thread that opens /dev/net/tun.
 func (l *Link) tun(n *Network, name string) *os.File {
 	n.t.Helper()
-	type opened struct {
-		f   *os.File
-		err error
-	}
-	done := make(chan opened, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
-		ns, err := os.Open("/run/netns/" + n.Router)
-		if err != nil {
-			done <- opened{err: err}
-			return
-		}
-		defer ns.Close()
-		if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
-			done <- opened{err: os.NewSyscallError("setns", err)}
-			return
-		}
+	var f *os.File
+	err := In(n.Router, func() error {
 		fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 		if err != nil {
-			done <- opened{err: &os.PathError{Op: "open", Path: "/dev/net/tun", Err: err}}
-			return
+			return &os.PathError{Op: "open", Path: "/dev/net/tun", Err: err}
 		}
 		ifr, err := unix.NewIfreq(name)
 		if err == nil {
@@ -104,19 +87,18 @@ func (l *Link) tun(n *Network, name string) *os.File {
 		}
 		if err != nil {
 			unix.Close(fd)
-			done <- opened{err: os.NewSyscallError("ioctl TUNSETIFF", err)}
-			return
+			return os.NewSyscallError("ioctl TUNSETIFF", err)
 		}
-		done <- opened{f: os.NewFile(uintptr(fd), name)}
-	}()
-	o := <-done
-	if o.err != nil {
-		n.t.Fatalf("TUN device %s in %s: %v", name, n.Router, o.err)
+		f = os.NewFile(uintptr(fd), name)
+		return nil
+	})
+	if err != nil {
+		n.t.Fatalf("TUN device %s in %s: %v", name, n.Router, err)
 	}
 	// Closed here too if the setup fails before the forwarders start;
 	// closing again is harmless.
-	n.t.Cleanup(func() { o.f.Close() })
-	return o.f
+	n.t.Cleanup(func() { f.Close() })
+	return f
 }
 
 // A packet waits in the line until due.

@@ -3,7 +3,6 @@ package netns
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -31,58 +30,51 @@ type End struct {
 	Dial   string // address to dial, or
 	Listen string // address to listen on (one connection is accepted)
 
-	How    string // how the socket is configured: see how_linux.go
+	How    How    // how the socket is configured
 	Config string // keepalive.Config in its text form
 
 	// Multipath asks for Multipath TCP explicitly
 	// (SetMultipathTCP(true)) on the dialer or the ListenConfig. Go's
-	// net.Listen ("wrap") is Multipath TCP without asking.
+	// net.Listen (HowWrap) is Multipath TCP without asking.
 	Multipath bool
 
-	// Mode after the greeting:
-	//   "idle":    Readers goroutines block in Read (1 if zero)
-	//   "busy":    keep writing, and reading, until a call fails
-	//   "connect": dialing only, no greeting: print "dialing", dial,
-	//              and report the dial's failure (no Calls if it
-	//              connected)
-	Mode    string
-	Readers int
+	Mode    Mode // what it does after the greeting
+	Readers int  // how many goroutines block in Read when Idle (1 if zero)
 
 	// NoGreeting skips the greeting, for a listening End whose client is
 	// not an End.
 	NoGreeting bool
 }
 
-// A Call is one failed call, as the End saw it.
-type Call struct {
-	Op       string        // "read", "write" or "dial"
-	Err      string        // the error's text
-	Errno    string        // the syscall.Errno's name, if any ("ETIMEDOUT"), or "EOF"
-	Elapsed  time.Duration // since the greeting completed (since the dial began for "dial")
-	OpError  bool          // the error is a *net.OpError
-	PeerGone bool          // keepalive.IsPeerGone(the error)
+// A Mode is what an End does after the greeting.
+type Mode uint8
+
+const (
+	// Idle: Readers goroutines block in Read.
+	Idle Mode = iota + 1
+	// Busy: keep writing, and reading, until a call fails.
+	Busy
+	// Connect: dialing only, no greeting: print "dialing", dial, and
+	// report the dial's failure (no Failures if it connected).
+	Connect
+)
+
+// String names the mode.
+func (m Mode) String() string {
+	switch m {
+	case Idle:
+		return "idle"
+	case Busy:
+		return "busy"
+	case Connect:
+		return "connect"
+	}
+	return fmt.Sprintf("Mode(%d)", uint8(m))
 }
 
-// Result is what an End reports.
-type Result struct {
-	Calls []Call // in the order they failed
+func (End) role() string { return "end" }
 
-	// What the connection was, read after the greeting: Protocol is the
-	// socket's SO_PROTOCOL, read by the End itself (6 TCP, 262
-	// Multipath TCP); State is keepalive.Get's text and Timeout its
-	// State.Timeout(), the bound the library claims for the socket.
-	Protocol int
-	State    string
-	Timeout  time.Duration
-
-	// Reported is what a WrapListener's OnError was told about the
-	// accepted connection ("wrap" only).
-	Reported []string
-}
-
-// RunEnd plays the End described by EndEnv, if it is set, and exits; a
-// test binary's TestMain calls it first.
-func RunEnd() { play[End](EndEnv, "end") }
+func (e End) play(player) error { return e.run() }
 
 const greeting = "hello\n"
 
@@ -102,7 +94,7 @@ func (e End) run() error {
 		if err != nil {
 			return err
 		}
-		if e.Mode == "connect" {
+		if e.Mode == Connect {
 			return e.connect(ctx, d)
 		}
 		if conn, err = d.DialContext(ctx, "tcp", e.Dial); err != nil {
@@ -152,7 +144,7 @@ func (e End) run() error {
 	fail := func(op string, err error) {
 		mu.Lock()
 		defer mu.Unlock()
-		res.Calls = append(res.Calls, failed(op, err, time.Since(start)))
+		res.Failures = append(res.Failures, failed(op, err, time.Since(start)))
 	}
 	var wg sync.WaitGroup
 	reader := func() {
@@ -166,12 +158,12 @@ func (e End) run() error {
 		}
 	}
 	switch e.Mode {
-	case "idle":
+	case Idle:
 		for range max(e.Readers, 1) {
 			wg.Add(1)
 			go reader()
 		}
-	case "busy":
+	case Busy:
 		wg.Add(2)
 		go reader()
 		go func() {
@@ -187,7 +179,7 @@ func (e End) run() error {
 			}
 		}()
 	default:
-		return fmt.Errorf("unknown mode %q", e.Mode)
+		return fmt.Errorf("unknown mode %v", e.Mode)
 	}
 	wg.Wait()
 	return printResult(res)
@@ -259,23 +251,6 @@ func inFlight(fd int) (uint64, error) {
 	return writeSeq - sndUna, nil
 }
 
-// rawConn finds the socket behind conn, through NetConn wrappers.
-func rawConn(conn net.Conn) (syscall.RawConn, error) {
-	inner := conn
-	for {
-		u, ok := inner.(interface{ NetConn() net.Conn })
-		if _, isSC := inner.(syscall.Conn); isSC || !ok {
-			break
-		}
-		inner = u.NetConn()
-	}
-	sc, ok := inner.(syscall.Conn)
-	if !ok {
-		return nil, fmt.Errorf("%T is not a syscall.Conn", conn)
-	}
-	return sc.SyscallConn()
-}
-
 // connect dials and reports how the dial ended.
 func (e End) connect(ctx context.Context, d *net.Dialer) error {
 	fmt.Println("dialing")
@@ -283,7 +258,7 @@ func (e End) connect(ctx context.Context, d *net.Dialer) error {
 	conn, err := d.DialContext(ctx, "tcp", e.Dial)
 	var res Result
 	if err != nil {
-		res.Calls = append(res.Calls, failed("dial", err, time.Since(start)))
+		res.Failures = append(res.Failures, failed("dial", err, time.Since(start)))
 	} else {
 		defer conn.Close()
 		if res, err = describe(conn); err != nil {
@@ -291,49 +266,6 @@ func (e End) connect(ctx context.Context, d *net.Dialer) error {
 		}
 	}
 	return printResult(res)
-}
-
-func failed(op string, err error, elapsed time.Duration) Call {
-	var opErr *net.OpError
-	return Call{
-		Op: op, Err: err.Error(), Errno: errnoName(err), Elapsed: elapsed,
-		OpError: errors.As(err, &opErr), PeerGone: keepalive.IsPeerGone(err),
-	}
-}
-
-// describe reads what conn is: its protocol from the kernel, and what
-// the library says of it.
-func describe(conn net.Conn) (Result, error) {
-	var res Result
-	rc, err := rawConn(conn)
-	if err != nil {
-		return res, err
-	}
-	var serr error
-	if err := rc.Control(func(fd uintptr) {
-		res.Protocol, serr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_PROTOCOL)
-	}); err != nil {
-		return res, err
-	}
-	if serr != nil {
-		return res, os.NewSyscallError("getsockopt", serr)
-	}
-	st, err := keepalive.Get(conn)
-	if err != nil {
-		return res, err
-	}
-	res.State = st.String()
-	res.Timeout = st.Timeout()
-	return res, nil
-}
-
-func printResult(res Result) error {
-	out, err := json.Marshal(res)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("result %s\n", out)
-	return nil
 }
 
 func errnoName(err error) string {
@@ -356,6 +288,3 @@ func errnoName(err error) string {
 	}
 	return ""
 }
-
-// ParseResult reads the text after "result".
-func ParseResult(s string) (Result, error) { return parse[Result](s) }

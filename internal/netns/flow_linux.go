@@ -2,7 +2,6 @@ package netns
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,7 +23,7 @@ type Flow struct {
 	Dial   string // address to dial, or
 	Listen string // address to listen on (one connection is accepted)
 
-	How    string // how the socket is configured: see how_linux.go
+	How    How    // how the socket is configured
 	Config string // keepalive.Config in its text form
 
 	Quiet time.Duration
@@ -39,19 +38,9 @@ type FlowResult struct {
 	Elapsed time.Duration // from the write to the echo or the error
 }
 
-// FlowEnv is the variable that tells a re-executed test binary which
-// Flow to play; RunFlow reads it.
-const FlowEnv = "KEEPALIVE_NETNS_FLOW"
+func (Flow) role() string { return "flow" }
 
-// RunFlow plays the Flow described by FlowEnv, if it is set, and exits;
-// a test binary's init calls it.
-func RunFlow() { play[Flow](FlowEnv, "flow") }
-
-// StartFlow runs the test binary again in namespace ns as the Flow f.
-func (n *Network) StartFlow(ns string, f Flow) *Process {
-	n.t.Helper()
-	return start(n, ns, FlowEnv, f)
-}
+func (f Flow) play(player) error { return f.run() }
 
 // ParseFlowResult reads the text after "result".
 func ParseFlowResult(s string) (FlowResult, error) { return parse[FlowResult](s) }
@@ -92,12 +81,7 @@ func (f Flow) run() error {
 		res.Echoed = true
 	}
 	res.Elapsed = time.Since(start)
-	out, err := json.Marshal(res)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("result %s\n", out)
-	return nil
+	return printResult(res)
 }
 
 // exchange writes msg and reads its echo.

@@ -9,28 +9,55 @@ import (
 	"github.com/tcpkeepalive/keepalive"
 )
 
-// The ways an End or a Flow configures its socket, named by its How:
-//
-//	"keepalive":    NewDialer(WithKeepalive(cfg)), or keepalive.Listen
-//	"listenconfig": ConfigureListenConfig on a new net.ListenConfig (listening only)
-//	"wrap":         a keepalive.Listener around net.Listen, Go's default
-//	                Multipath TCP listener since Go 1.24 (listening only)
-//	"go":           Go's own KeepAliveConfig with cfg's values
-//	"off":          keep-alive off
+// How is the way an End or a Flow configures its socket.
+type How uint8
+
+const (
+	// HowKeepalive: keepalive.NewDialer(keepalive.WithKeepalive(cfg)),
+	// or keepalive.Listen.
+	HowKeepalive How = iota + 1
+	// HowListenConfig: keepalive.ConfigureListenConfig on a new
+	// net.ListenConfig (listening only).
+	HowListenConfig
+	// HowWrap: a keepalive.Listener around net.Listen, Go's default
+	// Multipath TCP listener since Go 1.24 (listening only).
+	HowWrap
+	// HowGo: Go's own KeepAliveConfig with cfg's values.
+	HowGo
+	// HowOff: keep-alive off.
+	HowOff
+)
+
+// String names the way, as the tests' names have it.
+func (h How) String() string {
+	switch h {
+	case HowKeepalive:
+		return "keepalive"
+	case HowListenConfig:
+		return "listenconfig"
+	case HowWrap:
+		return "wrap"
+	case HowGo:
+		return "go"
+	case HowOff:
+		return "off"
+	}
+	return fmt.Sprintf("How(%d)", uint8(h))
+}
 
 // dialer returns the dialer of the way how, with Multipath TCP asked
 // for if multipath.
-func dialer(how string, cfg keepalive.Config, multipath bool) (*net.Dialer, error) {
+func dialer(how How, cfg keepalive.Config, multipath bool) (*net.Dialer, error) {
 	var d *net.Dialer
 	switch how {
-	case "keepalive":
+	case HowKeepalive:
 		d = keepalive.NewDialer(keepalive.WithKeepalive(cfg))
-	case "go":
+	case HowGo:
 		d = &net.Dialer{KeepAliveConfig: goConfig(cfg)}
-	case "off":
+	case HowOff:
 		d = &net.Dialer{KeepAlive: -1}
 	default:
-		return nil, fmt.Errorf("cannot dial the %q way", how)
+		return nil, fmt.Errorf("cannot dial the %v way", how)
 	}
 	if multipath {
 		d.SetMultipathTCP(true)
@@ -39,29 +66,29 @@ func dialer(how string, cfg keepalive.Config, multipath bool) (*net.Dialer, erro
 }
 
 // listen listens on addr the way how, with Multipath TCP asked for if
-// multipath; onError is the "wrap" Listener's OnError.
-func listen(ctx context.Context, how, addr string, cfg keepalive.Config, multipath bool, onError func(net.Conn, error)) (net.Listener, error) {
+// multipath; onError is the HowWrap Listener's OnError.
+func listen(ctx context.Context, how How, addr string, cfg keepalive.Config, multipath bool, onError func(net.Conn, error)) (net.Listener, error) {
 	var lc net.ListenConfig
 	switch how {
-	case "keepalive":
+	case HowKeepalive:
 		if multipath {
-			return nil, errors.New("keepalive.Listen is plain TCP on Linux; Multipath is for \"listenconfig\"")
+			return nil, errors.New("keepalive.Listen is plain TCP on Linux; Multipath is for HowListenConfig")
 		}
 		return keepalive.Listen(ctx, "tcp", addr, cfg)
-	case "listenconfig":
+	case HowListenConfig:
 		keepalive.ConfigureListenConfig(&lc, cfg)
-	case "wrap":
+	case HowWrap:
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return nil, err
 		}
 		return &keepalive.Listener{Listener: ln, Config: cfg, OnError: onError}, nil
-	case "go":
+	case HowGo:
 		lc.KeepAliveConfig = goConfig(cfg)
-	case "off":
+	case HowOff:
 		lc.KeepAlive = -1
 	default:
-		return nil, fmt.Errorf("cannot listen the %q way", how)
+		return nil, fmt.Errorf("cannot listen the %v way", how)
 	}
 	if multipath {
 		lc.SetMultipathTCP(true)

@@ -11,56 +11,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
-
-// In runs fn on a thread in namespace ns, one of this Network's: the
-// sockets fn opens (a listener, a dialed connection) belong to ns, and
-// keep it once the thread is gone, so the test's own goroutines can
-// serve and dial inside the test network. It returns fn's error.
-func (n *Network) In(ns string, fn func() error) error {
-	f, err := os.Open("/run/netns/" + ns)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	done := make(chan error, 1)
-	go func() {
-		// Never unlocked: the thread ends with this goroutine, and with
-		// it the namespace switch.
-		runtime.LockOSThread()
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-			done <- os.NewSyscallError("setns", err)
-			return
-		}
-		done <- fn()
-	}()
-	return <-done
-}
-
-// AddPeerAddr gives the peer another address on its link, addr (in
-// 10.77.2.0/24, not one of the harness's), so that one peer namespace
-// can play several hosts, each cut on its own by CutAddr.
-func (n *Network) AddPeerAddr(addr string) {
-	n.t.Helper()
-	n.ip("-n", n.Peer, "addr", "add", addr+"/24", "dev", "p0")
-}
-
-// CutAddr makes the host at addr, one of the peer's addresses, vanish
-// while the others stay: the router drops, without a word, what is
-// routed to addr and what comes from it.
-func (n *Network) CutAddr(addr string) {
-	n.t.Helper()
-	n.ip("-n", n.Router, "route", "add", "blackhole", addr+"/32")
-	n.ip("-n", n.Router, "rule", "add", "from", addr+"/32", "blackhole")
-}
 
 // A Scrape is what a Prometheus server scrapes.
 type Scrape struct {
@@ -124,7 +80,7 @@ func (n *Network) StartPrometheus(t testing.TB, ns string, s Scrape) *Prometheus
 		DisableKeepAlives: true,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			var conn net.Conn
-			err := n.In(ns, func() error {
+			err := In(ns, func() error {
 				var err error
 				conn, err = new(net.Dialer).DialContext(ctx, network, addr)
 				return err

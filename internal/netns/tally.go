@@ -1,24 +1,22 @@
 package netns
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"os"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"unsafe"
 )
 
 // The tally of integration tests: which ran and which skipped, and why,
-// for the line Summary prints after the run. Summarised tracks every
-// top-level test named TestIntegration*, so such a test is counted
-// however it skips (t.Skip, a helper's t.Skip, NeedNFT, Missing); Track
-// counts any other test or subtest (New, Skip, NeedNFT and Missing call
-// it), and Skip records the reason.
+// for the line Summary prints after the run. Track counts a test or
+// subtest (New, NewDelayed, Skip and NeedNFT call it; every
+// TestIntegration* test calls one of them first), and Skip records the
+// reason. It uses testing's API alone (t.Cleanup, t.Skipped), nothing
+// of testing.M's unexported fields, so that every Go release runs it
+// alike.
 var tally struct {
 	mu      sync.Mutex
 	tests   map[string]*tallied
@@ -129,19 +127,19 @@ func hasTrackedSubtest(name string) bool {
 // os.Exit(netns.Summarised{m}.Run()). go test shows it with -v, or when
 // the package fails. With KEEPALIVE_NO_SKIP=1 or CI=true in the
 // environment, a skipped integration test fails the run, for a machine
-// (CI) where every one must run. Every package with TestIntegration*
-// tests runs them under it (TestEveryIntegrationTestCounted checks).
+// (CI) where every one must run.
+//
+// It counts what Track saw: every TestIntegration* test calls Track
+// (or New, NewDelayed or NeedNFT, which call it) first, so that its
+// skip is counted however it comes (t.Skip in a helper, say). Every
+// package with TestIntegration* tests runs them under Summarised, and
+// every such test tracks first: TestEveryIntegrationTestCounted reads
+// every test file of the repository to hold both.
 type Summarised struct{ M interface{ Run() int } }
 
-// Run runs the tests and prints the summary. Every top-level test whose
-// name starts with TestIntegration is tracked before its first line runs.
-// With KEEPALIVE_NO_SKIP=1 or CI=true, a skipped integration test fails
-// the run.
+// Run runs the tests and prints the summary. With KEEPALIVE_NO_SKIP=1 or
+// CI=true, a skipped integration test fails the run.
 func (s Summarised) Run() int {
-	if err := trackIntegration(s.M); err != nil {
-		fmt.Println("FAIL:", err)
-		return 1
-	}
 	code := s.M.Run()
 	line, skips := summary()
 	if line == "" {
@@ -164,30 +162,4 @@ func mustRun() string {
 		return "CI=true"
 	}
 	return ""
-}
-
-// trackIntegration wraps each TestIntegration* test of m so that it calls
-// Track first. testing.M keeps its tests in an unexported field (since
-// Go 1.4); should that change, the run fails here rather than count
-// nothing.
-func trackIntegration(m interface{ Run() int }) error {
-	tm, ok := m.(*testing.M)
-	if !ok {
-		return nil // not a real test main: nothing to wrap
-	}
-	f := reflect.ValueOf(tm).Elem().FieldByName("tests")
-	if !f.IsValid() || f.Type() != reflect.TypeFor[[]testing.InternalTest]() {
-		return errors.New("netns: testing.M has no tests []testing.InternalTest any more: " +
-			"cannot count integration tests (update internal/netns/tally.go)")
-	}
-	tests := *(*[]testing.InternalTest)(unsafe.Pointer(f.UnsafeAddr()))
-	for i, test := range tests {
-		if strings.HasPrefix(test.Name, "TestIntegration") {
-			tests[i].F = func(t *testing.T) {
-				Track(t)
-				test.F(t)
-			}
-		}
-	}
-	return nil
 }

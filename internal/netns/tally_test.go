@@ -1,10 +1,12 @@
 package netns
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,19 +90,50 @@ func TestTallyCountsEverySkip(t *testing.T) {
 
 // TestEveryIntegrationTestCounted reads every test file of the
 // repository, contrib modules included: a package with TestIntegration*
-// tests must run them under Summarised (which counts every skip), and a
-// TestIntegration* test must skip through netns (Skip, NeedNFT,
-// Missing), which gives the reason and counts a subtest's skip too: a
-// subtest's own t.Skip is invisible to the tally.
+// tests must run them under Summarised; a TestIntegration* test must
+// call Track (or New, NewDelayed, NeedNFT, which track) first, after
+// t.Parallel() if it has one, so that any skip of it is counted; and it
+// must skip through netns (Skip, NeedNFT, Missing), which gives the
+// reason and counts a subtest's skip too: a subtest's own t.Skip is
+// invisible to the tally. testdata/uncounted breaks each rule once (a
+// .txt file, so that neither go nor the list of test names reads it).
 func TestEveryIntegrationTestCounted(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	require.NoError(t, err)
 	mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(string(mod), "module github.com/tcpkeepalive/keepalive\n"), "not the module root: %s", root)
+	found, problems, err := uncounted(root, "_test.go")
+	require.NoError(t, err)
+	require.NotZero(t, found, "no TestIntegration* test found under %s", root)
+	for _, p := range problems {
+		t.Error(p)
+	}
+
+	t.Run("testdata/uncounted", func(t *testing.T) {
+		found, problems, err := uncounted("testdata/uncounted", "_test.go.txt")
+		require.NoError(t, err)
+		assert.Equal(t, 3, found)
+		assert.Equal(t, []string{
+			"child_test.go.txt: TestIntegrationUntracked does not call netns.Track (or New, NewDelayed, NeedNFT) first: a skip before it goes uncounted",
+			"child_test.go.txt: TestIntegrationLate calls Skip directly: use netns.Skip(t, why), which counts it with its reason",
+			"child_test.go.txt: TestIntegrationLate does not call netns.Track (or New, NewDelayed, NeedNFT) first: a skip before it goes uncounted",
+			". has [TestIntegrationLate TestIntegrationTracked TestIntegrationUntracked] but no TestMain running netns.Summarised: its skips go uncounted",
+		}, problems)
+	})
+}
+
+// trackers are the functions of netns that track the test they are
+// given first thing.
+var trackers = []string{"Track", "New", "NewDelayed", "NeedNFT"}
+
+// uncounted reads every test file (named *suffix) under root, but
+// testdata and hidden directories below it, and says, one line each, where a
+// TestIntegration* test could skip uncounted; found is how many such
+// tests it read.
+func uncounted(root, suffix string) (found int, problems []string, err error) {
 	integration := map[string][]string{} // dir -> TestIntegration* found
 	summarised := map[string]bool{}
-	var found int
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -108,14 +141,15 @@ func TestEveryIntegrationTestCounted(t *testing.T) {
 		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && path != root {
 			return filepath.SkipDir
 		}
-		if d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+		if d.IsDir() || !strings.HasSuffix(path, suffix) {
 			return nil
 		}
 		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
 		if err != nil {
 			return err
 		}
-		dir, _ := filepath.Rel(root, filepath.Dir(path))
+		rel, _ := filepath.Rel(root, path)
+		dir := filepath.Dir(rel)
 		ast.Inspect(f, func(n ast.Node) bool {
 			if id, ok := n.(*ast.Ident); ok && id.Name == "Summarised" {
 				summarised[dir] = true
@@ -130,28 +164,63 @@ func TestEveryIntegrationTestCounted(t *testing.T) {
 			found++
 			integration[dir] = append(integration[dir], fn.Name.Name)
 			ast.Inspect(fn.Body, func(n ast.Node) bool {
-				call, ok := n.(*ast.CallExpr)
-				if !ok {
-					return true
+				if sel := calledSelector(n); sel != nil && slices.Contains([]string{"Skip", "Skipf", "SkipNow"}, sel.Sel.Name) && !isNetns(sel) {
+					problems = append(problems, fmt.Sprintf("%s: %s calls %s directly: use netns.Skip(t, why), which counts it with its reason",
+						rel, fn.Name.Name, sel.Sel.Name))
 				}
-				sel, ok := call.Fun.(*ast.SelectorExpr)
-				if !ok || !slices.Contains([]string{"Skip", "Skipf", "SkipNow"}, sel.Sel.Name) {
-					return true
-				}
-				if x, ok := sel.X.(*ast.Ident); ok && x.Name == "netns" {
-					return true
-				}
-				rel, _ := filepath.Rel(root, path)
-				t.Errorf("%s: %s calls %s directly: use netns.Skip(t, why), which counts it with its reason",
-					rel, fn.Name.Name, sel.Sel.Name)
 				return true
 			})
+			if !tracksFirst(fn.Body.List) {
+				problems = append(problems, fmt.Sprintf("%s: %s does not call netns.Track (or New, NewDelayed, NeedNFT) first: a skip before it goes uncounted",
+					rel, fn.Name.Name))
+			}
 		}
 		return nil
 	})
-	require.NoError(t, err)
-	require.NotZero(t, found, "no TestIntegration* test found under %s", root)
-	for dir, tests := range integration {
-		assert.True(t, summarised[dir], "%s has %s but no TestMain running netns.Summarised: its skips go uncounted", dir, tests)
+	for _, dir := range slices.Sorted(maps.Keys(integration)) {
+		if !summarised[dir] {
+			tests := integration[dir]
+			slices.Sort(tests)
+			problems = append(problems, fmt.Sprintf("%s has %s but no TestMain running netns.Summarised: its skips go uncounted", dir, tests))
+		}
 	}
+	return found, problems, err
+}
+
+// tracksFirst reports whether the first of body's statements, after a
+// t.Parallel(), calls one of the trackers.
+func tracksFirst(body []ast.Stmt) bool {
+	for _, st := range body {
+		var n ast.Node = st
+		switch st := st.(type) {
+		case *ast.ExprStmt:
+			n = st.X
+		case *ast.AssignStmt:
+			if len(st.Rhs) == 1 {
+				n = st.Rhs[0]
+			}
+		}
+		sel := calledSelector(n)
+		if sel != nil && sel.Sel.Name == "Parallel" && !isNetns(sel) {
+			continue
+		}
+		return sel != nil && isNetns(sel) && slices.Contains(trackers, sel.Sel.Name)
+	}
+	return false
+}
+
+// calledSelector is the x.f of a call x.f(...), or nil.
+func calledSelector(n ast.Node) *ast.SelectorExpr {
+	call, ok := n.(*ast.CallExpr)
+	if !ok {
+		return nil
+	}
+	sel, _ := call.Fun.(*ast.SelectorExpr)
+	return sel
+}
+
+// isNetns reports whether sel is netns.something.
+func isNetns(sel *ast.SelectorExpr) bool {
+	x, ok := sel.X.(*ast.Ident)
+	return ok && x.Name == "netns"
 }

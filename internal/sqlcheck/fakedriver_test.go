@@ -4,13 +4,13 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"io"
 	"net"
 	"sync"
 	"testing"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/sockettest"
 	"github.com/tcpkeepalive/keepalive/internal/sqlcheck"
 )
 
@@ -73,61 +73,24 @@ func (c *fakeConn) Ping(context.Context) error {
 // never answer.
 func echo(t *testing.T, mute bool) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	return sockettest.Serve(t, func(c net.Conn) {
+		buf := make([]byte, 1)
 		for {
-			c, err := ln.Accept()
-			if err != nil {
+			if _, err := c.Read(buf); err != nil {
 				return
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				buf := make([]byte, 1)
-				for {
-					if _, err := c.Read(buf); err != nil {
-						return
-					}
-					if !mute {
-						c.Write(buf)
-					}
-				}
-			}()
+			if !mute {
+				c.Write(buf)
+			}
 		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
 	})
-	return ln.Addr().String()
 }
 
+// listen serves connections that are never answered, left open until
+// the test ends.
 func listen(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	return ln.Addr().String()
+	return sockettest.Serve(t, func(c net.Conn) { io.Copy(io.Discard, c) })
 }
 
 // closed reports whether c was closed (by database/sql, through the

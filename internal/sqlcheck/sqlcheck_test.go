@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/sockettest"
 	"github.com/tcpkeepalive/keepalive/internal/sqlcheck"
 	"github.com/tcpkeepalive/keepalive/internal/tracktest"
 )
@@ -81,31 +82,12 @@ func TestDialedOutsideConnect(t *testing.T) {
 // pooled connection (its FIN arrives while the connection is idle), and
 // the next query goes on with a new connection.
 func TestCheckClosedByServer(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	accepted := make(chan net.Conn, 4)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				close(accepted)
-				return
-			}
-			accepted <- c
-		}
-	}()
-	defer func() {
-		ln.Close()
-		for c := range accepted {
-			c.Close()
-		}
-	}()
-	d := &fakeDriver{addr: ln.Addr().String()}
+	addr, accepted := sockettest.Accepting(t)
+	d := &fakeDriver{addr: addr}
 	db := sql.OpenDB(sqlcheck.Connector(d, keepalive.Check))
 	defer db.Close()
 
-	_, err = db.Exec("first")
+	_, err := db.Exec("first")
 	require.NoError(t, err)
 	require.NoError(t, (<-accepted).Close())
 	first := d.dialed()[0]
@@ -200,33 +182,14 @@ func TestSuspectKeptOnReturn(t *testing.T) {
 // check), one the server reset as discarded for a reset, and its close
 // is counted once.
 func TestChecksReported(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	accepted := make(chan net.Conn, 4)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				close(accepted)
-				return
-			}
-			accepted <- c
-		}
-	}()
-	defer func() {
-		ln.Close()
-		for c := range accepted {
-			c.Close()
-		}
-	}()
+	addr, accepted := sockettest.Accepting(t)
 	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
 	defer tr.Close()
-	d := &fakeDriver{addr: ln.Addr().String(), tracker: tr}
+	d := &fakeDriver{addr: addr, tracker: tr}
 	db := sql.OpenDB(sqlcheck.Connector(d, keepalive.Check))
 	defer db.Close()
 
-	_, err = db.Exec("first") // dialed: no checkout check
+	_, err := db.Exec("first") // dialed: no checkout check
 	require.NoError(t, err)
 	assert.Equal(t, keepalive.Counts{}, tracktest.Counts(t, tr))
 	_, err = db.Exec("second")

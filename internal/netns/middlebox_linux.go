@@ -1,11 +1,8 @@
 package netns
 
 import (
-	"context"
 	"fmt"
 	"os/exec"
-	"strings"
-	"testing"
 	"time"
 )
 
@@ -19,32 +16,6 @@ import (
 type Middlebox struct {
 	IdleTimeout time.Duration // conntrack's established TCP timeout, whole seconds, at least 1s
 	Reset       bool
-}
-
-// NFTAvailable reports why a Middlebox cannot be built here, or "" if
-// it can.
-func NFTAvailable() string {
-	if why := Available(); why != "" {
-		return why
-	}
-	if _, err := exec.LookPath("nft"); err != nil {
-		return "needs the nft command (apt-get install nftables)"
-	}
-	return ""
-}
-
-// NeedNFT skips the test when a Middlebox cannot be built here, but
-// fails it under CI (CI=true), where .ci/run installs nftables: a
-// middlebox test that silently skips in CI proves nothing.
-func NeedNFT(t testing.TB) {
-	t.Helper()
-	switch why := NFTAvailable(); {
-	case why == "":
-	case Available() == "":
-		needed(t, why)
-	default:
-		Skip(t, why)
-	}
 }
 
 // Middlebox turns the router into m: it masquerades the client's flows
@@ -105,16 +76,4 @@ func (n *Network) Conntrack() string {
 		return fmt.Sprintf("(no conntrack table: %v: %s)", err, out)
 	}
 	return string(out)
-}
-
-// runIn is run with stdin.
-func (n *Network) runIn(stdin, name string, args ...string) {
-	n.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Stdin = strings.NewReader(stdin)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		n.t.Fatalf("%s %s: %v: %s\n%s", name, strings.Join(args, " "), err, out, stdin)
-	}
 }
