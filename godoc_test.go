@@ -22,12 +22,21 @@ const maxDocLines = 20
 // sourceFile matches a doc that points into a source file.
 var sourceFile = regexp.MustCompile(`\b[\w-]+\.go\b`)
 
-// TestGodoc: the godoc of this package and of keepalivedebug reads as
+// TestGodoc: the godoc of this package, keepalivedebug and the contrib
+// modules reads as
 // Go's own: no exported declaration's doc over maxDocLines lines, and
 // none that points into a source file or names an unexported
 // identifier of the package, which a reader of the godoc cannot see.
 func TestGodoc(t *testing.T) {
-	for _, dir := range []string{".", "keepalivedebug"} {
+	dirs := []string{".", "keepalivedebug"}
+	contrib, err := filepath.Glob("contrib/keepalive*")
+	require.NoError(t, err)
+	for _, dir := range contrib {
+		if dir != "contrib/keepaliveexample" { // a program: nothing exported
+			dirs = append(dirs, dir)
+		}
+	}
+	for _, dir := range dirs {
 		t.Run(dir, func(t *testing.T) {
 			docs, unexported, pkgDoc := exportedDocs(t, dir)
 			assert.Empty(t, sourceFile.FindAllString(pkgDoc, -1), "the package doc points into a source file")
