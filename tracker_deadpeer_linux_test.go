@@ -4,39 +4,16 @@ import (
 	"context"
 	"net"
 	"os"
-	"runtime"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sys/unix"
 
 	"github.com/tcpkeepalive/keepalive"
 	"github.com/tcpkeepalive/keepalive/internal/netns"
 )
-
-// inNamespace runs f on a thread moved into the network namespace ns,
-// so that the sockets f creates live there; the thread is thrown away
-// afterwards.
-func inNamespace(t *testing.T, ns string, f func()) {
-	t.Helper()
-	done := make(chan error)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
-		fd, err := unix.Open("/run/netns/"+ns, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err == nil {
-			err = unix.Setns(fd, unix.CLONE_NEWNET)
-			unix.Close(fd)
-		}
-		if err == nil {
-			f()
-		}
-		done <- err
-	}()
-	require.NoError(t, <-done)
-}
 
 // TestIntegrationTrackerDeadPeer makes a tracked connection's peer
 // vanish (the router drops everything) and follows it through
@@ -49,13 +26,12 @@ func TestIntegrationTrackerDeadPeer(t *testing.T) {
 	defer tr.Close()
 	cfg := keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 3}
 	var ln net.Listener
-	var err error
-	inNamespace(t, n.Peer, func() { ln, err = net.Listen("tcp", netns.PeerAddr+":0") })
+	err := netns.In(n.Peer, func() (err error) { ln, err = net.Listen("tcp", netns.PeerAddr+":0"); return err })
 	require.NoError(t, err)
 	defer ln.Close()
 	var c net.Conn
 	d := keepalive.NewDialer(keepalive.WithKeepalive(cfg), keepalive.WithTracker(tr))
-	inNamespace(t, n.Client, func() { c, err = d.Dial("tcp", ln.Addr().String()) })
+	err = netns.In(n.Client, func() (err error) { c, err = d.Dial("tcp", ln.Addr().String()); return err })
 	require.NoError(t, err)
 	defer c.Close()
 	a, err := ln.Accept()

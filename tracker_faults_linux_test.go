@@ -117,6 +117,7 @@ func TestTrackerStormOfCloses(t *testing.T) {
 	assert.Positive(t, collections.Load())
 }
 
+// TestTrackerCollectStops checks that Collect stops when f says so and
 // when its context ends.
 func TestTrackerCollectStops(t *testing.T) {
 	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
@@ -187,6 +188,8 @@ func TestTrackerClosed(t *testing.T) {
 	assert.ErrorIs(t, err, keepalive.ErrTrackerClosed)
 }
 
+// TestTrackerScrapeTimeout ends the context during a collection, as a
+// scrape timeout does: Collect stops within a batch, says why, and
 // loses no connection.
 func TestTrackerScrapeTimeout(t *testing.T) {
 	tr := keepalive.NewTracker(keepalive.TrackerOptions{})

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"os/exec"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +15,6 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	"golang.org/x/sys/unix"
 
 	"github.com/tcpkeepalive/keepalive"
 	"github.com/tcpkeepalive/keepalive/contrib/keepaliveotel"
@@ -189,71 +187,58 @@ func peerConns(t *testing.T, tr *keepalive.Tracker, ns string) peerSet {
 	long := dialer(cfg)
 	suspect := dialer(keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 60})
 	timeout := dialer(keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 1})
-	done := make(chan error)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
-		done <- func() error {
-			fd, err := unix.Open("/run/netns/"+ns, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-			if err != nil {
+	err := netns.In(ns, func() error {
+		// Every 127/8 address is local: two listeners serve all peers.
+		open, err := net.Listen("tcp", "0.0.0.0:0")
+		if err != nil {
+			return err
+		}
+		deaf, err := net.Listen("tcp", "0.0.0.0:0")
+		if err != nil {
+			open.Close()
+			return err
+		}
+		keep = append(keep, open, deaf)
+		out.deafPort = deaf.Addr().(*net.TCPAddr).Port
+		dial := func(d *net.Dialer, host string, ln net.Listener) (c, s net.Conn, err error) {
+			port := ln.Addr().(*net.TCPAddr).Port
+			if c, err = d.Dial("tcp", net.JoinHostPort(host, fmt.Sprint(port))); err != nil {
+				return nil, nil, err
+			}
+			keep = append(keep, c)
+			if s, err = ln.Accept(); err != nil {
+				return nil, nil, err
+			}
+			keep = append(keep, s)
+			return c, s, nil
+		}
+		for i := range cardinalityPeers {
+			p := peerConn{host: fmt.Sprintf("127.10.%d.%d", i/250, 1+i%250)}
+			var s net.Conn
+			if p.live, _, err = dial(long, p.host, open); err != nil {
 				return err
 			}
-			err = unix.Setns(fd, unix.CLONE_NEWNET)
-			unix.Close(fd)
-			if err != nil {
+			if p.suspect, _, err = dial(suspect, p.host, deaf); err != nil {
 				return err
 			}
-			// Every 127/8 address is local: two listeners serve all peers.
-			open, err := net.Listen("tcp", "0.0.0.0:0")
-			if err != nil {
+			if p.timedOut, _, err = dial(timeout, p.host, deaf); err != nil {
 				return err
 			}
-			deaf, err := net.Listen("tcp", "0.0.0.0:0")
-			if err != nil {
-				open.Close()
+			if p.reset, s, err = dial(long, p.host, open); err != nil {
 				return err
 			}
-			keep = append(keep, open, deaf)
-			out.deafPort = deaf.Addr().(*net.TCPAddr).Port
-			dial := func(d *net.Dialer, host string, ln net.Listener) (c, s net.Conn, err error) {
-				port := ln.Addr().(*net.TCPAddr).Port
-				if c, err = d.Dial("tcp", net.JoinHostPort(host, fmt.Sprint(port))); err != nil {
-					return nil, nil, err
-				}
-				keep = append(keep, c)
-				if s, err = ln.Accept(); err != nil {
-					return nil, nil, err
-				}
-				keep = append(keep, s)
-				return c, s, nil
+			if err := s.(*net.TCPConn).SetLinger(0); err != nil {
+				return err
 			}
-			for i := range cardinalityPeers {
-				p := peerConn{host: fmt.Sprintf("127.10.%d.%d", i/250, 1+i%250)}
-				var s net.Conn
-				if p.live, _, err = dial(long, p.host, open); err != nil {
-					return err
-				}
-				if p.suspect, _, err = dial(suspect, p.host, deaf); err != nil {
-					return err
-				}
-				if p.timedOut, _, err = dial(timeout, p.host, deaf); err != nil {
-					return err
-				}
-				if p.reset, s, err = dial(long, p.host, open); err != nil {
-					return err
-				}
-				if err := s.(*net.TCPConn).SetLinger(0); err != nil {
-					return err
-				}
-				s.Close()
-				if p.closed, s, err = dial(long, p.host, open); err != nil {
-					return err
-				}
-				s.Close()
-				out.peers = append(out.peers, p)
+			s.Close()
+			if p.closed, s, err = dial(long, p.host, open); err != nil {
+				return err
 			}
-			return nil
-		}()
-	}()
-	require.NoError(t, <-done)
+			s.Close()
+			out.peers = append(out.peers, p)
+		}
+		return nil
+	})
+	require.NoError(t, err)
 	return out
 }
