@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"net"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"weak"
@@ -92,17 +93,33 @@ func effective(c *mysql.Config, cfg keepalive.Config) (keepalive.Config, error) 
 		return cfg, nil
 	}
 	if strings.TrimSpace(v) == "" {
-		return keepalive.Config{}, fmt.Errorf("keepalivemysql: invalid %s %q: empty: give idle=…,interval=…,count=…,user-timeout=…, or leave the parameter out for the Config from code", Param, v)
+		return keepalive.Config{}, &paramError{v, errEmpty}
 	}
 	var fromDSN keepalive.Config
 	if err := fromDSN.UnmarshalText([]byte(v)); err != nil {
-		return keepalive.Config{}, fmt.Errorf("keepalivemysql: invalid %s %q: %w", Param, v, err)
+		return keepalive.Config{}, &paramError{v, err}
 	}
 	if err := fromDSN.Validate(); err != nil {
-		return keepalive.Config{}, fmt.Errorf("keepalivemysql: invalid %s %q: %w", Param, v, err)
+		return keepalive.Config{}, &paramError{v, err}
 	}
 	return fromDSN, nil
 }
+
+// A paramError is a keepalive parameter that cannot be used: err, the
+// text form's or Validate's error (which says "keepalive: " once, as an
+// invalid cfg's does), then where the value came from.
+type paramError struct {
+	value string
+	err   error
+}
+
+func (e *paramError) Error() string {
+	return e.err.Error() + " (the DSN's " + Param + " parameter " + strconv.Quote(e.value) + ")"
+}
+
+func (e *paramError) Unwrap() error { return e.err }
+
+var errEmpty = errors.New("keepalive: empty value: give idle=…,interval=…,count=…,user-timeout=…, or leave the parameter out for the Config from code")
 
 // Configure sets c.DialFunc to dial with the Config in c's keepalive
 // parameter (Param), in keepalive.Config's text form, which it removes

@@ -1,7 +1,7 @@
 package keepalivepgx
 
 import (
-	"errors"
+	"fmt"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -67,7 +67,7 @@ func (k Keys) Coherent() error {
 		return nil
 	}
 	if err := k.Config.Coherent(); err != nil {
-		return errors.New("keepalivepgx: tcp_user_timeout disagrees with keepalives_count: " + err.Error())
+		return fmt.Errorf("%w (libpq's tcp_user_timeout disagrees with keepalives_count)", err)
 	}
 	return nil
 }
