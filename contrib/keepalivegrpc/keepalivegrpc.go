@@ -34,8 +34,17 @@ import (
 const infinity = time.Duration(math.MaxInt64)
 
 // Dialer returns a function for grpc.WithContextDialer that dials TCP
-// with cfg, opts (keepalive.WithTracker) applied after it.
-func Dialer(cfg keepalive.Config, opts ...keepalive.DialOption) func(ctx context.Context, addr string) (net.Conn, error) {
+// with cfg, opts (keepalive.WithTracker) applied after it. An invalid
+// cfg is its *keepalive.ConfigError.
+func Dialer(cfg keepalive.Config, opts ...keepalive.DialOption) (func(ctx context.Context, addr string) (net.Conn, error), error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return dialer(cfg, opts), nil
+}
+
+// dialer is Dialer without the check: an invalid cfg fails each dial.
+func dialer(cfg keepalive.Config, opts []keepalive.DialOption) func(ctx context.Context, addr string) (net.Conn, error) {
 	d := keepalive.NewDialer(append([]keepalive.DialOption{keepalive.WithKeepalive(cfg)}, opts...)...)
 	return func(ctx context.Context, addr string) (net.Conn, error) {
 		return d.DialContext(ctx, "tcp", addr)
@@ -45,9 +54,11 @@ func Dialer(cfg keepalive.Config, opts ...keepalive.DialOption) func(ctx context
 // DialOption returns a grpc.DialOption that dials the client's
 // connections with cfg (Dialer, opts included). gRPC keeps the socket's
 // user timeout unless given keep-alive parameters too: give them with
-// ClientOption.
+// ClientOption. An invalid cfg fails each dial with its
+// *keepalive.ConfigError, as keepalive.NewDialer's does; Validate it
+// first, or use Dialer, to find out at once.
 func DialOption(cfg keepalive.Config, opts ...keepalive.DialOption) grpc.DialOption {
-	return grpc.WithContextDialer(Dialer(cfg, opts...))
+	return grpc.WithContextDialer(dialer(cfg, opts))
 }
 
 // userTimeout is the TCP_USER_TIMEOUT a socket with cfg should have,

@@ -157,7 +157,8 @@ func TestClientUserTimeout(t *testing.T) {
 			require.NoError(t, err)
 			serve(t, ln)
 			rec := &recorder{}
-			dial := keepalivegrpc.Dialer(tt.cfg)
+			dial, err := keepalivegrpc.Dialer(tt.cfg)
+			require.NoError(t, err)
 			opts := []grpc.DialOption{grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
 				c, err := dial(ctx, addr)
 				if err == nil {
@@ -175,6 +176,28 @@ func TestClientUserTimeout(t *testing.T) {
 				want.UserTimeout = tt.want
 				assert.Equal(t, keepalive.State{Enabled: true, Config: want}, st)
 			}, opts...)
+		})
+	}
+}
+
+// TestDialerInvalidConfig: an invalid Config is Dialer's error, its
+// *keepalive.ConfigError, before anything is dialed, as keepaliveredis's
+// and keepalivepgx's Dialer have it.
+func TestDialerInvalidConfig(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		cfg   keepalive.Config
+		field string
+	}{
+		{"negative Idle", keepalive.Config{Idle: -2 * time.Second}, "Idle"},
+		{"negative Count", keepalive.Config{Count: -2}, "Count"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dial, err := keepalivegrpc.Dialer(tt.cfg)
+			var ce *keepalive.ConfigError
+			require.ErrorAs(t, err, &ce)
+			assert.Equal(t, tt.field, ce.Field)
+			assert.Nil(t, dial)
 		})
 	}
 }

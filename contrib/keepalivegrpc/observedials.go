@@ -29,7 +29,7 @@ import (
 // grpc.WithContextDialer replaced theirs). Why gRPC's stats handler, and
 // not a wrapped or duplicated socket: docs/integrations.md#grpc-sockets.
 func ObserveDials(cfg keepalive.Config, onDial func(conn net.Conn, st keepalive.State, err error), opts ...keepalive.DialOption) []grpc.DialOption {
-	o := &observer{dial: Dialer(cfg, opts...), onDial: onDial, pending: make(map[connKey]net.Conn)}
+	o := &observer{dial: dialer(cfg, opts), onDial: onDial, pending: make(map[connKey]net.Conn)}
 	return []grpc.DialOption{grpc.WithContextDialer(o.dialContext), grpc.WithStatsHandler(o)}
 }
 

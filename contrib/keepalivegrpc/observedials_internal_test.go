@@ -19,7 +19,7 @@ func TestObserverDropsClosed(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer ln.Close()
-	o := &observer{dial: Dialer(keepalive.Within(10 * time.Second)), pending: make(map[connKey]net.Conn)}
+	o := &observer{dial: dialer(keepalive.Within(10*time.Second), nil), pending: make(map[connKey]net.Conn)}
 	first, err := o.dialContext(context.Background(), ln.Addr().String())
 	require.NoError(t, err)
 	require.Len(t, o.pending, 1)

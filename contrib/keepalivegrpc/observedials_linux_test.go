@@ -136,7 +136,8 @@ func TestWrappedConnStopsGRPCsWrite(t *testing.T) {
 	require.NoError(t, err)
 	serve(t, ln)
 	rec := &recorder{}
-	dial := keepalivegrpc.Dialer(withUserTimeout)
+	dial, err := keepalivegrpc.Dialer(withUserTimeout)
+	require.NoError(t, err)
 	check(t, ln.Addr().String(), func() {
 		assert.Equal(t, 45*time.Second, getsockopt(t, rec.only(t)).Config.UserTimeout, "gRPC's 20s not written")
 	}, grpc.WithKeepaliveParams(grpckeepalive.ClientParameters{Time: time.Minute}),
