@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/tcpkeepalive/keepalive"
 	"github.com/tcpkeepalive/keepalive/contrib/keepalivemysql"
+	"github.com/tcpkeepalive/keepalive/internal/sockettest"
 	"github.com/tcpkeepalive/keepalive/internal/tracktest"
 )
 
@@ -24,26 +24,9 @@ import (
 // and to have each command it sends answered with OK.
 func fakeServer(t *testing.T) net.Addr {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := net.ResolveTCPAddr("tcp", sockettest.Serve(t, fakeSession))
 	require.NoError(t, err)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				fakeSession(c)
-			})
-		}
-	})
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	return ln.Addr()
+	return addr
 }
 
 func fakeSession(c net.Conn) {

@@ -29,6 +29,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/tally"
 )
 
 // ScopeName is the instrumentation scope of the instruments.
@@ -68,7 +69,7 @@ func CardinalityLimit(maxPeers int) int {
 	}
 	// The most points one instrument has per peer name: the pool checks,
 	// kept, confirmed, and discarded by each cause.
-	perPeer := max(len(keepalive.Verdicts), len(goneCauses), len(keepalive.PoolOutcomes)-1+len(keepalive.Causes))
+	perPeer := max(len(keepalive.Verdicts), len(tally.GoneCauses), len(keepalive.PoolOutcomes)-1+len(keepalive.Causes))
 	// The names and OtherPeers; and the SDK holds limit-1 attribute sets,
 	// keeping the last point for the overflow.
 	return perPeer*(maxPeers+1) + 1

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/tally"
 )
 
 // observer reads a Tracker for the observable instruments.
@@ -28,13 +29,7 @@ type observer struct {
 // peer is one peer host's tally in a collection, and its attribute
 // sets, made once.
 type peer struct {
-	name             string
-	seen             bool
-	verdicts         [len(keepalive.Verdicts)]int64
-	probes, retrans  int64
-	rttSum           time.Duration
-	rttCount         int
-	anyProbes, anyRx bool
+	tally.Peer
 
 	all      metric.ObserveOption
 	verdict  [len(keepalive.Verdicts)]metric.ObserveOption
@@ -46,7 +41,7 @@ type peer struct {
 func newPeer(name string) *peer {
 	name = strings.Clone(name)
 	a := PeerKey.String(name)
-	p := &peer{name: name, all: metric.WithAttributeSet(attribute.NewSet(a))}
+	p := &peer{Peer: tally.Peer{Name: name}, all: metric.WithAttributeSet(attribute.NewSet(a))}
 	for _, v := range keepalive.Verdicts {
 		p.verdict[v] = metric.WithAttributeSet(attribute.NewSet(a, VerdictKey.String(v.String())))
 	}
@@ -65,45 +60,27 @@ func (o *observer) named(name string) *peer {
 	if p == nil {
 		// A new peer name: the tracker has at most MaxPeers+1.
 		p = newPeer(name)
-		o.peers[p.name] = p
+		o.peers[p.Name] = p
 		o.order = append(o.order, p)
 	}
 	return p
 }
 
-// goneCauses are the causes a peer-gone close has.
-var goneCauses = []keepalive.Cause{keepalive.CauseTimeout, keepalive.CauseReset, keepalive.CauseEOF}
-
 func (o *observer) observe(ctx context.Context, obs metric.Observer) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	for _, p := range o.order {
-		p.seen, p.verdicts, p.probes, p.retrans, p.rttSum, p.rttCount, p.anyProbes, p.anyRx = false, [len(p.verdicts)]int64{}, 0, 0, 0, 0, false, false
+		p.Peer = tally.Peer{Name: p.Name}
 	}
 	start := time.Now()
 	n := 0
 	var p *peer // the last reading's peer: connections to one peer often come in a row
 	err := o.t.Collect(ctx, func(r *keepalive.Reading) bool {
 		n++
-		if p == nil || p.name != r.Peer {
+		if p == nil || p.Name != r.Peer {
 			p = o.named(r.Peer)
 		}
-		p.seen = true
-		if int(r.Verdict) < len(p.verdicts) {
-			p.verdicts[r.Verdict]++
-		}
-		if r.Probes >= 0 {
-			p.probes += int64(r.Probes)
-			p.anyProbes = true
-		}
-		if r.Retransmissions >= 0 {
-			p.retrans += int64(r.Retransmissions)
-			p.anyRx = true
-		}
-		if r.RTT > 0 && (r.Verdict == keepalive.VerdictLive || r.Verdict == keepalive.VerdictSuspect) {
-			p.rttSum += r.RTT
-			p.rttCount++
-		}
+		p.Add(r)
 		return true
 	})
 	if err != nil {
@@ -111,22 +88,22 @@ func (o *observer) observe(ctx context.Context, obs metric.Observer) error {
 			n, time.Since(start).Round(time.Millisecond), err)
 	} else {
 		for _, p := range o.order {
-			if !p.seen {
+			if !p.Seen {
 				continue
 			}
 			for _, v := range keepalive.Verdicts {
-				if p.verdicts[v] > 0 {
-					obs.ObserveInt64(o.conns, p.verdicts[v], p.verdict[v])
+				if p.Verdicts[v] > 0 {
+					obs.ObserveInt64(o.conns, p.Verdicts[v], p.verdict[v])
 				}
 			}
-			if p.anyProbes {
-				obs.ObserveInt64(o.probes, p.probes, p.all)
+			if p.AnyProbes {
+				obs.ObserveInt64(o.probes, p.Probes, p.all)
 			}
-			if p.anyRx {
-				obs.ObserveInt64(o.retrans, p.retrans, p.all)
+			if p.AnyRx {
+				obs.ObserveInt64(o.retrans, p.Retrans, p.all)
 			}
-			if p.rttCount > 0 {
-				obs.ObserveFloat64(o.rtt, p.rttSum.Seconds()/float64(p.rttCount), p.all)
+			if mean, ok := p.MeanRTT(); ok {
+				obs.ObserveFloat64(o.rtt, mean, p.all)
 			}
 		}
 	}
@@ -134,7 +111,7 @@ func (o *observer) observe(ctx context.Context, obs metric.Observer) error {
 		p := o.named(c.Peer)
 		// Zeros are left out: each point counts against the SDK's
 		// cardinality limit (docs/telemetry.md).
-		for _, cause := range goneCauses {
+		for _, cause := range tally.GoneCauses {
 			if n := c.Gone[cause]; n > 0 {
 				obs.ObserveInt64(o.gone, int64(n), p.goneBy[cause])
 			}

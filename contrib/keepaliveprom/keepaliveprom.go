@@ -28,6 +28,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/tally"
 )
 
 // Label names, as OpenTelemetry's attribute names read in Prometheus.
@@ -73,20 +74,9 @@ type Collector struct {
 	bounds                                []float64 // the detection histogram's, in seconds
 
 	mu     sync.Mutex // one Collect at a time: the tallies are reused
-	peers  map[string]*tally
-	order  []*tally
+	peers  map[string]*tally.Peer
+	order  []*tally.Peer
 	counts []keepalive.Counts
-}
-
-// tally is what one collection found for one peer host.
-type tally struct {
-	peer             string
-	seen             bool
-	verdicts         [len(keepalive.Verdicts)]int
-	probes, retrans  int
-	rttSum           time.Duration
-	rttCount         int
-	anyProbes, anyRx bool // some connection reported them (a system may not)
 }
 
 // NewCollector returns a Collector for t.
@@ -94,7 +84,7 @@ func NewCollector(t *keepalive.Tracker, opts ...Option) *Collector {
 	c := &Collector{
 		t:       t,
 		timeout: DefaultTimeout,
-		peers:   map[string]*tally{},
+		peers:   map[string]*tally.Peer{},
 		connections: prometheus.NewDesc("keepalive_tcp_connections",
 			"Tracked TCP connections, by the verdict of keepalive.Check on each at collection time.",
 			[]string{labelPeer, labelVerdict}, nil),
@@ -159,40 +149,25 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 // read tallies every tracked connection by peer.
 func (c *Collector) read() error {
 	for _, p := range c.order {
-		*p = tally{peer: p.peer}
+		*p = tally.Peer{Name: p.Name}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
 	start := time.Now()
 	n := 0
-	var p *tally // the last reading's peer: connections to one peer often come in a row
+	var p *tally.Peer // the last reading's peer: connections to one peer often come in a row
 	err := c.t.Collect(ctx, func(r *keepalive.Reading) bool {
 		n++
-		if p == nil || p.peer != r.Peer {
+		if p == nil || p.Name != r.Peer {
 			p = c.peers[r.Peer]
 		}
 		if p == nil {
 			// A new peer name: the tracker has at most MaxPeers+1.
-			p = &tally{peer: strings.Clone(r.Peer)}
-			c.peers[p.peer] = p
+			p = &tally.Peer{Name: strings.Clone(r.Peer)}
+			c.peers[p.Name] = p
 			c.order = append(c.order, p)
 		}
-		p.seen = true
-		if int(r.Verdict) < len(p.verdicts) {
-			p.verdicts[r.Verdict]++
-		}
-		if r.Probes >= 0 {
-			p.probes += r.Probes
-			p.anyProbes = true
-		}
-		if r.Retransmissions >= 0 {
-			p.retrans += r.Retransmissions
-			p.anyRx = true
-		}
-		if r.RTT > 0 && (r.Verdict == keepalive.VerdictLive || r.Verdict == keepalive.VerdictSuspect) {
-			p.rttSum += r.RTT
-			p.rttCount++
-		}
+		p.Add(r)
 		return true
 	})
 	if err != nil {
@@ -204,27 +179,23 @@ func (c *Collector) read() error {
 
 func (c *Collector) sendReadings(ch chan<- prometheus.Metric) {
 	for _, p := range c.order {
-		if !p.seen {
+		if !p.Seen {
 			continue
 		}
 		for _, v := range keepalive.Verdicts {
-			ch <- prometheus.MustNewConstMetric(c.connections, prometheus.GaugeValue, float64(p.verdicts[v]), p.peer, v.String())
+			ch <- prometheus.MustNewConstMetric(c.connections, prometheus.GaugeValue, float64(p.Verdicts[v]), p.Name, v.String())
 		}
-		if p.anyProbes {
-			ch <- prometheus.MustNewConstMetric(c.probes, prometheus.GaugeValue, float64(p.probes), p.peer)
+		if p.AnyProbes {
+			ch <- prometheus.MustNewConstMetric(c.probes, prometheus.GaugeValue, float64(p.Probes), p.Name)
 		}
-		if p.anyRx {
-			ch <- prometheus.MustNewConstMetric(c.retransmits, prometheus.GaugeValue, float64(p.retrans), p.peer)
+		if p.AnyRx {
+			ch <- prometheus.MustNewConstMetric(c.retransmits, prometheus.GaugeValue, float64(p.Retrans), p.Name)
 		}
-		if p.rttCount > 0 {
-			mean := p.rttSum.Seconds() / float64(p.rttCount)
-			ch <- prometheus.MustNewConstMetric(c.rtt, prometheus.GaugeValue, mean, p.peer)
+		if mean, ok := p.MeanRTT(); ok {
+			ch <- prometheus.MustNewConstMetric(c.rtt, prometheus.GaugeValue, mean, p.Name)
 		}
 	}
 }
-
-// goneCauses are the causes a peer-gone close has.
-var goneCauses = []keepalive.Cause{keepalive.CauseTimeout, keepalive.CauseReset, keepalive.CauseEOF}
 
 func (c *Collector) sendCounts(ch chan<- prometheus.Metric) {
 	// Copied first, sent after: a send waits for the registry, and the
@@ -236,7 +207,7 @@ func (c *Collector) sendCounts(ch chan<- prometheus.Metric) {
 	})
 	for i := range c.counts {
 		n := &c.counts[i]
-		for _, cause := range goneCauses {
+		for _, cause := range tally.GoneCauses {
 			ch <- prometheus.MustNewConstMetric(c.gone, prometheus.CounterValue, float64(n.Gone[cause]), n.Peer, cause.String())
 		}
 		if n.PoolChecks == [len(n.PoolChecks)]uint64{} {

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 
 	"github.com/tcpkeepalive/keepalive/internal/libpqkeys/libpqcases"
 	"github.com/tcpkeepalive/keepalive/internal/netns"
+	"github.com/tcpkeepalive/keepalive/internal/sockettest"
 )
 
 // TestLibpqParity gives each of the Cases to libpq itself (psql, from
@@ -29,24 +29,13 @@ func TestLibpqParity(t *testing.T) {
 	if err != nil {
 		netns.Missing(t, "psql", "postgresql-client")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			// Read the startup packet first, so that the close is a FIN,
-			// not a reset for unread data.
-			c.SetReadDeadline(time.Now().Add(5 * time.Second))
-			c.Read(make([]byte, 1024))
-			c.Close()
-		}
+	addr := sockettest.Serve(t, func(c net.Conn) {
+		// Read the startup packet first, so that the close is a FIN,
+		// not a reset for unread data.
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		c.Read(make([]byte, 1024))
 	})
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	_, port, _ := net.SplitHostPort(addr)
 	dir := t.TempDir()
 
 	for _, tc := range libpqcases.Cases {
