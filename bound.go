@@ -126,8 +126,9 @@ func (c Config) Coherent() error {
 // Coherent returns nil. Idle takes most of d, and Count is as large as
 // needed for 5% random loss each way to drop a live idle connection at
 // most once per 1000 connection-hours (d ≥ 10s on Linux; below, what it
-// tolerates is in docs/behaviour.md). A busy connection is bounded while
-// the round-trip timeout stays below d/9.
+// tolerates is in docs/behaviour.md). A busy connection is bounded from
+// its first retransmission timeout, which comes one round-trip timeout
+// (below d/9) after an unanswered send unless the writer keeps sending.
 //
 // Within cannot refuse a d it cannot meet: below the smallest bound the
 // system runs (d ≤ 0 included) it gives the fastest Config the system

@@ -270,7 +270,7 @@ func TestIntegrationLossyDetection(t *testing.T) {
 			// A request, unacknowledged: the connection is busy. (A
 			// connection that keeps writing every 50ms delays its first
 			// retransmission, and the user timeout with it, by seconds:
-			// not measured here.)
+			// TestIntegrationWithinBusyWriter.)
 			_, err := c.Write(make([]byte, 100))
 			require.NoError(t, err)
 		}
