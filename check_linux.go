@@ -65,9 +65,14 @@ func inspectFD(fd uintptr, generic, full bool, h *Health) error {
 	if h.Probes == 1 && h.Retransmissions == 0 && !h.zeroWindow {
 		// Whether the first probe is unanswered depends on when it left:
 		// Idle, or Interval if longer, after the last packet received.
-		// Idle alone can prove it in flight; only if it cannot is
-		// Interval read too.
+		// The smallest either can be may already prove it in flight,
+		// else Idle alone may; only if neither can is Interval read.
 		t, c := platform(), &h.KeepAlive.Config
+		c.Idle, c.Interval = t.idle.duration(t.idle.min), t.interval.duration(t.interval.min)
+		if h.unansweredProbes() == 0 {
+			*c = Config{}
+			return nil
+		}
 		v, err := getsockoptInt(fd, t.idle)
 		if err != nil {
 			return os.NewSyscallError("getsockopt "+t.idle.name, err)
