@@ -32,6 +32,7 @@ func TestIntegrationCheckProbeInFlightCost(t *testing.T) {
 	n, _ := netns.NewDelayed(t, 300*time.Millisecond)
 	c := keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 4}
 	client, _ := nsPairOn(t, n, c, 7798, true)
+	require.NoError(t, keepalive.Check(client)) // the first Check reads SO_PROTOCOL too
 	const checks = 10
 	for attempt := 0; ; attempt++ {
 		require.Less(t, attempt, 20, "never caught a probe in flight")

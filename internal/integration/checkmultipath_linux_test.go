@@ -1,0 +1,137 @@
+package integration_test
+
+// Check on Multipath TCP connections whose peer closes: the peer's
+// DATA_FIN ends the connection's data stream while its subflows stay
+// established. Run them alone with
+//
+//	sudo go test -count=1 -v -run 'TestIntegrationCheckMultipath' ./internal/integration
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/netns"
+)
+
+// multipathPair connects a Multipath TCP client in n.Client, dialed with
+// c, to a Multipath TCP peer in n.Peer on port, and exchanges a byte each
+// way.
+func multipathPair(t *testing.T, n *netns.Network, c keepalive.Config, port int) (client, peer *net.TCPConn) {
+	t.Helper()
+	addr := net.JoinHostPort(netns.PeerAddr, strconv.Itoa(port))
+	var ln net.Listener
+	inNamespace(t, n.Peer, func() (err error) {
+		lc := &net.ListenConfig{}
+		lc.SetMultipathTCP(true)
+		ln, err = lc.Listen(context.Background(), "tcp", addr)
+		return err
+	})
+	t.Cleanup(func() { ln.Close() }) // open while subflows join (MP_JOIN)
+	var conn net.Conn
+	inNamespace(t, n.Client, func() (err error) {
+		d := keepalive.NewDialer(keepalive.WithKeepalive(c))
+		d.SetMultipathTCP(true)
+		conn, err = d.Dial("tcp", addr)
+		return err
+	})
+	client = conn.(*net.TCPConn)
+	t.Cleanup(func() { client.Close() })
+	a, err := ln.Accept()
+	require.NoError(t, err)
+	peer = a.(*net.TCPConn)
+	t.Cleanup(func() { peer.Close() })
+	for _, pp := range [][2]*net.TCPConn{{client, peer}, {peer, client}} {
+		_, err := pp[0].Write([]byte{1})
+		require.NoError(t, err)
+		_, err = io.ReadFull(pp[1], make([]byte, 1))
+		require.NoError(t, err)
+	}
+	mp, err := client.MultipathTCP()
+	require.NoError(t, err)
+	require.True(t, mp, "the connection is not Multipath TCP")
+	return client, peer
+}
+
+// TestIntegrationCheckMultipathPeerCloses: the peer of a Multipath TCP
+// connection shuts its side (CloseWrite) or closes, after sending data
+// the client leaves unread. The client's subflow stays established;
+// Check must report an error wrapping io.EOF, not a dropped connection,
+// and leave the data unread.
+func TestIntegrationCheckMultipathPeerCloses(t *testing.T) {
+	t.Parallel()
+	for _, how := range []string{"CloseWrite", "Close"} {
+		t.Run(how, func(t *testing.T) {
+			t.Parallel()
+			n := netns.New(t)
+			multipath(t)(n)
+			client, peer := multipathPair(t, n, keepalive.Config{Idle: 5 * time.Second, Interval: time.Second, Count: 3}, 7784)
+			require.NoError(t, keepalive.Check(client))
+			_, err := peer.Write([]byte("unread"))
+			require.NoError(t, err)
+			closed := time.Now()
+			if how == "Close" {
+				require.NoError(t, peer.Close())
+			} else {
+				require.NoError(t, peer.CloseWrite())
+			}
+			r := checkUntil(client, closed, 3*time.Second, func(r *checked) bool { return r.other != nil || r.gone != nil })
+			h, ierr := keepalive.Inspect(client)
+			require.NoError(t, ierr)
+			t.Logf("%s: %v after %v; subflow state %d; Inspect: %v", how, r.other, time.Since(closed).Round(time.Millisecond), tcpInfo(t, client).State, h)
+			require.NoError(t, r.gone)
+			require.Error(t, r.other, "the peer's DATA_FIN was not seen")
+			assert.ErrorIs(t, r.other, io.EOF)
+			assert.False(t, keepalive.IsPeerGone(r.other))
+			assert.Equal(t, keepalive.TCPCloseWait, h.State)
+			// The data is still there, then the end of the stream. (SIOCINQ
+			// would count the DATA_FIN as a byte: mptcp_inq_hint.)
+			require.NoError(t, client.SetReadDeadline(time.Now().Add(5*time.Second)))
+			got, err := io.ReadAll(client)
+			require.NoError(t, err)
+			assert.Equal(t, "unread", string(got), "Check consumed unread data")
+		})
+	}
+}
+
+// TestIntegrationCheckMultipathDataFin: a Multipath TCP connection over
+// two paths; the first path is cut, and while its subflow's probes go
+// unanswered (Check: a suspect) the peer closes its side, its DATA_FIN
+// arriving over the second subflow. Check must report the close.
+func TestIntegrationCheckMultipathDataFin(t *testing.T) {
+	t.Parallel()
+	n := netns.New(t)
+	multipath(t)(n)
+	n.AddSecondPath()
+	c := keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 4}
+	client, peer := multipathPair(t, n, c, 7785)
+	deadline := time.Now().Add(5 * time.Second)
+	for subflows(t, client) < 2 {
+		require.True(t, time.Now().Before(deadline), "no second subflow")
+		time.Sleep(20 * time.Millisecond)
+	}
+	n.CutFirstPath()
+	cut := time.Now()
+	suspect := checkUntil(client, cut, c.Timeout(), func(r *checked) bool { return r.unanswered != nil || r.gone != nil || r.other != nil })
+	require.Error(t, suspect.unanswered, "the first subflow's probes were not seen unanswered")
+	require.NoError(t, suspect.gone)
+	require.NoError(t, suspect.other)
+	require.NoError(t, peer.CloseWrite())
+	closed := time.Now()
+	r := checkUntil(client, closed, 2*time.Second, func(r *checked) bool { return r.other != nil || r.gone != nil })
+	t.Logf("suspect %v after the cut (%v); after the peer's CloseWrite: %v, %v later; first subflow state %d",
+		suspect.unansweredAt.Round(time.Millisecond), suspect.unanswered, r.other, time.Since(closed).Round(time.Millisecond), tcpInfo(t, client).State)
+	require.NoError(t, r.gone)
+	require.Error(t, r.other, "the peer's DATA_FIN was not seen")
+	assert.ErrorIs(t, r.other, io.EOF)
+	assert.False(t, errors.Is(r.other, keepalive.ErrUnanswered))
+	assert.False(t, keepalive.IsPeerGone(r.other))
+}
