@@ -56,6 +56,13 @@ func nsPair(t *testing.T, n *netns.Network, c keepalive.Config, v6 bool) (client
 		conn, err = keepalive.NewDialer(keepalive.WithKeepalive(c)).DialContext(ctx, "tcp", peerAddr)
 		return err
 	})
+	return accepted(t, ln, conn, true)
+}
+
+// accepted accepts from ln the peer of conn, closes both when the test
+// ends, and exchanges a byte each way if exchange is set.
+func accepted(t *testing.T, ln net.Listener, conn net.Conn, exchange bool) (client, peer *net.TCPConn) {
+	t.Helper()
 	client = conn.(*net.TCPConn)
 	t.Cleanup(func() { client.Close() })
 	a, err := ln.Accept()
@@ -63,6 +70,9 @@ func nsPair(t *testing.T, n *netns.Network, c keepalive.Config, v6 bool) (client
 	peer = a.(*net.TCPConn)
 	t.Cleanup(func() { peer.Close() })
 	for _, pp := range [][2]*net.TCPConn{{client, peer}, {peer, client}} {
+		if !exchange {
+			break
+		}
 		_, err := pp[0].Write([]byte{1})
 		require.NoError(t, err)
 		_, err = io.ReadFull(pp[1], make([]byte, 1))

@@ -9,7 +9,6 @@ package integration_test
 
 import (
 	"context"
-	"io"
 	"net"
 	"os"
 	"strconv"
@@ -243,20 +242,5 @@ func nsPairOn(t *testing.T, n *netns.Network, c keepalive.Config, port int, exch
 		conn, err = keepalive.NewDialer(keepalive.WithKeepalive(c)).DialContext(ctx, "tcp", addr)
 		return err
 	})
-	client = conn.(*net.TCPConn)
-	t.Cleanup(func() { client.Close() })
-	a, err := ln.Accept()
-	require.NoError(t, err)
-	peer = a.(*net.TCPConn)
-	t.Cleanup(func() { peer.Close() })
-	for _, pp := range [][2]*net.TCPConn{{client, peer}, {peer, client}} {
-		if !exchange {
-			break
-		}
-		_, err := pp[0].Write([]byte{1})
-		require.NoError(t, err)
-		_, err = io.ReadFull(pp[1], make([]byte, 1))
-		require.NoError(t, err)
-	}
-	return client, peer
+	return accepted(t, ln, conn, exchange)
 }
