@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"syscall"
 	"weak"
 
 	"golang.org/x/sys/unix"
@@ -23,15 +24,18 @@ import (
 // A first subflow reads CLOSED as it dies, a moment before
 // tcp_disconnect zeroes the counters by which inspectFD tells it from a
 // closed connection: on a connection known to be Multipath TCP, a closed
-// first subflow with no pending error is looked past at once.
+// first subflow with no pending error is looked past at once. With no
+// subflow established, the connection's socket tells a connection closed
+// in order (POLLHUP and POLLRDHUP), or dropped when no subflow came back
+// in net.mptcp.close_timeout (POLLHUP alone), from one still waiting.
 func multipathClose(fd uintptr, tcp *net.TCPConn, generic bool, h *Health) error {
 	switch {
 	case h.State == TCPClosed && h.Err == nil && !h.noSubflow && tcp != nil && knownMultipath(tcp):
 		liveSubflow(fd, h)
-		if h.noSubflow {
-			return nil
+		if !h.noSubflow {
+			h.GivesUpIn = -1
 		}
-		h.GivesUpIn = -1
+	case h.noSubflow && h.Err == nil:
 	case h.State != TCPEstablished:
 		return nil
 	case tcp != nil:
@@ -39,9 +43,6 @@ func multipathClose(fd uintptr, tcp *net.TCPConn, generic bool, h *Health) error
 			return nil
 		}
 	case !generic || !isMPTCP(fd):
-		return nil
-	}
-	if h.State != TCPEstablished {
 		return nil
 	}
 	fds := [1]unix.PollFd{{Fd: int32(fd), Events: unix.POLLRDHUP}}
@@ -54,8 +55,17 @@ func multipathClose(fd uintptr, tcp *net.TCPConn, generic bool, h *Health) error
 			return os.NewSyscallError("poll", err)
 		}
 	}
-	if fds[0].Revents&(unix.POLLRDHUP|unix.POLLHUP) != 0 {
-		h.State = TCPCloseWait
+	switch ev := fds[0].Revents; {
+	case ev&unix.POLLRDHUP != 0 && ev&unix.POLLHUP != 0 && h.noSubflow:
+		h.State, h.noSubflow, h.GivesUpIn = TCPClosed, false, 0 // closed in order
+	case ev&unix.POLLRDHUP != 0:
+		h.State, h.noSubflow = TCPCloseWait, false
+	case ev&unix.POLLHUP != 0:
+		// Closed with no DATA_FIN from the peer and no error: the kernel
+		// gave up waiting for a subflow (net.mptcp.close_timeout), and a
+		// Read now fails with ENOTCONN.
+		h.State, h.noSubflow, h.GivesUpIn = TCPClosed, false, 0
+		h.Err = syscall.ENOTCONN
 	}
 	return nil
 }

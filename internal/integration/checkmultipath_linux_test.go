@@ -9,9 +9,12 @@ package integration_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -123,4 +126,83 @@ func TestIntegrationCheckMultipathDataFin(t *testing.T) {
 	assert.ErrorIs(t, r.other, io.EOF)
 	assert.False(t, errors.Is(r.other, keepalive.ErrUnanswered))
 	assert.False(t, keepalive.IsPeerGone(r.other))
+}
+
+// TestIntegrationCheckMultipathClosedInOrder: both ends of a Multipath
+// TCP connection close, in either order; the kernel closes the
+// connection and its subflows. Check must report an error wrapping
+// io.EOF, not a connection waiting for a subflow (ErrUnanswered).
+func TestIntegrationCheckMultipathClosedInOrder(t *testing.T) {
+	t.Parallel()
+	for _, ours := range []bool{true, false} {
+		name := "peer first"
+		if ours {
+			name = "ours first"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			n := netns.New(t)
+			multipath(t)(n)
+			client, peer := multipathPair(t, n, keepalive.Config{Idle: 5 * time.Second, Interval: time.Second, Count: 3}, 7786)
+			require.NoError(t, keepalive.Check(client))
+			first, second := client.CloseWrite, peer.Close
+			if !ours {
+				first, second = peer.Close, client.CloseWrite
+			}
+			require.NoError(t, first())
+			time.Sleep(50 * time.Millisecond) // the first DATA_FIN arrives
+			require.NoError(t, second())
+			closed := time.Now()
+			var err error
+			for time.Since(closed) < 2*time.Second {
+				if tcpInfo(t, client).State == 7 { // the first subflow closed too
+					break
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			time.Sleep(100 * time.Millisecond)
+			err = keepalive.Check(client)
+			t.Logf("%s: %v; first subflow state %d", name, err, tcpInfo(t, client).State)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, io.EOF)
+			assert.NotErrorIs(t, err, keepalive.ErrUnanswered)
+			assert.False(t, keepalive.IsPeerGone(err))
+		})
+	}
+}
+
+// TestIntegrationCheckMultipathNoSubflow: a Multipath TCP connection's
+// only path is cut; its subflow dies of unanswered probes, and the kernel
+// keeps the connection net.mptcp.close_timeout longer, waiting for
+// another. Meanwhile Check must report a suspect, never a close; then
+// the peer gone (a Read gets ENOTCONN).
+func TestIntegrationCheckMultipathNoSubflow(t *testing.T) {
+	t.Parallel()
+	n := netns.New(t)
+	multipath(t)(n)
+	c := keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 2}
+	client, _ := multipathPair(t, n, c, 7787)
+	require.NoError(t, keepalive.Check(client))
+	n.Cut()
+	cut := time.Now()
+	var noSubflow, other error
+	var noSubflowAt time.Duration
+	r := checkUntil(client, cut, c.Timeout()+closeTimeout+2*time.Second, func(r *checked) bool {
+		if r.unanswered != nil && noSubflow == nil && strings.Contains(r.unanswered.Error(), "no Multipath TCP subflow") {
+			noSubflow, noSubflowAt = r.unanswered, time.Since(cut)
+		}
+		if err := keepalive.Check(client); noSubflow == nil && strings.Contains(fmt.Sprint(err), "no Multipath TCP subflow") {
+			noSubflow, noSubflowAt = err, time.Since(cut)
+		}
+		other = r.other
+		return r.gone != nil || r.other != nil
+	})
+	t.Logf("no subflow at %v (%v); gone at %v (%v); other %v", noSubflowAt.Round(time.Millisecond), noSubflow, r.goneAt.Round(time.Millisecond), r.gone, other)
+	require.Error(t, noSubflow, "Check never reported the connection waiting for a subflow")
+	assert.ErrorIs(t, noSubflow, keepalive.ErrUnanswered)
+	assert.NoError(t, other, "Check reported a close while the connection waited for a subflow")
+	require.Error(t, r.gone, "Check never reported the peer gone")
+	assert.ErrorIs(t, r.gone, syscall.ENOTCONN)
+	// The subflow died at c.Timeout(), the connection close_timeout later.
+	assertAbout(t, c.Timeout()+closeTimeout, r.goneAt)
 }
