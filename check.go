@@ -24,7 +24,7 @@ var ErrUnanswered error = sentinel("peer unanswered")
 // Errors are *net.OpError values.
 //
 // On Linux it reads TCP_INFO, and judges a Multipath TCP connection by a
-// live subflow. Darwin, FreeBSD and Windows count no probes: never
+// live subflow and by the connection's own end of stream. Darwin, FreeBSD and Windows count no probes: never
 // ErrUnanswered. Other systems report a dropped connection once, from
 // SO_ERROR, then nil; plan9, js and wasip1 return errors.ErrUnsupported.
 // docs/behaviour.md gives the rule and its limits.
@@ -78,13 +78,18 @@ type checkOp struct {
 	h       Health
 	generic bool
 	full    bool
+	tcp     *net.TCPConn // nil for a generic syscall.Conn
 	err     error
 	fn      func(fd uintptr)
 }
 
 var checkOps = sync.Pool{New: func() any {
 	o := new(checkOp)
-	o.fn = func(fd uintptr) { o.err = inspectFD(fd, o.generic, o.full, &o.h) }
+	o.fn = func(fd uintptr) {
+		if o.err = inspectFD(fd, o.generic, o.full, &o.h); o.err == nil {
+			o.err = multipathClose(fd, o.tcp, o.generic, &o.h)
+		}
+	}
 	return o
 }}
 
@@ -101,12 +106,13 @@ func inspect(conn net.Conn, full bool) (Health, error) {
 	}
 	o := checkOps.Get().(*checkOp)
 	o.h, o.generic, o.full, o.err = unknownHealth, generic, full, nil
+	o.tcp, _ = sc.(*net.TCPConn)
 	err = rc.Control(o.fn)
 	if err == nil {
 		err = o.err
 	}
 	h := o.h
-	o.h = Health{}
+	o.h, o.tcp = Health{}, nil
 	checkOps.Put(o)
 	noteHealth(conn, &h, err)
 	return h, err

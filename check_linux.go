@@ -65,9 +65,14 @@ func inspectFD(fd uintptr, generic, full bool, h *Health) error {
 	if h.Probes == 1 && h.Retransmissions == 0 && !h.zeroWindow {
 		// Whether the first probe is unanswered depends on when it left:
 		// Idle, or Interval if longer, after the last packet received.
-		// Idle alone can prove it in flight; only if it cannot is
-		// Interval read too.
+		// The smallest either can be may already prove it in flight,
+		// else Idle alone may; only if neither can is Interval read.
 		t, c := platform(), &h.KeepAlive.Config
+		c.Idle, c.Interval = t.idle.duration(t.idle.min), t.interval.duration(t.interval.min)
+		if h.unansweredProbes() == 0 {
+			*c = Config{}
+			return nil
+		}
 		v, err := getsockoptInt(fd, t.idle)
 		if err != nil {
 			return os.NewSyscallError("getsockopt "+t.idle.name, err)
@@ -164,9 +169,9 @@ func pendingError(fd uintptr) error {
 //   - idle (nothing unacknowledged): tcp_keepalive_timer drops it at
 //     State.Timeout() after the last packet received;
 //   - busy with a user timeout: tcp_write_timeout drops it UserTimeout
-//     after the oldest unacknowledged segment was sent, which was at
-//     least the k fired retransmission timeouts ago (RTO doubles at each:
-//     RTO·(1-2^-k));
+//     after the first retransmission (retrans_stamp), at least the k-1
+//     retransmission timeouts since ago (RTO doubles at each:
+//     RTO·(1-2^(1-k))); before the first, one RTO is still to come;
 //   - busy without: it drops it at the first retransmission timeout
 //     after tcp_model_timeout(tcp_retries2, 200ms), at most rtoMax later.
 //
@@ -180,9 +185,9 @@ func givesUpIn(h *Health) time.Duration {
 		return max(h.KeepAlive.Timeout()-h.SinceReceived, 0)
 	}
 	rto := max(h.RTO, 0)
-	fired := rto - rto>>min(h.Retransmissions, 62)
-	if h.Retransmissions == 0 {
-		fired = 0
+	fired := -rto // since the first retransmission, still to come
+	if k := h.Retransmissions; k > 0 {
+		fired = rto - rto>>min(k-1, 62)
 	}
 	if ut := h.KeepAlive.Config.UserTimeout; ut > 0 {
 		return max(ut-fired, 0)

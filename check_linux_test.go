@@ -250,12 +250,8 @@ func TestCheckMultipath(t *testing.T) {
 		case reset:
 			assert.True(t, keepalive.IsPeerGone(err), "%v", err)
 			assert.ErrorIs(t, err, syscall.ECONNRESET)
-		case multipath:
-			// TCP_INFO describes the first subflow, which stays open
-			// after the peer's DATA_FIN: Check does not see a Multipath
-			// TCP peer's orderly close (docs/behaviour.md).
-			assert.NoError(t, err)
-		default:
+		default: // Multipath TCP too: its DATA_FIN, though the subflow stays open
+
 			assert.ErrorIs(t, err, io.EOF)
 		}
 	}

@@ -30,6 +30,7 @@ type rate struct {
 	Kills                                               int // kills
 	Expected, PerHour, ModelPerHour                     float64
 	WarnMedian, WarnMax, GoneMedian, GoneMax            float64 // detect
+	GoneLastMedian, GoneLastMax                         float64 // detect, from the last packet received
 }
 
 func main() {
@@ -130,12 +131,16 @@ func table(in io.Reader, out io.Writer) error {
 		if r, ok := find(func(r rate) bool { return r.Kind == "detect" && r.Load == load }); ok {
 			settings = r.Config
 		}
-		row(fmt.Sprintf("dead peer, %s (%s): `Check` warns / reports gone, median (max) after the cut", load, settings), func(l int) string {
+		row(fmt.Sprintf("dead peer, %s (%s): `Check` warns / reports gone, median (max) after the cut; gone after the last packet received", load, settings), func(l int) string {
 			r, ok := find(func(r rate) bool { return r.Kind == "detect" && r.Load == load && r.Loss == l })
 			if !ok {
 				return "—"
 			}
-			return fmt.Sprintf("%.2fs (%.2fs) / %.2fs (%.2fs)", r.WarnMedian, r.WarnMax, r.GoneMedian, r.GoneMax)
+			cell := fmt.Sprintf("%.2fs (%.2fs) / %.2fs (%.2fs)", r.WarnMedian, r.WarnMax, r.GoneMedian, r.GoneMax)
+			if r.GoneLastMedian > 0 {
+				cell += fmt.Sprintf("; %.2fs (%.2fs)", r.GoneLastMedian, r.GoneLastMax)
+			}
+			return cell
 		})
 	}
 	return s.Err()

@@ -143,6 +143,8 @@ func TestIntegrationCheckIdleDeadPeer(t *testing.T) {
 			c := keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 4}
 			client, _ := nsPair(t, n, c, v6)
 			var atUnanswered keepalive.Health
+			info := tcpInfo(t, client) // the last packet received, before the cut
+			heard := time.Duration(min(info.Last_data_recv, info.Last_ack_recv)) * time.Millisecond
 			cut := time.Now()
 			if v6 {
 				n.CutWith(netns.Blackhole)
@@ -157,7 +159,8 @@ func TestIntegrationCheckIdleDeadPeer(t *testing.T) {
 				}
 				return r.gone != nil || r.other != nil
 			})
-			t.Logf("%s: unanswered after %v (%v; %v), gone after %v (%v)", name, r.unansweredAt.Round(time.Millisecond), r.unanswered, atUnanswered, r.goneAt.Round(time.Millisecond), r.gone)
+			t.Logf("%s: unanswered after %v (%v; %v), gone after %v (%v); the last packet was received %v before the cut",
+				name, r.unansweredAt.Round(time.Millisecond), r.unanswered, atUnanswered, r.goneAt.Round(time.Millisecond), r.gone, heard)
 			require.NoError(t, r.other)
 			require.Error(t, r.unanswered, "no ErrUnanswered before the kernel's error")
 			require.Error(t, r.gone, "the kernel never declared the peer gone")

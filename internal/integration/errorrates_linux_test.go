@@ -265,13 +265,24 @@ func TestIntegrationLossyDetection(t *testing.T) {
 		time.Sleep(3 * time.Second) // probes and writes under way
 		close(stop)
 		wg.Wait()
+		// How long before the cut each connection last heard its peer:
+		// the bounds count from there (Config.Timeout).
+		heard := func(clients []*net.TCPConn) []time.Duration {
+			d := make([]time.Duration, len(clients))
+			for i, c := range clients {
+				info := tcpInfo(t, c)
+				d[i] = time.Duration(min(info.Last_data_recv, info.Last_ack_recv)) * time.Millisecond
+			}
+			return d
+		}
+		idleHeard, busyHeard := heard(idle), heard(busy)
 		cut := time.Now()
 		n.Cut()
 		for _, c := range busy {
 			// A request, unacknowledged: the connection is busy. (A
 			// connection that keeps writing every 50ms delays its first
 			// retransmission, and the user timeout with it, by seconds:
-			// not measured here.)
+			// TestIntegrationWithinBusyWriter.)
 			_, err := c.Write(make([]byte, 100))
 			require.NoError(t, err)
 		}
@@ -303,16 +314,25 @@ func TestIntegrationLossyDetection(t *testing.T) {
 		ww.Go(func() { tb = watch(busy) })
 		ww.Wait()
 		for _, k := range []struct {
-			name string
-			t    times
-		}{{"idle", ti}, {"busy", tb}} {
+			name  string
+			t     times
+			heard []time.Duration
+		}{{"idle", ti, idleHeard}, {"busy", tb, busyHeard}} {
+			// The same times, counted from the last packet received.
+			goneLast := make([]time.Duration, len(k.t.gone))
+			for i, g := range k.t.gone {
+				goneLast[i] = g + k.heard[i]
+			}
 			rate(map[string]any{"kind": "detect", "load": k.name, "loss": loss, "config": detectCfg.String(), "connections": conns,
 				"warn_median": median(k.t.warn).Seconds(), "warn_max": slices.Max(k.t.warn).Seconds(),
-				"gone_median": median(k.t.gone).Seconds(), "gone_max": slices.Max(k.t.gone).Seconds()})
-			t.Logf("%d%% loss, %s, %v: Check warned %v to %v after the cut (median %v), reported the peer gone %v to %v (median %v)",
+				"gone_median": median(k.t.gone).Seconds(), "gone_max": slices.Max(k.t.gone).Seconds(),
+				"gone_last_median": median(goneLast).Seconds(), "gone_last_max": slices.Max(goneLast).Seconds()})
+			t.Logf("%d%% loss, %s, %v: Check warned %v to %v after the cut (median %v), reported the peer gone %v to %v (median %v); from the last packet received (%v to %v before the cut): gone %v to %v (median %v)",
 				loss, k.name, detectCfg, slices.Min(k.t.warn).Round(10*time.Millisecond), slices.Max(k.t.warn).Round(10*time.Millisecond),
 				median(k.t.warn).Round(10*time.Millisecond), slices.Min(k.t.gone).Round(10*time.Millisecond),
-				slices.Max(k.t.gone).Round(10*time.Millisecond), median(k.t.gone).Round(10*time.Millisecond))
+				slices.Max(k.t.gone).Round(10*time.Millisecond), median(k.t.gone).Round(10*time.Millisecond),
+				slices.Min(k.heard).Round(10*time.Millisecond), slices.Max(k.heard).Round(10*time.Millisecond),
+				slices.Min(goneLast).Round(10*time.Millisecond), slices.Max(goneLast).Round(10*time.Millisecond), median(goneLast).Round(10*time.Millisecond))
 			for i, g := range k.t.gone {
 				if assert.NotZero(t, g, "%s %d: never reported gone", k.name, i) {
 					assert.LessOrEqual(t, g, 10*time.Second+500*time.Millisecond, "%s %d: Within(10s)'s bound", k.name, i)

@@ -208,6 +208,11 @@ func checkCosts() error {
 		}
 	}
 	time.Sleep(100 * time.Millisecond) // the reset arrives
+	// A connection's first Check reads SO_PROTOCOL too, once: Multipath
+	// TCP needs more than TCP_INFO (docs/behaviour.md).
+	if err := keepalive.Check(conns[0]); err != nil {
+		return err
+	}
 	syscall.Getppid()
 	for range checksPerRun {
 		if err := keepalive.Check(conns[0]); err != nil {

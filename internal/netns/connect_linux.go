@@ -33,6 +33,13 @@ func (n *Network) Connect(t testing.TB, c keepalive.Config, listenAddr, dialAddr
 	}); err != nil {
 		t.Fatal(err)
 	}
+	return Accepted(t, ln, conn)
+}
+
+// Accepted accepts from ln the peer of conn, a client dialed to it, and
+// closes both when the test ends.
+func Accepted(t testing.TB, ln net.Listener, conn net.Conn) (client, peer *net.TCPConn) {
+	t.Helper()
 	client = conn.(*net.TCPConn)
 	t.Cleanup(func() { client.Close() })
 	a, err := ln.Accept()
