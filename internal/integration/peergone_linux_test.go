@@ -2,11 +2,10 @@ package integration_test
 
 // IsPeerGone on errors produced by real loopback sockets, over IPv4 and
 // IPv6, as a caller gets them (*net.OpError wrapping an os.SyscallError
-// wrapping the errno). The errors only a network path produces
-// (ETIMEDOUT, ENOTCONN of Multipath TCP, the ICMP errors) are in
-// paths_linux_test.go. The library on [::1] is here too, and, in a
-// namespace, that an ICMP error a connection survives does not stick
-// (TestIntegrationStickyTransientICMP).
+// wrapping the errno), and on ECONNABORTED from a destroyed socket. The
+// errors only a network path produces (ETIMEDOUT, ENOTCONN of Multipath
+// TCP, the ICMP errors) are in paths_linux_test.go; that an ICMP error a
+// connection survives does not stick is in stickyicmp_linux_test.go.
 
 import (
 	"context"
@@ -21,11 +20,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sys/unix"
 
 	"github.com/tcpkeepalive/keepalive"
 	"github.com/tcpkeepalive/keepalive/internal/netns"
-	"github.com/tcpkeepalive/keepalive/internal/stickyconn"
 )
 
 // loopbacks are the loopback addresses to listen on, IPv6 skipped
@@ -160,46 +157,6 @@ func TestIsPeerGoneRealErrors(t *testing.T) {
 	})
 }
 
-// TestIPv6Loopback: every way in sets the whole Config on IPv6 sockets,
-// read back from the kernel.
-func TestIPv6Loopback(t *testing.T) {
-	if len(loopbacks(t)) < 2 {
-		t.Skip("skipping: no IPv6 loopback ([::1])")
-	}
-	const addr = "[::1]:0"
-	t.Run("NewDialer", func(t *testing.T) {
-		dialed, _ := pairOn(t, addr, nil, keepalive.NewDialer(keepalive.WithKeepalive(cfg)))
-		assert.Equal(t, ours, readKernel(t, dialed))
-		assert.Contains(t, dialed.LocalAddr().String(), "[::1]")
-	})
-	t.Run("Listen", func(t *testing.T) {
-		ln, err := keepalive.Listen(context.Background(), "tcp", addr, cfg)
-		require.NoError(t, err)
-		t.Cleanup(func() { ln.Close() })
-		_, accepted := pair(t, ln, nil)
-		assert.Equal(t, ours, readKernel(t, accepted))
-	})
-	t.Run("ConfigureListenConfig", func(t *testing.T) {
-		_, accepted := pairOn(t, addr, listenConfig(cfg), nil)
-		assert.Equal(t, ours, readKernel(t, accepted))
-	})
-	t.Run("WrapListener", func(t *testing.T) {
-		ln, err := net.Listen("tcp", addr)
-		require.NoError(t, err)
-		t.Cleanup(func() { ln.Close() })
-		_, accepted := pair(t, keepalive.WrapListener(ln, cfg), nil)
-		assert.Equal(t, ours, readKernel(t, accepted))
-	})
-	t.Run("Set and Get", func(t *testing.T) {
-		dialed, _ := pairOn(t, addr, nil, nil)
-		require.NoError(t, keepalive.Set(dialed, cfg))
-		assert.Equal(t, ours, readKernel(t, dialed))
-		st, err := keepalive.Get(dialed)
-		require.NoError(t, err)
-		assert.Equal(t, cfg, st.Config)
-	})
-}
-
 // TestIntegrationAborted: ECONNABORTED is what a connection gets when
 // the kernel is told to destroy it (SOCK_DESTROY, as ss -K does: an
 // administrator, a connection manager, a VPN client tearing down its
@@ -227,80 +184,4 @@ func TestIntegrationAborted(t *testing.T) {
 	require.ErrorAs(t, err, &opErr)
 	require.ErrorIs(t, err, syscall.ECONNABORTED)
 	assert.True(t, keepalive.IsPeerGone(err), "IsPeerGone(%v)", err)
-}
-
-// TestIntegrationStickyTransientICMP: an ICMP error on an established
-// connection (the router answers "host unreachable" for a while) reaches
-// Read only on a socket with IP_RECVERR, which neither Go nor the
-// integration modules set (tcp_v4_err: sk_err with recverr, sk_err_soft
-// otherwise). Either way the connection survives, and stickyconn must not
-// keep such an error: the reply that comes after the route is back is
-// read (issue 18, Also).
-func TestIntegrationStickyTransientICMP(t *testing.T) {
-	n := netns.New(t)
-	var ln net.Listener
-	inNamespace(t, n.Peer, func() (err error) {
-		ln, err = net.Listen("tcp", netns.PeerAddr+":0")
-		return err
-	})
-	defer ln.Close()
-	// Every packet to the unreachable peer gets its ICMP error: none held
-	// back by the router's rate limit (1/s per host by default).
-	n.Sysctl(n.Router, "net.ipv4.icmp_ratelimit", "0")
-	route := func(op string) {
-		t.Helper()
-		out, err := exec.Command("ip", "-n", n.Router, "route", op, "unreachable", netns.PeerAddr+"/32").CombinedOutput()
-		require.NoError(t, err, "%s", out)
-	}
-	for _, tt := range []struct {
-		name    string
-		recverr bool
-	}{
-		{"without IP_RECVERR, as the modules dial", false},
-		{"with IP_RECVERR", true},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			var c net.Conn
-			inNamespace(t, n.Client, func() (err error) {
-				c, err = (&net.Dialer{KeepAlive: -1}).Dial("tcp", ln.Addr().String())
-				return err
-			})
-			defer c.Close()
-			peer, err := ln.Accept()
-			require.NoError(t, err)
-			defer peer.Close()
-			if tt.recverr {
-				rc, err := c.(*net.TCPConn).SyscallConn()
-				require.NoError(t, err)
-				require.NoError(t, rc.Control(func(fd uintptr) {
-					require.NoError(t, unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_RECVERR, 1))
-				}))
-			}
-			w := stickyconn.Wrap(c)
-
-			route("add")
-			_, err = w.Write([]byte("ping"))
-			require.NoError(t, err)
-			w.SetReadDeadline(time.Now().Add(1500 * time.Millisecond))
-			_, err = w.Read(make([]byte, 4))
-			if tt.recverr {
-				require.ErrorIs(t, err, syscall.EHOSTUNREACH, "the transient error reaches Read")
-				assert.True(t, keepalive.IsPeerGone(err))
-			} else {
-				require.ErrorIs(t, err, os.ErrDeadlineExceeded, "no error reaches Read")
-			}
-			route("del")
-
-			peer.SetDeadline(time.Now().Add(10 * time.Second))
-			buf := make([]byte, 4)
-			_, err = io.ReadFull(peer, buf)
-			require.NoError(t, err, "the retransmission arrives")
-			_, err = peer.Write([]byte("pong"))
-			require.NoError(t, err)
-			w.SetReadDeadline(time.Now().Add(10 * time.Second))
-			_, err = io.ReadFull(w, buf)
-			require.NoError(t, err, "the connection survived; its error must not stick")
-			assert.Equal(t, "pong", string(buf))
-		})
-	}
 }
