@@ -1,10 +1,10 @@
 package keepalive_test
 
-// Within on the running system: Linux's figures, and a valid, coherent
-// Config for every bound.
+// Timeout and Coherent: the bound a Config puts on noticing a dead peer,
+// and whether its user timeout agrees with its probes.
 
 import (
-	"runtime"
+	"math"
 	"testing"
 	"time"
 
@@ -14,41 +14,59 @@ import (
 	"github.com/tcpkeepalive/keepalive"
 )
 
-func TestWithin(t *testing.T) {
+func TestTimeout(t *testing.T) {
 	for _, tt := range []struct {
-		d    time.Duration
-		want keepalive.Config
+		name string
+		c    keepalive.Config
+		want time.Duration
 	}{
-		{4 * time.Second, keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 2, UserTimeout: 3 * time.Second}},
-		{5 * time.Second, keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 3, UserTimeout: 4 * time.Second}},
-		// More probes where 3 would let 5% loss drop a live connection
-		// more than once per 1000 connection-hours.
-		{10 * time.Second, keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 7, UserTimeout: 8 * time.Second}},
-		{30 * time.Second, keepalive.Config{Idle: 18 * time.Second, Interval: time.Second, Count: 8, UserTimeout: 26 * time.Second}},
-		{time.Minute, keepalive.Config{Idle: 43 * time.Second, Interval: time.Second, Count: 10, UserTimeout: 53 * time.Second}},
-		{time.Hour, keepalive.Config{Idle: 2402 * time.Second, Interval: 133 * time.Second, Count: 6, UserTimeout: 3200 * time.Second}},
-		{keepalive.MinWithin, keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 1, UserTimeout: 2 * time.Second}},
-		{time.Second, keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 1, UserTimeout: 2 * time.Second}},
-		{-time.Second, keepalive.Config{Idle: time.Second, Interval: time.Second, Count: 1, UserTimeout: 2 * time.Second}},
+		{"Go's defaults", keepalive.Config{}, 15*time.Second + 9*15*time.Second},
+		{"plain", keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3}, 5 * time.Second},
+		{"rounded up", keepalive.Config{Idle: 1500 * time.Millisecond, Interval: time.Nanosecond, Count: 2}, 4 * time.Second},
+		// gRPC's trap (grpc-go #6250): one lost probe drops the connection.
+		{"user timeout below first interval", keepalive.Config{UserTimeout: 20 * time.Second}, 30 * time.Second},
+		{"user timeout between probes", keepalive.Config{Idle: 10 * time.Second, Interval: 5 * time.Second, Count: 9, UserTimeout: 21 * time.Second}, 25 * time.Second},
+		{"user timeout on a probe", keepalive.Config{Idle: 10 * time.Second, Interval: 5 * time.Second, Count: 9, UserTimeout: 20 * time.Second}, 20 * time.Second},
+		{"user timeout beyond count", keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 10 * time.Second}, 10 * time.Second},
+		// An invalid Config bounds nothing: no limit passes its Timeout.
+		{"invalid", keepalive.Config{Count: -3}, math.MaxInt64},
 	} {
-		t.Run(tt.d.String(), func(t *testing.T) {
-			if runtime.GOOS != "linux" && runtime.GOOS != "android" {
-				t.Skip("Linux's figures; TestWithinOnOtherSystems has the other systems'")
-			}
-			assert.Equal(t, tt.want, keepalive.Within(tt.d))
+		t.Run(tt.name, func(t *testing.T) {
+			skipUnsupported(t, tt.c)
+			skipUnsupported(t, keepalive.Config{Count: 9}) // Go's default count is 9 only where it can be set
+			assert.Equal(t, tt.want, tt.c.Timeout())
 		})
 	}
-	// Every Within is valid on the running system; where it has the
-	// options, coherent, with an idle bound that leaves room for the
-	// timers' lateness (1/8) below d.
-	for d := keepalive.MinWithin; d < 48*time.Hour; d = d*5/4 + 7*time.Millisecond {
-		c := keepalive.Within(d)
-		require.NoError(t, c.Validate(), d)
-		if runtime.GOOS != "linux" && runtime.GOOS != "android" {
-			continue // TestWithinEverywhere checks every system's bound
-		}
-		require.NoError(t, c.Coherent(), d)
-		require.LessOrEqual(t, c.Timeout()+c.Timeout()/8, d, d)
-		require.Equal(t, c.Timeout(), c.UserTimeout, d)
+}
+
+func TestCoherent(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		c    keepalive.Config
+		ok   bool
+	}{
+		{"no user timeout", keepalive.Config{}, true},
+		{"agrees with count", keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 5 * time.Second}, true},
+		{"just above count-1", keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 4001 * time.Millisecond}, true},
+		{"one lost probe drops", keepalive.Config{UserTimeout: 20 * time.Second}, false},
+		{"more probes than count", keepalive.Config{Idle: 2 * time.Second, Interval: time.Second, Count: 3, UserTimeout: 6 * time.Second}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			skipUnsupported(t, tt.c)
+			skipUnsupported(t, keepalive.Config{Count: 9})
+			err := tt.c.Coherent()
+			if tt.ok {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "overrides Count")
+		})
 	}
+	t.Run("message", func(t *testing.T) {
+		c := keepalive.Config{UserTimeout: 20 * time.Second}
+		skipUnsupported(t, c)
+		skipUnsupported(t, keepalive.Config{Count: 9})
+		assert.Contains(t, c.Coherent().Error(), "after 1 unanswered probe(s) at 30s, not after 9 at 2m30s")
+	})
 }
