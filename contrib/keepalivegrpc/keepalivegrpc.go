@@ -77,9 +77,10 @@ func userTimeout(cfg keepalive.Config) time.Duration {
 //   - cfg has a UserTimeout: Timeout is set to it (any Timeout in p is
 //     replaced: gRPC uses the one value both to wait for a PING's ack and
 //     for TCP_USER_TIMEOUT);
-//   - cfg has none and p.Time is zero: Time is set to infinity, so that
-//     gRPC writes no user timeout (and sends no PINGs, which by default
-//     it would after 2h of silence);
+//   - cfg has none and p.Time is zero: Time is set to the largest
+//     time.Duration, which gRPC takes as never, so that gRPC writes no
+//     user timeout (and sends no PINGs, which by default it would after
+//     2h of silence);
 //   - cfg has none and p asks for PINGs (p.Time set): Timeout is set to
 //     cfg.Timeout(), the bound cfg gives an idle connection, which agrees
 //     with cfg's Count.
