@@ -7,13 +7,10 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/tcpkeepalive/keepalive"
 	"github.com/tcpkeepalive/keepalive/internal/netns"
@@ -94,21 +91,10 @@ func TestIntegrationTrackerSyscalls(t *testing.T) {
 	if _, err := exec.LookPath("strace"); err != nil {
 		netns.Skip(t, "needs strace (apt-get install strace)")
 	}
-	exe, err := os.Executable()
-	require.NoError(t, err)
 	count := func(way string) map[string]int {
-		out := filepath.Join(t.TempDir(), "trace")
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "strace", "-f", "-qq", "-e", "trace=%network,%desc", "-o", out, exe, "-test.run=^$")
-		cmd.Env = append(os.Environ(), trackerCostsEnv+"="+way)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			netns.Skip(t, fmt.Sprintf("strace cannot trace here: %v: %s", err, b))
-		}
-		trace, err := os.ReadFile(out)
-		require.NoError(t, err)
+		trace := sockettest.Traced(t, "%network,%desc", trackerCostsEnv+"="+way)
 		calls := map[string]int{}
-		for _, m := range socketCall.FindAllStringSubmatch(string(trace), -1) {
+		for _, m := range socketCall.FindAllStringSubmatch(trace, -1) {
 			switch m[1] {
 			case "epoll_pwait", "epoll_wait", "read", "write", "pread64", "openat", "readlinkat", "fstat", "newfstatat", "mmap", "munmap":
 				// the runtime: its poller, its memory, the executable's files

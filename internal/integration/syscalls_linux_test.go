@@ -6,7 +6,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/tcpkeepalive/keepalive"
 	"github.com/tcpkeepalive/keepalive/internal/netns"
+	"github.com/tcpkeepalive/keepalive/internal/sockettest"
 )
 
 // costsEnv makes the test binary, run again under strace, make
@@ -35,8 +35,9 @@ const checkCostsEnv = "KEEPALIVE_CHECK_COSTS"
 
 const checksPerRun = 100
 
-// A traced run: the test binary run again under strace (traced), doing
-// what costsEnv or checkCostsEnv asks, then exiting before the tests.
+// A traced run: the test binary run again under strace
+// (sockettest.Traced), doing what costsEnv or checkCostsEnv asks, then
+// exiting before the tests.
 func init() {
 	run := func(err error) {
 		if err != nil {
@@ -102,26 +103,6 @@ func connect(way string) error {
 	return nil
 }
 
-// traced runs the test binary again under strace -f, tracing the calls
-// named (strace's -e trace=), with env added to its environment, and
-// returns the trace; it skips, counted, where strace cannot trace.
-func traced(t *testing.T, calls, env string) string {
-	t.Helper()
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	out := filepath.Join(t.TempDir(), "trace")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "strace", "-f", "-qq", "-e", "trace="+calls, "-o", out, exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), env)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		netns.Skip(t, fmt.Sprintf("strace cannot trace here: %v: %s", err, b))
-	}
-	trace, err := os.ReadFile(out)
-	require.NoError(t, err)
-	return string(trace)
-}
-
 var keepaliveOption = regexp.MustCompile(`setsockopt\(\d+, (?:SOL_SOCKET, SO_KEEPALIVE|SOL_TCP, (?:TCP_KEEPIDLE|TCP_KEEPINTVL|TCP_KEEPCNT|TCP_USER_TIMEOUT)),`)
 
 // TestIntegrationSyscalls counts, with strace, the keep-alive setsockopt
@@ -135,7 +116,7 @@ func TestIntegrationSyscalls(t *testing.T) {
 	}
 	count := func(t *testing.T, way string) (total int, perOption map[string]int) {
 		t.Helper()
-		trace := traced(t, "setsockopt", costsEnv+"="+way)
+		trace := sockettest.Traced(t, "setsockopt", costsEnv+"="+way)
 		perOption = map[string]int{}
 		for _, m := range keepaliveOption.FindAllStringSubmatch(trace, -1) {
 			perOption[regexp.MustCompile(`(SO_KEEPALIVE|TCP_\w+)`).FindString(m[0])]++
@@ -236,7 +217,7 @@ func TestIntegrationCheckSyscalls(t *testing.T) {
 	if _, err := exec.LookPath("strace"); err != nil {
 		netns.Skip(t, "needs strace (apt-get install strace)")
 	}
-	trace := traced(t, "getppid,%network,read,write,ioctl,fcntl,poll,ppoll,epoll_ctl", checkCostsEnv+"=1")
+	trace := sockettest.Traced(t, "getppid,%network,read,write,ioctl,fcntl,poll,ppoll,epoll_ctl", checkCostsEnv+"=1")
 	var spans [][]string
 	var span []string
 	// A call starts "pid name(": signals ("--- SIGURG") and the second
