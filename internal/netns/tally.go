@@ -16,41 +16,63 @@ import (
 // TestIntegration* test calls one of them first), and Skip records the
 // reason. It uses testing's API alone (t.Cleanup, t.Skipped), nothing
 // of testing.M's unexported fields, so that every Go release runs it
-// alike.
+// alike. Each run of a test is its own record, found by its testing.TB:
+// with go test -count=2 a test runs twice under one name, and a skip in
+// the second run must count as much as one in the first.
 var tally struct {
-	mu      sync.Mutex
-	tests   map[string]*tallied
-	reasons map[string]string // test name -> why it skipped
+	mu    sync.Mutex
+	tests map[testing.TB]*tallied
+	runs  map[string]int // test name -> how many of its runs are tracked
 }
 
-type tallied struct{ done, skipped, failed bool }
+type tallied struct {
+	test                  string // t.Name()
+	run                   int    // 1 for the first run of test, 2 for the second, ...
+	done, skipped, failed bool
+	why                   string // why it skipped, if through Skip
+}
+
+// label is rec's test name, and which run it was from the second on.
+func (rec *tallied) label() string {
+	if rec.run == 1 {
+		return rec.test
+	}
+	return fmt.Sprintf("%s (run %d)", rec.test, rec.run)
+}
 
 // Track counts t in Summary: once t ends, as run (and failed, if so) or
-// as skipped. Tracking the same test again does nothing.
+// as skipped. Tracking the same test again in the same run does nothing.
 func Track(t testing.TB) {
+	track(t)
+}
+
+// track is Track, returning t's record.
+func track(t testing.TB) *tallied {
 	tally.mu.Lock()
 	defer tally.mu.Unlock()
 	if tally.tests == nil {
-		tally.tests, tally.reasons = map[string]*tallied{}, map[string]string{}
+		tally.tests, tally.runs = map[testing.TB]*tallied{}, map[string]int{}
 	}
-	if tally.tests[t.Name()] != nil {
-		return
+	if rec := tally.tests[t]; rec != nil {
+		return rec
 	}
-	rec := &tallied{}
-	tally.tests[t.Name()] = rec
+	tally.runs[t.Name()]++
+	rec := &tallied{test: t.Name(), run: tally.runs[t.Name()]}
+	tally.tests[t] = rec
 	t.Cleanup(func() {
 		tally.mu.Lock()
 		defer tally.mu.Unlock()
 		rec.done, rec.skipped, rec.failed = true, t.Skipped(), t.Failed()
 	})
+	return rec
 }
 
 // Skip skips t, counted in Summary with the reason why.
 func Skip(t testing.TB, why string) {
 	t.Helper()
-	Track(t)
+	rec := track(t)
 	tally.mu.Lock()
-	tally.reasons[t.Name()] = why
+	rec.why = why
 	tally.mu.Unlock()
 	t.Skip("skipping: " + why)
 }
@@ -70,16 +92,16 @@ func summary() (line string, skips int) {
 	defer tally.mu.Unlock()
 	var ran, failed int
 	skipped := map[string][]string{} // reason -> tests
-	for name, rec := range tally.tests {
+	for _, rec := range tally.tests {
 		switch {
-		case !rec.done, hasTrackedSubtest(name):
+		case !rec.done, hasTrackedSubtest(rec.test):
 			// A test counts through its tracked subtests, if any.
 		case rec.skipped:
-			why, ok := tally.reasons[name]
-			if !ok {
+			why := rec.why
+			if why == "" {
 				why = "skipped by the test itself (see go test -v)"
 			}
-			skipped[why] = append(skipped[why], name)
+			skipped[why] = append(skipped[why], rec.label())
 		default:
 			ran++
 			if rec.failed {
@@ -114,8 +136,8 @@ func summary() (line string, skips int) {
 }
 
 func hasTrackedSubtest(name string) bool {
-	for other := range tally.tests {
-		if strings.HasPrefix(other, name+"/") {
+	for _, other := range tally.tests {
+		if strings.HasPrefix(other.test, name+"/") {
 			return true
 		}
 	}

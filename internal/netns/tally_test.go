@@ -1,6 +1,7 @@
 package netns
 
 import (
+	"cmp"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -21,10 +22,9 @@ import (
 // TestTally: Summary counts tracked tests as they end, skipped ones by
 // reason, and a test with tracked subtests through them.
 func TestTally(t *testing.T) {
-	saved := tally.tests
-	tally.tests, tally.reasons = map[string]*tallied{}, map[string]string{}
-	savedReasons := tally.reasons
-	defer func() { tally.tests, tally.reasons = saved, savedReasons }()
+	saved, savedRuns := tally.tests, tally.runs
+	tally.tests, tally.runs = map[testing.TB]*tallied{}, map[string]int{}
+	defer func() { tally.tests, tally.runs = saved, savedRuns }()
 	assert.Empty(t, Summary(), "nothing tracked")
 
 	t.Run("ran", func(t *testing.T) { Track(t); Track(t) })
@@ -37,9 +37,21 @@ func TestTally(t *testing.T) {
 		t.Run("b", func(t *testing.T) { Skip(t, "needs strace") })
 	})
 	t.Run("untracked", func(t *testing.T) { t.Skip("not an integration test") })
-	assert.Equal(t, "integration: 2 ran, 4 skipped; needs root: 2 (TestTally/root, TestTally/root_too); "+
+	// A test run again under its own name (go test -count=2) that skips
+	// only the second time: the skip counts.
+	t.Run("again", func(t *testing.T) { Track(t) })
+	t.Run("again, second run", func(t *testing.T) { Skip(renamed{t, "TestTally/again"}, "needs root") })
+	assert.Equal(t, "integration: 3 ran, 5 skipped; needs root: 3 (TestTally/again (run 2), TestTally/root, TestTally/root_too); "+
 		"needs strace: 1 (TestTally/parent/b); skipped by the test itself (see go test -v): 1 (TestTally/by_itself)", Summary())
 }
+
+// renamed is a test under another name: a later run of that test.
+type renamed struct {
+	testing.TB
+	name string
+}
+
+func (r renamed) Name() string { return r.name }
 
 // TestTallyCountsEverySkip builds testdata/tallychild, whose integration
 // tests skip in every way (t.Skip, SkipNow, Skipf, in a helper, in
@@ -53,18 +65,22 @@ func TestTallyCountsEverySkip(t *testing.T) {
 	require.NoError(t, err, "%s", out)
 	const counted = "integration: 2 ran, 9 skipped"
 	for _, tt := range []struct {
-		name string
-		env  []string
-		run  string
-		fail string // "" if the run passes
+		name    string
+		env     []string
+		run     string
+		count   string // -test.count, 1 if ""
+		fail    string // "" if the run passes
+		counted string // the summary, counted if ""
 	}{
 		{name: "skips allowed", fail: ""},
+		{name: "-count=2: each run counted", count: "2", counted: "integration: 4 ran, 18 skipped"},
+		{name: "-count=2 and KEEPALIVE_NO_SKIP=1", count: "2", env: []string{"KEEPALIVE_NO_SKIP=1"}, fail: "FAIL: 18 integration tests skipped, and KEEPALIVE_NO_SKIP=1"},
 		{name: "KEEPALIVE_NO_SKIP=1", env: []string{"KEEPALIVE_NO_SKIP=1"}, fail: "FAIL: 9 integration tests skipped, and KEEPALIVE_NO_SKIP=1"},
 		{name: "CI=true", env: []string{"CI=true"}, fail: "CI=true but the test cannot run: keepalive-no-such-server not found"},
 		{name: "none skipped", env: []string{"KEEPALIVE_NO_SKIP=1", "CI=true"}, run: "^TestIntegrationRuns$"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			args := []string{"-test.count=1"}
+			args := []string{"-test.count=" + cmp.Or(tt.count, "1")}
 			if tt.run != "" {
 				args = append(args, "-test.run", tt.run)
 			}
@@ -80,7 +96,7 @@ func TestTallyCountsEverySkip(t *testing.T) {
 			assert.Contains(t, string(out), tt.fail)
 			if tt.fail == "" {
 				assert.NoError(t, err, "%s", out)
-				assert.Contains(t, string(out), counted)
+				assert.Contains(t, string(out), cmp.Or(tt.counted, counted))
 				return
 			}
 			assert.Error(t, err, "%s", out)
@@ -95,8 +111,9 @@ func TestTallyCountsEverySkip(t *testing.T) {
 // t.Parallel() if it has one, so that any skip of it is counted; and it
 // must skip through netns (Skip, NeedNFT, Missing), which gives the
 // reason and counts a subtest's skip too: a subtest's own t.Skip is
-// invisible to the tally. testdata/uncounted breaks each rule once (a
-// .txt file, so that neither go nor the list of test names reads it).
+// invisible to the tally. testdata/uncounted breaks each rule once, and
+// its elsewhere builds a Summarised outside TestMain (.txt files, so that
+// neither go nor the list of test names reads them).
 func TestEveryIntegrationTestCounted(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	require.NoError(t, err)
@@ -113,12 +130,13 @@ func TestEveryIntegrationTestCounted(t *testing.T) {
 	t.Run("testdata/uncounted", func(t *testing.T) {
 		found, problems, err := uncounted("testdata/uncounted", "_test.go.txt")
 		require.NoError(t, err)
-		assert.Equal(t, 3, found)
+		assert.Equal(t, 4, found)
 		assert.Equal(t, []string{
 			"child_test.go.txt: TestIntegrationUntracked does not call netns.Track (or New, NewDelayed, NeedNFT) first: a skip before it goes uncounted",
 			"child_test.go.txt: TestIntegrationLate calls Skip directly: use netns.Skip(t, why), which counts it with its reason",
 			"child_test.go.txt: TestIntegrationLate does not call netns.Track (or New, NewDelayed, NeedNFT) first: a skip before it goes uncounted",
 			". has [TestIntegrationLate TestIntegrationTracked TestIntegrationUntracked] but no TestMain running netns.Summarised: its skips go uncounted",
+			"elsewhere has [TestIntegrationElsewhere] but no TestMain running netns.Summarised: its skips go uncounted",
 		}, problems)
 	})
 }
@@ -150,12 +168,11 @@ func uncounted(root, suffix string) (found int, problems []string, err error) {
 		}
 		rel, _ := filepath.Rel(root, path)
 		dir := filepath.Dir(rel)
-		ast.Inspect(f, func(n ast.Node) bool {
-			if id, ok := n.(*ast.Ident); ok && id.Name == "Summarised" {
+		for _, decl := range f.Decls {
+			if fn, ok := decl.(*ast.FuncDecl); ok && fn.Recv == nil && fn.Name.Name == "TestMain" && fn.Body != nil && runsSummarised(fn.Body) {
 				summarised[dir] = true
 			}
-			return true
-		})
+		}
 		for _, decl := range f.Decls {
 			fn, ok := decl.(*ast.FuncDecl)
 			if !ok || fn.Recv != nil || !strings.HasPrefix(fn.Name.Name, "TestIntegration") || fn.Body == nil {
@@ -185,6 +202,27 @@ func uncounted(root, suffix string) (found int, problems []string, err error) {
 		}
 	}
 	return found, problems, err
+}
+
+// runsSummarised reports whether body builds a Summarised
+// (netns.Summarised{M: m}, or Summarised{M: m} in package netns): a
+// TestMain that does runs the tests under it.
+func runsSummarised(body *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		lit, ok := n.(*ast.CompositeLit)
+		if !ok {
+			return !found
+		}
+		switch ty := lit.Type.(type) {
+		case *ast.Ident:
+			found = found || ty.Name == "Summarised"
+		case *ast.SelectorExpr:
+			found = found || ty.Sel.Name == "Summarised" && isNetns(ty)
+		}
+		return !found
+	})
+	return found
 }
 
 // tracksFirst reports whether the first of body's statements, after a
