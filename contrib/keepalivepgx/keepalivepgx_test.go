@@ -2,6 +2,7 @@ package keepalivepgx_test
 
 import (
 	"context"
+	"io"
 	"maps"
 	"net"
 	"reflect"
@@ -197,4 +198,69 @@ func TestParsePoolConfigThenConfigure(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, keepalivepgx.Configure(&pc.ConnConfig.Config, keepalive.Within(10*time.Second)))
 	assert.Equal(t, keepalive.Within(10*time.Second), dialState(t, pc.ConnConfig.DialFunc).Config)
+}
+
+// A DialFunc of the caller's own is kept: it dials, and the connection
+// string's keys, else cfg, are set on what it returns; dial options
+// cannot reach it.
+func TestConfigureOwnDialFunc(t *testing.T) {
+	cfg := keepalive.Within(7 * time.Second)
+	for _, tc := range []struct {
+		name string
+		conn string
+		want keepalive.State
+	}{
+		{name: "no keys", conn: base, want: keepalive.State{Enabled: true, Config: cfg}},
+		{name: "keys", conn: base + "&keepalives_idle=30&keepalives_interval=5&keepalives_count=3",
+			want: keepalive.State{Enabled: true, Config: keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3}}},
+		{name: "off", conn: base + "&keepalives=0", want: keepalive.State{Enabled: false}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cc, err := pgx.ParseConfig(tc.conn)
+			require.NoError(t, err)
+			used := 0
+			cc.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+				used++
+				d := net.Dialer{KeepAlive: -1}
+				return d.DialContext(ctx, network, addr)
+			}
+			require.NoError(t, keepalivepgx.Configure(&cc.Config, cfg))
+			st := dialState(t, cc.DialFunc)
+			assert.Equal(t, 1, used, "the caller's DialFunc dials")
+			if !tc.want.Enabled {
+				assert.False(t, st.Enabled)
+				return
+			}
+			assert.Equal(t, tc.want, st)
+		})
+	}
+
+	t.Run("dial options", func(t *testing.T) {
+		cc, err := pgx.ParseConfig(base)
+		require.NoError(t, err)
+		tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+		defer tr.Close()
+		dial := cc.DialFunc
+		assert.ErrorContains(t, keepalivepgx.Configure(&cc.Config, cfg, keepalive.WithTracker(tr)), "cannot give dial options")
+		assert.Equal(t, reflect.ValueOf(dial).Pointer(), reflect.ValueOf(cc.DialFunc).Pointer(), "DialFunc changed")
+		cc.DialFunc = nil
+		require.NoError(t, keepalivepgx.Configure(&cc.Config, cfg, keepalive.WithTracker(tr)), "nil: Configure's own dialer")
+		assert.Equal(t, keepalive.State{Enabled: true, Config: cfg}, dialState(t, cc.DialFunc))
+	})
+
+	t.Run("a connection that cannot take cfg", func(t *testing.T) {
+		cc, err := pgx.ParseConfig(base)
+		require.NoError(t, err)
+		var server net.Conn
+		cc.DialFunc = func(context.Context, string, string) (net.Conn, error) {
+			c, s := net.Pipe()
+			server = s
+			return c, nil
+		}
+		require.NoError(t, keepalivepgx.Configure(&cc.Config, cfg))
+		_, err = cc.DialFunc(context.Background(), "tcp", "127.0.0.1:9")
+		require.Error(t, err)
+		_, werr := server.Write([]byte{0})
+		assert.ErrorIs(t, werr, io.ErrClosedPipe, "the connection is closed")
+	})
 }
