@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"reflect"
 	"sync"
 	"testing"
@@ -153,4 +154,53 @@ func TestListenAndServeBadAddr(t *testing.T) {
 	err := keepalivehttp.ListenAndServe(&http.Server{Addr: "127.0.0.1:-1"}, cfg)
 	var opErr *net.OpError
 	assert.True(t, errors.As(err, &opErr), "%v", err)
+}
+
+// TestInvalidConfigFailsEachDial: Transport and Client take an invalid
+// Config without an error, and each request's dial fails with its
+// *keepalive.ConfigError, connecting nothing.
+func TestInvalidConfigFailsEachDial(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		cfg   keepalive.Config
+		field string
+	}{
+		{"negative Idle", keepalive.Config{Idle: -2 * time.Second}, "Idle"},
+		{"Count out of range", keepalive.Config{Count: 500}, "Count"},
+	} {
+		for _, api := range []struct {
+			name   string
+			client func(keepalive.Config) *http.Client
+		}{
+			{"Transport", func(cfg keepalive.Config) *http.Client {
+				return &http.Client{Transport: keepalivehttp.Transport(cfg)}
+			}},
+			{"Client", func(cfg keepalive.Config) *http.Client { return keepalivehttp.Client(cfg) }},
+		} {
+			t.Run(tt.name+"/"+api.name, func(t *testing.T) {
+				ln, err := net.Listen("tcp", "127.0.0.1:0")
+				require.NoError(t, err)
+				defer ln.Close()
+				c := api.client(tt.cfg)
+				defer c.CloseIdleConnections()
+				for range 2 { // each dial, not only the first
+					resp, err := c.Get("http://" + ln.Addr().String() + "/")
+					if err == nil {
+						resp.Body.Close()
+					}
+					var ce *keepalive.ConfigError
+					require.ErrorAs(t, err, &ce)
+					assert.Equal(t, tt.field, ce.Field)
+				}
+				require.NoError(t, ln.(*net.TCPListener).SetDeadline(time.Now().Add(50*time.Millisecond)))
+				conn, err := ln.Accept()
+				if err == nil {
+					conn.Close()
+				}
+				// A dial that had connected would have completed its
+				// handshake: its connection would wait in the accept queue.
+				assert.True(t, errors.Is(err, os.ErrDeadlineExceeded), "a connection was dialed (Accept: %v)", err)
+			})
+		}
+	}
 }
