@@ -2,9 +2,7 @@ package keepalivegrpc
 
 import (
 	"context"
-	"errors"
 	"net"
-	"os"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tcpkeepalive/keepalive"
+	"github.com/tcpkeepalive/keepalive/internal/sockettest"
 )
 
 // TestInvalidConfigFailsEachDial: DialOption and ObserveDials take an
@@ -58,7 +57,7 @@ func TestInvalidConfigFailsEachDial(t *testing.T) {
 				var ce *keepalive.ConfigError
 				require.ErrorAs(t, err, &ce)
 				assert.Equal(t, tt.field, ce.Field)
-				assertNothingDialed(t, ln)
+				sockettest.NothingDialed(t, ln)
 
 				conn, err := grpc.NewClient("passthrough:///"+ln.Addr().String(), append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()))...)
 				require.NoError(t, err, "the invalid Config is no error before a dial")
@@ -68,22 +67,9 @@ func TestInvalidConfigFailsEachDial(t *testing.T) {
 				_, err = healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
 				assert.Equal(t, codes.Unavailable, status.Code(err), "%v", err)
 				assert.Contains(t, status.Convert(err).Message(), ce.Error(), "gRPC keeps the ConfigError's text")
-				assertNothingDialed(t, ln)
+				sockettest.NothingDialed(t, ln)
 				assert.Zero(t, reported, "no connection reported")
 			})
 		}
 	}
-}
-
-// assertNothingDialed checks that no connection reached ln: a dial that
-// had connected would have completed its handshake, so its connection
-// would wait in the accept queue.
-func assertNothingDialed(t *testing.T, ln net.Listener) {
-	t.Helper()
-	require.NoError(t, ln.(*net.TCPListener).SetDeadline(time.Now().Add(50*time.Millisecond)))
-	c, err := ln.Accept()
-	if err == nil {
-		c.Close()
-	}
-	assert.True(t, errors.Is(err, os.ErrDeadlineExceeded), "a connection was dialed (Accept: %v)", err)
 }

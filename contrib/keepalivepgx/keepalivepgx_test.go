@@ -87,7 +87,12 @@ func TestParseConfigBadValue(t *testing.T) {
 	assert.ErrorAs(t, err, &ce, "the *keepalive.ConfigError behind it")
 }
 
-func TestConfigure(t *testing.T) {
+func TestConfigure(t *testing.T) { testConfigure(t, false) }
+
+// testConfigure runs Configure's cases on a config from pgx.ParseConfig,
+// with a DialFunc of the caller's own if own, which must then dial each
+// connection.
+func testConfigure(t *testing.T, own bool) {
 	fallback := keepalive.Within(10 * time.Second)
 	for _, tc := range []struct {
 		name string
@@ -102,9 +107,20 @@ func TestConfigure(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cc, err := pgx.ParseConfig(tc.conn)
 			require.NoError(t, err)
+			used := 0
+			if own {
+				cc.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+					used++
+					d := net.Dialer{KeepAlive: -1}
+					return d.DialContext(ctx, network, addr)
+				}
+			}
 			require.NoError(t, keepalivepgx.Configure(&cc.Config, fallback))
 			assert.Equal(t, map[string]string{"application_name": "x"}, cc.RuntimeParams)
 			st := dialState(t, cc.DialFunc)
+			if own {
+				assert.Equal(t, 1, used, "the caller's DialFunc dials")
+			}
 			if !tc.want.Enabled {
 				assert.False(t, st.Enabled)
 				return
@@ -204,36 +220,8 @@ func TestParsePoolConfigThenConfigure(t *testing.T) {
 // string's keys, else cfg, are set on what it returns; dial options
 // cannot reach it.
 func TestConfigureOwnDialFunc(t *testing.T) {
+	testConfigure(t, true)
 	cfg := keepalive.Within(7 * time.Second)
-	for _, tc := range []struct {
-		name string
-		conn string
-		want keepalive.State
-	}{
-		{name: "no keys", conn: base, want: keepalive.State{Enabled: true, Config: cfg}},
-		{name: "keys", conn: base + "&keepalives_idle=30&keepalives_interval=5&keepalives_count=3",
-			want: keepalive.State{Enabled: true, Config: keepalive.Config{Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3}}},
-		{name: "off", conn: base + "&keepalives=0", want: keepalive.State{Enabled: false}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			cc, err := pgx.ParseConfig(tc.conn)
-			require.NoError(t, err)
-			used := 0
-			cc.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
-				used++
-				d := net.Dialer{KeepAlive: -1}
-				return d.DialContext(ctx, network, addr)
-			}
-			require.NoError(t, keepalivepgx.Configure(&cc.Config, cfg))
-			st := dialState(t, cc.DialFunc)
-			assert.Equal(t, 1, used, "the caller's DialFunc dials")
-			if !tc.want.Enabled {
-				assert.False(t, st.Enabled)
-				return
-			}
-			assert.Equal(t, tc.want, st)
-		})
-	}
 
 	t.Run("dial options", func(t *testing.T) {
 		cc, err := pgx.ParseConfig(base)
