@@ -2,6 +2,7 @@ package keepaliveredis_test
 
 import (
 	"context"
+	"io"
 	"net"
 	"os/exec"
 	"reflect"
@@ -215,6 +216,19 @@ func TestConfigureOwnDialer(t *testing.T) {
 	assert.Equal(t, keepalive.State{Enabled: true, Config: cfg}, st)
 	_, ok := conn.(syscall.Conn)
 	assert.True(t, ok, "go-redis's pool check still reaches the socket")
+
+	// A connection that cannot take cfg fails the dial, closed.
+	var server net.Conn
+	o = &redis.Options{Dialer: func(context.Context, string, string) (net.Conn, error) {
+		client, s := net.Pipe()
+		server = s
+		return client, nil
+	}}
+	require.NoError(t, keepaliveredis.Configure(o, cfg))
+	_, err = o.Dialer(context.Background(), "tcp", "127.0.0.1:9")
+	require.Error(t, err)
+	_, err = server.Write([]byte{0})
+	assert.ErrorIs(t, err, io.ErrClosedPipe, "the connection is closed")
 
 	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
 	defer tr.Close()
