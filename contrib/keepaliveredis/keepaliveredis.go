@@ -91,25 +91,16 @@ func dialer(cfg keepalive.Config, dialTimeout time.Duration, tlsConfig *tls.Conf
 // changes nothing then.
 //
 // A Dialer o already has is kept: it dials, and cfg is Set on what it
-// returns (a connection that cannot take it fails the dial), and the
-// pool's check asks keepalive.Check as Dialer's does when that is no TLS
-// connection. opts are then an error, changing nothing: they need
-// Configure's dialer.
+// returns (a connection that cannot take it fails the dial); opts are
+// then an error, since they need Configure's dialer.
 //
 // So that a command to a host that vanished fails within twice
 // cfg.Timeout(), it sets the fields o leaves zero: MaxRetries to 1 (one
 // retry, on a fresh connection) with no backoff (MinRetryBackoff -1, when
 // MaxRetries was zero too), DialerRetries to 1 (the command's retry dials
 // again), and DialTimeout and ReadTimeout, which WriteTimeout follows, to
-// go-redis's 5s or cfg.Timeout(), whichever is shorter. Each of the two
-// attempts then ends within cfg.Timeout(): on a read, or on a dial the
-// dead host never answers.
-//
-// Fields o sets are kept, and bound a command to a vanished host to
-// (MaxRetries+1) attempts, each waiting at most the longer of a read
-// (ReadTimeout, or less where cfg's user timeout ends it) and its dials
-// (DialerRetries × DialTimeout, DialerRetryTimeout between), plus a
-// backoff of up to MaxRetryBackoff before each retry.
+// go-redis's 5s or cfg.Timeout(), whichever is shorter. Fields o sets are
+// kept; what they bound a command to: docs/integrations.md#go-redis-retries.
 func Configure(o *redis.Options, cfg keepalive.Config, opts ...keepalive.DialOption) error {
 	if o == nil {
 		return errors.New("keepaliveredis: nil *redis.Options")
