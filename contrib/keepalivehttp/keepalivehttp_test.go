@@ -20,6 +20,7 @@ import (
 	"github.com/tcpkeepalive/keepalive"
 	"github.com/tcpkeepalive/keepalive/contrib/keepalivehttp"
 	"github.com/tcpkeepalive/keepalive/internal/netns"
+	"github.com/tcpkeepalive/keepalive/internal/sockettest"
 )
 
 func TestMain(m *testing.M) {
@@ -153,4 +154,46 @@ func TestListenAndServeBadAddr(t *testing.T) {
 	err := keepalivehttp.ListenAndServe(&http.Server{Addr: "127.0.0.1:-1"}, cfg)
 	var opErr *net.OpError
 	assert.True(t, errors.As(err, &opErr), "%v", err)
+}
+
+// TestInvalidConfigFailsEachDial: Transport and Client take an invalid
+// Config without an error, and each request's dial fails with its
+// *keepalive.ConfigError, connecting nothing.
+func TestInvalidConfigFailsEachDial(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		cfg   keepalive.Config
+		field string
+	}{
+		{"negative Idle", keepalive.Config{Idle: -2 * time.Second}, "Idle"},
+		{"Count out of range", keepalive.Config{Count: 500}, "Count"},
+	} {
+		for _, api := range []struct {
+			name   string
+			client func(keepalive.Config) *http.Client
+		}{
+			{"Transport", func(cfg keepalive.Config) *http.Client {
+				return &http.Client{Transport: keepalivehttp.Transport(cfg)}
+			}},
+			{"Client", func(cfg keepalive.Config) *http.Client { return keepalivehttp.Client(cfg) }},
+		} {
+			t.Run(tt.name+"/"+api.name, func(t *testing.T) {
+				ln, err := net.Listen("tcp", "127.0.0.1:0")
+				require.NoError(t, err)
+				defer ln.Close()
+				c := api.client(tt.cfg)
+				defer c.CloseIdleConnections()
+				for range 2 { // each dial, not only the first
+					resp, err := c.Get("http://" + ln.Addr().String() + "/")
+					if err == nil {
+						resp.Body.Close()
+					}
+					var ce *keepalive.ConfigError
+					require.ErrorAs(t, err, &ce)
+					assert.Equal(t, tt.field, ce.Field)
+				}
+				sockettest.NothingDialed(t, ln)
+			})
+		}
+	}
 }

@@ -74,7 +74,8 @@ func NewConnectorConfig(c *mysql.Config, cfg keepalive.Config, opts ...keepalive
 // Effective returns the Config NewConnector(dsn, cfg) puts on each
 // connection it dials, with the same errors: the keepalive parameter's,
 // else cfg; zero fields are Go's defaults, keepalive.System the system's
-// values.
+// values. Keep-alive is always on: unlike libpq's keys (keepalivepq's
+// Effective), a Config's text form has no off.
 func Effective(dsn string, cfg keepalive.Config) (keepalive.Config, error) {
 	c, err := mysql.ParseDSN(dsn)
 	if err != nil {

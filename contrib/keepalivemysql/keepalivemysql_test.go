@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"io"
 	"net"
 	"runtime"
 	"syscall"
@@ -123,6 +124,20 @@ func TestConfigureOwnDialFunc(t *testing.T) {
 	require.NoError(t, keepalivemysql.Configure(c, cfg))
 	assert.Equal(t, keepalive.State{Enabled: true, Config: cfg}, dialState(t, c))
 	assert.True(t, used)
+
+	// A connection that cannot take cfg fails the dial, closed.
+	c = parse(t, base)
+	var server net.Conn
+	c.DialFunc = func(context.Context, string, string) (net.Conn, error) {
+		client, s := net.Pipe()
+		server = s
+		return client, nil
+	}
+	require.NoError(t, keepalivemysql.Configure(c, cfg))
+	_, err := c.DialFunc(context.Background(), "tcp", "127.0.0.1:9")
+	require.Error(t, err)
+	_, err = server.Write([]byte{0})
+	assert.ErrorIs(t, err, io.ErrClosedPipe, "the connection is closed")
 }
 
 func TestConfigureRegisteredNetwork(t *testing.T) {

@@ -114,7 +114,7 @@ func Register(t *keepalive.Tracker, mp metric.MeterProvider) (*Registration, err
 		return nil, errors.New("keepaliveotel: Register was given a nil metric.MeterProvider")
 	}
 	m := mp.Meter(ScopeName)
-	o := &observer{t: t, peers: map[string]*peer{}}
+	o := &observer{t: t, peers: tally.NewPeers(newPeer, func(p *peer) *tally.Peer { return &p.Peer })}
 	var err error
 	var errs []error
 	add := func(e error) { errs = append(errs, e) }

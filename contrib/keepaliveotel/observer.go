@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
-	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -22,8 +20,7 @@ type observer struct {
 	rtt                    metric.Float64ObservableGauge
 	gone, pool             metric.Int64ObservableCounter
 	mu                     sync.Mutex // one collection at a time: the tallies are reused
-	peers                  map[string]*peer
-	order                  []*peer
+	peers                  *tally.Peers[peer]
 }
 
 // peer is one peer host's tally in a collection, and its attribute
@@ -39,7 +36,6 @@ type peer struct {
 }
 
 func newPeer(name string) *peer {
-	name = strings.Clone(name)
 	a := PeerKey.String(name)
 	p := &peer{Peer: tally.Peer{Name: name}, all: metric.WithAttributeSet(attribute.NewSet(a))}
 	for _, v := range keepalive.Verdicts {
@@ -55,39 +51,12 @@ func newPeer(name string) *peer {
 	return p
 }
 
-func (o *observer) named(name string) *peer {
-	p := o.peers[name]
-	if p == nil {
-		// A new peer name: the tracker has at most MaxPeers+1.
-		p = newPeer(name)
-		o.peers[p.Name] = p
-		o.order = append(o.order, p)
-	}
-	return p
-}
-
 func (o *observer) observe(ctx context.Context, obs metric.Observer) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	for _, p := range o.order {
-		p.Peer = tally.Peer{Name: p.Name}
-	}
-	start := time.Now()
-	n := 0
-	var p *peer // the last reading's peer: connections to one peer often come in a row
-	err := o.t.Collect(ctx, func(r *keepalive.Reading) bool {
-		n++
-		if p == nil || p.Name != r.Peer {
-			p = o.named(r.Peer)
-		}
-		p.Add(r)
-		return true
-	})
-	if err != nil {
-		err = fmt.Errorf("keepaliveotel: reading the tracked connections (%d read in %v): %w",
-			n, time.Since(start).Round(time.Millisecond), err)
-	} else {
-		for _, p := range o.order {
+	err := o.peers.Collect(ctx, o.t, "keepaliveotel")
+	if err == nil {
+		for _, p := range o.peers.Order {
 			if !p.Seen {
 				continue
 			}
@@ -108,7 +77,7 @@ func (o *observer) observe(ctx context.Context, obs metric.Observer) error {
 		}
 	}
 	cerr := o.t.PeerCounts(func(c *keepalive.Counts) bool {
-		p := o.named(c.Peer)
+		p := o.peers.Named(c.Peer)
 		// Zeros are left out: each point counts against the SDK's
 		// cardinality limit (docs/telemetry.md).
 		for _, cause := range tally.GoneCauses {

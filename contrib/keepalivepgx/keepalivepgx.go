@@ -22,7 +22,9 @@ package keepalivepgx
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
+	"reflect"
 	"runtime"
 	"sync"
 	"time"
@@ -38,12 +40,14 @@ import (
 )
 
 // ParseConfig is pgx.ParseConfig followed by Configure(&cc.Config, cfg,
-// opts...): the connection string's keep-alive keys, else cfg.
+// opts...) with pgx's own DialFunc replaced by Configure's dialer: the
+// connection string's keep-alive keys, else cfg.
 func ParseConfig(connString string, cfg keepalive.Config, opts ...keepalive.DialOption) (*pgx.ConnConfig, error) {
 	cc, err := pgx.ParseConfig(connString)
 	if err != nil {
 		return nil, err
 	}
+	cc.DialFunc = nil // pgx's own: Configure's dialer replaces it
 	if err := Configure(&cc.Config, cfg, opts...); err != nil {
 		return nil, err
 	}
@@ -51,13 +55,15 @@ func ParseConfig(connString string, cfg keepalive.Config, opts ...keepalive.Dial
 }
 
 // ParsePoolConfig is pgxpool.ParseConfig followed by
-// Configure(&pc.ConnConfig.Config, cfg, opts...), for every connection
-// the pool opens.
+// Configure(&pc.ConnConfig.Config, cfg, opts...), pgx's own DialFunc
+// replaced as ParseConfig replaces it, for every connection the pool
+// opens.
 func ParsePoolConfig(connString string, cfg keepalive.Config, opts ...keepalive.DialOption) (*pgxpool.Config, error) {
 	pc, err := pgxpool.ParseConfig(connString)
 	if err != nil {
 		return nil, err
 	}
+	pc.ConnConfig.DialFunc = nil // pgx's own: Configure's dialer replaces it
 	if err := Configure(&pc.ConnConfig.Config, cfg, opts...); err != nil {
 		return nil, err
 	}
@@ -73,6 +79,13 @@ func ParsePoolConfig(connString string, cfg keepalive.Config, opts ...keepalive.
 // dialer after the Config. The dialer keeps c.ConnectTimeout, as pgx's
 // own does.
 //
+// A DialFunc c already has is kept, pgx's own included (pgx.ParseConfig
+// sets one; ParseConfig here replaces it): it dials, and the keys' or
+// cfg's settings are then Set on what it returns (a connection that
+// cannot take them fails the dial); opts are then an error, since they
+// need Configure's dialer. Set c.DialFunc to nil first for that dialer,
+// whose settings also bound the connect.
+//
 // A bad value is a *KeyError naming the key and the limit; an invalid
 // cfg, used or not, is its *keepalive.ConfigError. On error c is left as
 // it is.
@@ -87,14 +100,27 @@ func Configure(c *pgconn.Config, cfg keepalive.Config, opts ...keepalive.DialOpt
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	own := c.DialFunc
+	if own != nil && reflect.ValueOf(own).Pointer() == ownDialFunc {
+		own = nil // Configure's, from an earlier call: replaced
+	}
+	if own != nil && len(opts) > 0 {
+		return errOwnDialOptions
+	}
+	s := libpqkeys.Settings{Config: cfg}
 	switch {
 	case k.Given:
-		c.DialFunc = dialFunc(libpqkeys.Settings(k).Dialer(opts), c.ConnectTimeout)
+		s = libpqkeys.Settings(k)
 	case fromKeys(c):
 		// An earlier Configure moved the keys into c's dialer: they win.
 		return nil
-	default:
-		c.DialFunc = dialFunc(libpqkeys.Settings{Config: cfg}.Dialer(opts), c.ConnectTimeout)
+	}
+	if own != nil {
+		c.DialFunc = composed(own, s)
+	} else {
+		c.DialFunc = dialFunc(s.Dialer(opts), c.ConnectTimeout)
+	}
+	if !k.Given {
 		return nil
 	}
 	for _, key := range libpqKeys {
@@ -102,6 +128,47 @@ func Configure(c *pgconn.Config, cfg keepalive.Config, opts ...keepalive.DialOpt
 	}
 	markFromKeys(c)
 	return nil
+}
+
+var errOwnDialOptions = errors.New("keepalivepgx: the *pgconn.Config has a DialFunc of its own, to which Configure cannot give dial options (such as keepalive.WithTracker): use them in that DialFunc, or set it to nil for Configure's")
+
+// ownDialFunc is the code of the DialFuncs dialFunc returns, which a
+// later Configure replaces rather than composes with.
+var ownDialFunc = reflect.ValueOf(dialFunc(&net.Dialer{}, 0)).Pointer()
+
+// composed dials with own, then applies s to what it returns, keeping the
+// kernel's error as dialFunc's connections do.
+func composed(own pgconn.DialFunc, s libpqkeys.Settings) pgconn.DialFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := own(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		if err := apply(c, s); err != nil {
+			c.Close()
+			return nil, err
+		}
+		return stickyconn.Wrap(c), nil
+	}
+}
+
+// apply sets s on an established connection: keep-alive off for
+// keepalives=0, else s.Config.
+func apply(c net.Conn, s libpqkeys.Settings) error {
+	if !s.Off {
+		return keepalive.Set(c, s.Config)
+	}
+	for nc := c; nc != nil; {
+		if tc, ok := nc.(interface{ SetKeepAlive(bool) error }); ok {
+			return tc.SetKeepAlive(false)
+		}
+		u, ok := nc.(interface{ NetConn() net.Conn })
+		if !ok {
+			break
+		}
+		nc = u.NetConn()
+	}
+	return fmt.Errorf("keepalivepgx: keepalives=0, and the connection the DialFunc returned (%T) cannot turn keep-alive off", c)
 }
 
 // Dialer returns a pgconn.DialFunc, for pgconn.Config.DialFunc, that

@@ -2,6 +2,7 @@ package keepalivepgx_test
 
 import (
 	"context"
+	"io"
 	"maps"
 	"net"
 	"reflect"
@@ -86,7 +87,12 @@ func TestParseConfigBadValue(t *testing.T) {
 	assert.ErrorAs(t, err, &ce, "the *keepalive.ConfigError behind it")
 }
 
-func TestConfigure(t *testing.T) {
+func TestConfigure(t *testing.T) { testConfigure(t, false) }
+
+// testConfigure runs Configure's cases on a config from pgx.ParseConfig,
+// with a DialFunc of the caller's own if own, which must then dial each
+// connection.
+func testConfigure(t *testing.T, own bool) {
 	fallback := keepalive.Within(10 * time.Second)
 	for _, tc := range []struct {
 		name string
@@ -101,9 +107,20 @@ func TestConfigure(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cc, err := pgx.ParseConfig(tc.conn)
 			require.NoError(t, err)
+			used := 0
+			if own {
+				cc.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+					used++
+					d := net.Dialer{KeepAlive: -1}
+					return d.DialContext(ctx, network, addr)
+				}
+			}
 			require.NoError(t, keepalivepgx.Configure(&cc.Config, fallback))
 			assert.Equal(t, map[string]string{"application_name": "x"}, cc.RuntimeParams)
 			st := dialState(t, cc.DialFunc)
+			if own {
+				assert.Equal(t, 1, used, "the caller's DialFunc dials")
+			}
 			if !tc.want.Enabled {
 				assert.False(t, st.Enabled)
 				return
@@ -197,4 +214,41 @@ func TestParsePoolConfigThenConfigure(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, keepalivepgx.Configure(&pc.ConnConfig.Config, keepalive.Within(10*time.Second)))
 	assert.Equal(t, keepalive.Within(10*time.Second), dialState(t, pc.ConnConfig.DialFunc).Config)
+}
+
+// A DialFunc of the caller's own is kept: it dials, and the connection
+// string's keys, else cfg, are set on what it returns; dial options
+// cannot reach it.
+func TestConfigureOwnDialFunc(t *testing.T) {
+	testConfigure(t, true)
+	cfg := keepalive.Within(7 * time.Second)
+
+	t.Run("dial options", func(t *testing.T) {
+		cc, err := pgx.ParseConfig(base)
+		require.NoError(t, err)
+		tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+		defer tr.Close()
+		dial := cc.DialFunc
+		assert.ErrorContains(t, keepalivepgx.Configure(&cc.Config, cfg, keepalive.WithTracker(tr)), "cannot give dial options")
+		assert.Equal(t, reflect.ValueOf(dial).Pointer(), reflect.ValueOf(cc.DialFunc).Pointer(), "DialFunc changed")
+		cc.DialFunc = nil
+		require.NoError(t, keepalivepgx.Configure(&cc.Config, cfg, keepalive.WithTracker(tr)), "nil: Configure's own dialer")
+		assert.Equal(t, keepalive.State{Enabled: true, Config: cfg}, dialState(t, cc.DialFunc))
+	})
+
+	t.Run("a connection that cannot take cfg", func(t *testing.T) {
+		cc, err := pgx.ParseConfig(base)
+		require.NoError(t, err)
+		var server net.Conn
+		cc.DialFunc = func(context.Context, string, string) (net.Conn, error) {
+			c, s := net.Pipe()
+			server = s
+			return c, nil
+		}
+		require.NoError(t, keepalivepgx.Configure(&cc.Config, cfg))
+		_, err = cc.DialFunc(context.Background(), "tcp", "127.0.0.1:9")
+		require.Error(t, err)
+		_, werr := server.Write([]byte{0})
+		assert.ErrorIs(t, werr, io.ErrClosedPipe, "the connection is closed")
+	})
 }

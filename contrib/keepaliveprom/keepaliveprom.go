@@ -21,7 +21,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -74,8 +73,7 @@ type Collector struct {
 	bounds                                []float64 // the detection histogram's, in seconds
 
 	mu     sync.Mutex // one Collect at a time: the tallies are reused
-	peers  map[string]*tally.Peer
-	order  []*tally.Peer
+	peers  *tally.Peers[tally.Peer]
 	counts []keepalive.Counts
 }
 
@@ -84,7 +82,7 @@ func NewCollector(t *keepalive.Tracker, opts ...Option) *Collector {
 	c := &Collector{
 		t:       t,
 		timeout: DefaultTimeout,
-		peers:   map[string]*tally.Peer{},
+		peers:   tally.NewPeers(func(name string) *tally.Peer { return &tally.Peer{Name: name} }, func(p *tally.Peer) *tally.Peer { return p }),
 		connections: prometheus.NewDesc("keepalive_tcp_connections",
 			"Tracked TCP connections, by the verdict of keepalive.Check on each at collection time.",
 			[]string{labelPeer, labelVerdict}, nil),
@@ -148,37 +146,13 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 
 // read tallies every tracked connection by peer.
 func (c *Collector) read() error {
-	for _, p := range c.order {
-		*p = tally.Peer{Name: p.Name}
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
-	start := time.Now()
-	n := 0
-	var p *tally.Peer // the last reading's peer: connections to one peer often come in a row
-	err := c.t.Collect(ctx, func(r *keepalive.Reading) bool {
-		n++
-		if p == nil || p.Name != r.Peer {
-			p = c.peers[r.Peer]
-		}
-		if p == nil {
-			// A new peer name: the tracker has at most MaxPeers+1.
-			p = &tally.Peer{Name: strings.Clone(r.Peer)}
-			c.peers[p.Name] = p
-			c.order = append(c.order, p)
-		}
-		p.Add(r)
-		return true
-	})
-	if err != nil {
-		return fmt.Errorf("keepaliveprom: reading the tracked connections (%d read in %v): %w",
-			n, time.Since(start).Round(time.Millisecond), err)
-	}
-	return nil
+	return c.peers.Collect(ctx, c.t, "keepaliveprom")
 }
 
 func (c *Collector) sendReadings(ch chan<- prometheus.Metric) {
-	for _, p := range c.order {
+	for _, p := range c.peers.Order {
 		if !p.Seen {
 			continue
 		}

@@ -23,6 +23,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"reflect"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -89,26 +90,30 @@ func dialer(cfg keepalive.Config, dialTimeout time.Duration, tlsConfig *tls.Conf
 // setting. It returns cfg's Validate error, or an error for a nil o, and
 // changes nothing then.
 //
+// A Dialer o already has is kept: it dials, and cfg is Set on what it
+// returns (a connection that cannot take it fails the dial); opts are
+// then an error, since they need Configure's dialer.
+//
 // So that a command to a host that vanished fails within twice
 // cfg.Timeout(), it sets the fields o leaves zero: MaxRetries to 1 (one
 // retry, on a fresh connection) with no backoff (MinRetryBackoff -1, when
 // MaxRetries was zero too), DialerRetries to 1 (the command's retry dials
 // again), and DialTimeout and ReadTimeout, which WriteTimeout follows, to
-// go-redis's 5s or cfg.Timeout(), whichever is shorter. Each of the two
-// attempts then ends within cfg.Timeout(): on a read, or on a dial the
-// dead host never answers.
-//
-// Fields o sets are kept, and bound a command to a vanished host to
-// (MaxRetries+1) attempts, each waiting at most the longer of a read
-// (ReadTimeout, or less where cfg's user timeout ends it) and its dials
-// (DialerRetries × DialTimeout, DialerRetryTimeout between), plus a
-// backoff of up to MaxRetryBackoff before each retry.
+// go-redis's 5s or cfg.Timeout(), whichever is shorter. Fields o sets are
+// kept; what they bound a command to: docs/integrations.md#go-redis-retries.
 func Configure(o *redis.Options, cfg keepalive.Config, opts ...keepalive.DialOption) error {
 	if o == nil {
 		return errors.New("keepaliveredis: nil *redis.Options")
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
+	}
+	own := o.Dialer
+	if own != nil && reflect.ValueOf(own).Pointer() == ownDialer {
+		own = nil // Configure's, from an earlier call: replaced
+	}
+	if own != nil && len(opts) > 0 {
+		return errors.New("keepaliveredis: the *redis.Options has a Dialer of its own, to which Configure cannot give dial options (such as keepalive.WithTracker): use them in that Dialer, or set it to nil for Configure's")
 	}
 	bound := cfg.Timeout()
 	perAttempt := min(goRedisTimeout, bound)
@@ -127,8 +132,33 @@ func Configure(o *redis.Options, cfg keepalive.Config, opts ...keepalive.DialOpt
 	if o.ReadTimeout == 0 {
 		o.ReadTimeout = perAttempt
 	}
+	if own != nil {
+		o.Dialer = composed(own, cfg)
+		return nil
+	}
 	o.Dialer = dialer(cfg, o.DialTimeout, o.TLSConfig, keepalive.Check, opts)
 	return nil
+}
+
+// ownDialer is the code of the functions dialer returns, which a later
+// Configure replaces rather than composes with.
+var ownDialer = reflect.ValueOf(dialer(keepalive.Config{}, 0, nil, nil, nil)).Pointer()
+
+// composed dials with own, then sets cfg on what it returns, keeping the
+// kernel's error and answering the pool's check as dialer's connections
+// do.
+func composed(own func(ctx context.Context, network, addr string) (net.Conn, error), cfg keepalive.Config) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := own(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		if err := keepalive.Set(c, cfg); err != nil {
+			c.Close()
+			return nil, err
+		}
+		return withCheck(stickyconn.Wrap(c), c, keepalive.Check), nil
+	}
 }
 
 // goRedisTimeout is go-redis's default DialTimeout and ReadTimeout

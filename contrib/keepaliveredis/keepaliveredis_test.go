@@ -2,9 +2,12 @@ package keepaliveredis_test
 
 import (
 	"context"
+	"io"
 	"net"
 	"os/exec"
+	"reflect"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -186,4 +189,63 @@ func TestConfigureBoundsRetries(t *testing.T) {
 			assert.Equal(t, tt.want, o)
 		})
 	}
+}
+
+// TestConfigureOwnDialer: a Dialer of the caller's own is kept: it dials,
+// and cfg is set on what it returns, read back from the kernel; dial
+// options cannot reach it, and are refused with o left alone.
+func TestConfigureOwnDialer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	used := 0
+	own := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		used++
+		d := net.Dialer{KeepAlive: -1}
+		return d.DialContext(ctx, network, addr)
+	}
+
+	o := &redis.Options{Dialer: own}
+	require.NoError(t, keepaliveredis.Configure(o, cfg))
+	conn, err := o.Dialer(context.Background(), "tcp", ln.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	assert.Equal(t, 1, used, "the caller's Dialer dials")
+	st, err := keepalive.Get(conn)
+	require.NoError(t, err)
+	assert.Equal(t, keepalive.State{Enabled: true, Config: cfg}, st)
+	_, ok := conn.(syscall.Conn)
+	assert.True(t, ok, "go-redis's pool check still reaches the socket")
+
+	// A connection that cannot take cfg fails the dial, closed.
+	var server net.Conn
+	o = &redis.Options{Dialer: func(context.Context, string, string) (net.Conn, error) {
+		client, s := net.Pipe()
+		server = s
+		return client, nil
+	}}
+	require.NoError(t, keepaliveredis.Configure(o, cfg))
+	_, err = o.Dialer(context.Background(), "tcp", "127.0.0.1:9")
+	require.Error(t, err)
+	_, err = server.Write([]byte{0})
+	assert.ErrorIs(t, err, io.ErrClosedPipe, "the connection is closed")
+
+	tr := keepalive.NewTracker(keepalive.TrackerOptions{})
+	defer tr.Close()
+	o = &redis.Options{Dialer: own}
+	err = keepaliveredis.Configure(o, cfg, keepalive.WithTracker(tr))
+	assert.ErrorContains(t, err, "cannot give dial options")
+	assert.Equal(t, reflect.ValueOf(own).Pointer(), reflect.ValueOf(o.Dialer).Pointer(), "Dialer changed")
+	assert.Zero(t, o.MaxRetries, "o is left alone")
+
+	// Configure's own Dialer, from an earlier call, is replaced.
+	o = &redis.Options{}
+	require.NoError(t, keepaliveredis.Configure(o, keepalive.Config{}))
+	require.NoError(t, keepaliveredis.Configure(o, cfg, keepalive.WithTracker(tr)))
+	conn2, err := o.Dialer(context.Background(), "tcp", ln.Addr().String())
+	require.NoError(t, err)
+	defer conn2.Close()
+	st, err = keepalive.Get(conn2)
+	require.NoError(t, err)
+	assert.Equal(t, keepalive.State{Enabled: true, Config: cfg}, st)
 }

@@ -9,6 +9,7 @@ package sockettest
 import (
 	"context"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -66,4 +67,18 @@ func ListenConfig(c keepalive.Config) *net.ListenConfig {
 	lc := &net.ListenConfig{}
 	keepalive.ConfigureListenConfig(lc, c)
 	return lc
+}
+
+// NothingDialed fails the test if a connection reached ln, a TCP
+// listener: one whose dial had connected would have completed its
+// handshake, so it would wait in the accept queue. It takes such a
+// connection out and closes it.
+func NothingDialed(t *testing.T, ln net.Listener) {
+	t.Helper()
+	require.NoError(t, ln.(*net.TCPListener).SetDeadline(time.Now().Add(50*time.Millisecond)))
+	c, err := ln.Accept()
+	if err == nil {
+		c.Close()
+	}
+	require.ErrorIs(t, err, os.ErrDeadlineExceeded, "a connection was dialed")
 }
