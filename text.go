@@ -208,7 +208,7 @@ func parseText(t *sockopts, s string) (Config, error) {
 		}
 		given[i] = key
 	}
-	if err := n.checkSigns(); err != nil {
+	if err := n.checkSignsWriting(systemInText); err != nil {
 		return Config{}, err
 	}
 	if within > 0 {

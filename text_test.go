@@ -119,8 +119,8 @@ func TestUnmarshalTextErrorsNameTheKey(t *testing.T) {
 		{"idle=30", `idle="30"`},
 		{"count=many", `count="many"`},
 		{"count=1,count=2", `"count" given twice`},
-		{"idle=-3s", "invalid Idle -3s"},
-		{"user-timeout=-1ms", "invalid UserTimeout -1ms"},
+		{"idle=-3s", `invalid Idle -3s: negative; use 0 for Go's default or "system" for the system's`},
+		{"user-timeout=-1ms", `invalid UserTimeout -1ms: negative; use 0 or "system" to leave the system's setting`},
 		{"idle=3s,,count=2", `"" is not key=value`},
 		{"within=30s,idle=3s", "give it alone (or with under=), not with idle"},
 		{"keepalives_count=3,within=30s", "not with keepalives_count"},
@@ -135,6 +135,14 @@ func TestUnmarshalTextErrorsNameTheKey(t *testing.T) {
 			refused(t, tt.text, tt.want)
 		})
 	}
+	// The text form's limits say "system", as its text is written, and
+	// stay *ConfigError values; Go code's say keepalive.System.
+	var c keepalive.Config
+	err := c.UnmarshalText([]byte("idle=-3s,count=-2"))
+	var ce *keepalive.ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.NotContains(t, err.Error(), "keepalive.System")
+	assert.ErrorContains(t, keepalive.Config{Idle: -3 * time.Second}.Validate(), "or keepalive.System for the system's")
 }
 
 func TestTextRoundTrip(t *testing.T) {
