@@ -53,19 +53,29 @@ func (c Config) systemFallback() error {
 
 // withSystem resolves c with the running system's defaults for System
 // fields.
-func (c Config) withSystem() Config {
+func (c Config) withSystem() Config { return c.withSystemFor(platform()) }
+
+// withSystemFor is withSystem for the system of table t.
+func (c Config) withSystemFor(t *sockopts) Config {
 	// Fields the system lacks resolve to System too.
-	if r := c.resolved(Config{}); r.Idle != System && r.Interval != System && r.Count != System {
+	if r := c.resolvedFor(t, Config{}); r.Idle != System && r.Interval != System && r.Count != System {
 		return r
 	}
+	return c.resolvedFor(t, systemFor(t))
+}
+
+// systemFor is the keep-alive defaults of the system of table t: the
+// running system's own, else fallbackSystem; a count the system fixes
+// (Windows before 10 1703) is that count either way.
+func systemFor(t *sockopts) Config {
 	sys, err := systemDefaults()
 	if err != nil {
 		sys = fallbackSystem
-		if n := platform().fixedCount; n > 0 {
-			sys.Count = n
-		}
 	}
-	return c.resolved(sys)
+	if t.fixedCount > 0 {
+		sys.Count = t.fixedCount
+	}
+	return sys
 }
 
 // bound is Timeout for a resolved Config, saturating at the largest
@@ -115,19 +125,4 @@ func (c Config) Coherent() error {
 	byCount.UserTimeout = 0
 	return fmt.Errorf("keepalive: UserTimeout %v overrides Count %d: an idle connection to a dead peer is dropped after %d unanswered probe(s) at %v, not after %d at %v",
 		r.UserTimeout, r.Count, k, r.bound(), r.Count, byCount.bound())
-}
-
-// withSystemFor is withSystem for the system of table t.
-func (c Config) withSystemFor(t *sockopts) Config {
-	if r := c.resolvedFor(t, Config{}); r.Idle != System && r.Interval != System && r.Count != System {
-		return r
-	}
-	sys, err := systemDefaults()
-	if err != nil {
-		sys = fallbackSystem
-		if n := t.fixedCount; n > 0 {
-			sys.Count = n
-		}
-	}
-	return c.resolvedFor(t, sys)
 }

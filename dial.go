@@ -2,7 +2,6 @@ package keepalive
 
 import (
 	"context"
-	"errors"
 	"net"
 	"syscall"
 )
@@ -115,5 +114,3 @@ func Control(c Config) func(network, address string, rc syscall.RawConn) error {
 		return hook(network, address, rc)
 	}
 }
-
-var errNilRawConn = errors.New("keepalive: Control hook called with a nil syscall.RawConn")

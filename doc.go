@@ -49,10 +49,12 @@
 // # When a peer dies
 //
 // A dead idle peer is noticed after Config.Timeout; a busy one after
-// UserTimeout plus one retransmission timeout. The kernel hands the error,
-// ETIMEDOUT, to the first call that looks and then clears it: a second
-// reader or a concurrent writer sees io.EOF or EPIPE instead. Within
-// picks a Config for a detection bound.
+// UserTimeout plus one retransmission timeout, or later when the writer
+// keeps sending new data, which postpones that timeout
+// (docs/behaviour.md#a-writer-that-keeps-sending). The kernel hands the
+// error, ETIMEDOUT, to the first call that looks and then clears it: a
+// second reader or a concurrent writer sees io.EOF or EPIPE instead.
+// Within picks a Config for a detection bound.
 //
 // The kernel knows earlier: Check reports, without a round trip, a
 // connection whose keep-alive probes or retransmissions go unanswered

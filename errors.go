@@ -87,6 +87,25 @@ var (
 	errNotTCP  error = sentinel("not a TCP connection")
 )
 
+// errNilRawConn: a Control hook given no syscall.RawConn.
+var errNilRawConn error = sentinel("Control hook called with a nil syscall.RawConn")
+
+// errNilListener: a nil *Listener's Accept and Close.
+var errNilListener error = sentinel("nil Listener")
+
+// The errors of a nil or closed Tracker.
+var (
+	ErrNilTracker    error = sentinel("nil Tracker")
+	ErrTrackerClosed error = sentinel("Tracker closed")
+)
+
+// errNilContext: Collect given a nil context.
+var errNilContext error = sentinel("Collect was given a nil context.Context")
+
+// errNetLayout: this Go release's net package is not the one a Tracker
+// reads connections from.
+var errNetLayout = wrap("cannot track connections with this Go release's net package", errors.ErrUnsupported)
+
 // A notTCPError is a conn behind which no TCP socket can be found; it
 // matches errNotTCP.
 type notTCPError string

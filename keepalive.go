@@ -82,30 +82,41 @@ type Config struct {
 // configurations rely on it); Coherent reports it.
 func (c Config) Validate() error { return c.validateFor(platform()) }
 
+// How System is written: in Go, and in the text form, whose errors an
+// operator reads.
+const (
+	systemInGo   = "keepalive.System"
+	systemInText = `"system"`
+)
+
 // negativeError is the error for a negative field other than System,
-// saying what zero means for that field.
-func negativeError(field, value string) error {
-	use := "use 0 for Go's default or keepalive.System for the system's"
+// saying what zero means for that field, with System written as system
+// says.
+func negativeError(field, value, system string) error {
+	use := "use 0 for Go's default or " + system + " for the system's"
 	if field == "UserTimeout" {
-		use = "use 0 or keepalive.System to leave the system's setting (by default none)"
+		use = "use 0 or " + system + " to leave the system's setting (by default none)"
 	}
 	return &ConfigError{field, value, "negative; " + use, nil}
 }
 
 // checkSigns reports the negative fields other than System: the only
 // errors that do not depend on the system.
-func (c Config) checkSigns() error {
+func (c Config) checkSigns() error { return c.checkSignsWriting(systemInGo) }
+
+// checkSignsWriting is checkSigns with System written as system says.
+func (c Config) checkSignsWriting(system string) error {
 	var errs []error
 	for _, f := range [...]struct {
 		name string
 		d    time.Duration
 	}{{"Idle", c.Idle}, {"Interval", c.Interval}, {"UserTimeout", c.UserTimeout}} {
 		if f.d < 0 && f.d != System {
-			errs = append(errs, negativeError(f.name, f.d.String()))
+			errs = append(errs, negativeError(f.name, f.d.String(), system))
 		}
 	}
 	if c.Count < 0 && c.Count != System {
-		errs = append(errs, negativeError("Count", strconv.Itoa(c.Count)))
+		errs = append(errs, negativeError("Count", strconv.Itoa(c.Count), system))
 	}
 	return errors.Join(errs...)
 }

@@ -95,8 +95,6 @@ const (
 	reportClosed                    // reported every time
 )
 
-var errNilListener = errors.New("keepalive: nil Listener")
-
 // Accept waits for the next connection and applies Config to it.
 func (l *Listener) Accept() (net.Conn, error) {
 	if l == nil || isNilListener(l.Listener) {

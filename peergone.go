@@ -9,8 +9,9 @@ import (
 // IsPeerGone reports whether err, through any wrapping, is one of the
 // errors with which the kernel reports that a connection's peer is gone:
 // keep-alive probes or the user timeout went unanswered (ETIMEDOUT), the
-// peer or a middlebox reset the connection (ECONNRESET, ECONNABORTED), a
-// write found it already dropped (EPIPE), a Multipath TCP connection lost
+// peer or a middlebox reset the connection or it was aborted (ECONNRESET,
+// ECONNABORTED), a write found it already dropped (EPIPE), a Multipath
+// TCP connection lost
 // its last subflow (ENOTCONN), or a router reported the peer unreachable
 // while the kernel retried (EHOSTUNREACH, ENETUNREACH, EACCES).
 //

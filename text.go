@@ -112,10 +112,10 @@ func (c Config) MarshalText() ([]byte, error) {
 // Linux; N below MinUnder, or with a Config that fails Validate), where
 // Within and Under would return a faster Config than asked. UnmarshalText
 // accepts a UserTimeout that overrides Count, as Validate does: Coherent
-// reports it. libpq's keepalives (only 1), keepalives_idle,
+// reports it. libpq's keys are read too, as libpq reads them: keepalives
+// (any integer but 0, off, which is refused), keepalives_idle,
 // keepalives_interval, keepalives_count (whole seconds or a count) and
-// tcp_user_timeout (milliseconds) are read too, 0 meaning System as in
-// libpq. On error c is left unchanged and the error names the key and
+// tcp_user_timeout (milliseconds), 0 meaning System. On error c is left unchanged and the error names the key and
 // the limit. MarshalText writes the four fields, which read back to c.
 func (c *Config) UnmarshalText(text []byte) error {
 	n, err := parseText(platform(), string(text))
@@ -182,9 +182,7 @@ func parseText(t *sockopts, s string) (Config, error) {
 		// milliseconds for tcp_user_timeout, and 0 for the system's value.
 		case "keepalives":
 			i = keyKeepalives
-			if value != "1" {
-				err = errors.New("only 1 is supported: a Config always turns keep-alive on")
-			}
+			err = parseKeepalives(value)
 		case "keepalives_idle":
 			i = keyIdle
 			n.Idle, err = parseLibpq(value, time.Second)
@@ -210,7 +208,7 @@ func parseText(t *sockopts, s string) (Config, error) {
 		}
 		given[i] = key
 	}
-	if err := n.checkSigns(); err != nil {
+	if err := n.checkSignsWriting(systemInText); err != nil {
 		return Config{}, err
 	}
 	if within > 0 {
@@ -261,6 +259,23 @@ func parseLibpq(s string, unit time.Duration) (time.Duration, error) {
 		return System, nil
 	}
 	return time.Duration(n) * unit, nil
+}
+
+// errKeepalivesOff refuses keepalives=0: libpq's "off", which a Config,
+// always on, cannot say.
+var errKeepalivesOff = errors.New("0 turns keep-alive off, which a Config cannot say: give 1 (any integer but 0 is on, as in libpq) or leave keep-alive off where the connection is made")
+
+// parseKeepalives reads libpq's keepalives as libpq does: any integer
+// but 0 is on.
+func parseKeepalives(s string) error {
+	n, ok := libpqvalue.ParseInt(s)
+	switch {
+	case !ok:
+		return libpqvalue.ErrNotInteger
+	case n == 0:
+		return errKeepalivesOff
+	}
+	return nil
 }
 
 func parseCount(s string) (int, error) {

@@ -1,7 +1,6 @@
 package keepalive
 
 import (
-	"errors"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -24,12 +23,6 @@ const DefaultMaxPeers = 1000
 // OtherPeers is the peer name under which a Tracker counts the hosts
 // beyond its cap, and connections whose peer address is unknown.
 const OtherPeers = "other"
-
-// The errors of a nil or closed Tracker.
-var (
-	ErrNilTracker    = errors.New("keepalive: nil Tracker")
-	ErrTrackerClosed = errors.New("keepalive: Tracker closed")
-)
 
 // A Tracker keeps a list of TCP connections for telemetry to read at
 // collection time: Collect reads each from the kernel, PeerCounts and

@@ -2,7 +2,6 @@ package keepalive
 
 import (
 	"context"
-	"errors"
 	"net/netip"
 	"time"
 	"unsafe"
@@ -58,8 +57,6 @@ type Reading struct {
 	// settings read back once per connection; 0 with keep-alive off.
 	Bound time.Duration
 }
-
-var errNilContext = errors.New("keepalive: Collect was given a nil context.Context")
 
 // collectBatch is how many entries Collect copies out of the lock at a
 // time, and how often it looks at its context.

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"sync/atomic"
 	"time"
+
+	"github.com/tcpkeepalive/keepalive/internal/kernel"
 )
 
 // A Cause is why a connection ended or why a pool discarded it.
@@ -36,9 +38,9 @@ func (c Cause) String() string {
 var Causes = [numCauses]Cause{CauseTimeout, CauseReset, CauseEOF, CauseUnanswered, CauseOther}
 
 // GoneCause classifies an error that ended a connection: CauseReset for
-// a reset (ECONNRESET, ECONNABORTED, EPIPE), CauseTimeout for the other
-// errors IsPeerGone reports, CauseEOF for io.EOF; ok is false for any
-// other error, nil included.
+// a reset or an abort (ECONNRESET, ECONNABORTED, EPIPE), CauseTimeout
+// for the other errors IsPeerGone reports, CauseEOF for io.EOF; ok is
+// false for any other error, nil included.
 func GoneCause(err error) (c Cause, ok bool) {
 	switch {
 	case err == nil:
@@ -48,8 +50,8 @@ func GoneCause(err error) (c Cause, ok bool) {
 	case !IsPeerGone(err):
 		return 0, false
 	}
-	for _, r := range resetErrors {
-		if errors.Is(err, r) {
+	for _, gone := range kernel.PeerGone {
+		if gone.Reset && errors.Is(err, gone.Err) {
 			return CauseReset, true
 		}
 	}

@@ -2,7 +2,6 @@ package keepalive
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"reflect"
 	"sync"
@@ -40,8 +39,6 @@ func learnNet(rc syscall.RawConn) error {
 	})
 	return netLayout.err
 }
-
-var errNetLayout = fmt.Errorf("keepalive: cannot track connections with this Go release's net package: %w", errors.ErrUnsupported)
 
 func checkNetLayout(rt reflect.Type) error {
 	if rt == nil || rt.Kind() != reflect.Pointer || rt.Elem().Kind() != reflect.Struct ||

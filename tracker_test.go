@@ -7,12 +7,14 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tcpkeepalive/keepalive"
+	kernelerr "github.com/tcpkeepalive/keepalive/internal/kernel"
 )
 
 // peerCounts returns tr's counts by peer.
@@ -92,6 +94,17 @@ func TestGoneCause(t *testing.T) {
 		c, ok := keepalive.GoneCause(tc.err)
 		assert.Equal(t, tc.ok, ok, "%v", tc.err)
 		assert.Equal(t, tc.cause, c, "%v", tc.err)
+	}
+	// Each peer-gone error is a reset or a timeout as the kernel package
+	// says, through the wrapping net adds.
+	for _, gone := range kernelerr.PeerGone {
+		want := keepalive.CauseTimeout
+		if gone.Reset {
+			want = keepalive.CauseReset
+		}
+		c, ok := keepalive.GoneCause(&net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", gone.Err)})
+		assert.True(t, ok, gone.Name)
+		assert.Equal(t, want, c, gone.Name)
 	}
 }
 

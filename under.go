@@ -41,11 +41,7 @@ func (c Config) underFor(t *sockopts, idleTimeout time.Duration) Config {
 		return c
 	}
 	// System fields, and those the system lacks, are the system's.
-	sys, err := systemDefaults()
-	if err != nil {
-		sys = fallbackSystem
-	}
-	r := c.resolvedFor(t, sys)
+	r := c.withSystemFor(t)
 	bound := r.bound()
 	budget := ((idleTimeout - underSlack) / 9 * 8).Truncate(time.Second)
 	settable := t.interval.exists()

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"strings"
 
 	"github.com/tcpkeepalive/keepalive"
 )
@@ -55,12 +54,12 @@ func (f configFlag) String() string {
 // Set reads the library's text form (Config.UnmarshalText, within= and
 // under= included), then checks the running system's limits, which the
 // text form leaves to Validate, so that a value the kernel would refuse
-// is a bad flag like any other. An operator types "system", not
-// keepalive.System: the library's errors are reworded so.
+// is a bad flag like any other. The text form's errors say "system", as
+// an operator types it, and keep their *keepalive.ConfigError.
 func (f configFlag) Set(s string) error {
 	c, err := parseConfig(s)
 	if err != nil {
-		return errors.New(strings.ReplaceAll(err.Error(), "keepalive.System", `"system"`))
+		return err
 	}
 	*f.c = c
 	return nil

@@ -47,6 +47,14 @@ func TestFlagMistakes(t *testing.T) {
 			}
 		})
 	}
+	// -config's value error is the library's own, which says "system"
+	// as an operator types it: errors.As still finds its field.
+	var c keepalive.Config
+	err := configFlag{&c}.Set("count=-2")
+	var ce *keepalive.ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "Count", ce.Field)
+	assert.Contains(t, ce.Limit, `or "system" for the system's`)
 }
 
 // TestConfigWithinUnder: -config within=…,under=… is Within(…).Under(…),

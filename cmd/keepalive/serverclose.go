@@ -1,10 +1,10 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"time"
+
+	"github.com/tcpkeepalive/keepalive"
 )
 
 // A server that speaks a protocol of its own closes a connection on
@@ -25,17 +25,11 @@ const (
 	afterPing = time.Second
 )
 
-// closedByPeer reports whether err is the peer's FIN or RST.
+// closedByPeer reports whether err is the peer's FIN or RST (or an
+// abort, which the library counts with the resets).
 func closedByPeer(err error) bool {
-	if errors.Is(err, io.EOF) {
-		return true
-	}
-	for _, e := range peerResets {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
-	return false
+	c, ok := keepalive.GoneCause(err)
+	return ok && (c == keepalive.CauseEOF || c == keepalive.CauseReset)
 }
 
 // serverClose says why a connection that ended with err looks closed by

@@ -22,6 +22,8 @@ import (
 func TestServerClose(t *testing.T) {
 	reset := &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
 	timedOut := &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ETIMEDOUT)}
+	aborted := &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNABORTED)}
+	broken := &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", syscall.EPIPE)}
 	for _, tt := range []struct {
 		name            string
 		err             error
@@ -36,6 +38,10 @@ func TestServerClose(t *testing.T) {
 		{"RST long after connect", reset, 10 * time.Minute, 0, 0, 0, ""},
 		{"FIN long after connect", io.EOF, 3 * time.Minute, time.Millisecond, 5, 10, ""},
 		{"timed out soon after connect", timedOut, 5 * time.Second, 0, 0, 0, ""},
+		// The library's resets (kernel.Errno.Reset): an abort and a
+		// write after a reset count as the RST.
+		{"aborted soon after connect", aborted, 5 * time.Second, 0, 0, 0, "5s after connect"},
+		{"broken pipe right after -ping's byte", broken, time.Second, 2 * time.Millisecond, 1, 0, "2ms after -ping's byte"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got := serverClose(tt.err, tt.held, tt.sinceSent, tt.sent, tt.received)

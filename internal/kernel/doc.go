@@ -16,4 +16,15 @@ type Errno struct {
 	Says string
 	// Why is how the connection came to it, "" where Says is enough.
 	Why string
+	// Reset: the connection was ended by a reset or an abort, not by
+	// silence (unanswered probes, a user timeout, a router's report).
+	// ECONNABORTED counts as one: no kernel returns it for a peer that
+	// went silent. Linux sets it only on a socket destroyed through
+	// sock_diag (net/ipv4/tcp_diag.c, tcp_diag_destroy: ss -K) or closed
+	// in repair mode (net/ipv4/tcp.c, tcp_disconnect), and gives
+	// ETIMEDOUT or the last ICMP error when its timers run out; Windows
+	// returns WSAECONNABORTED to a send on a connection it dropped
+	// earlier, as Unix returns EPIPE, which is counted with the resets
+	// for the same reason.
+	Reset bool
 }

@@ -1,4 +1,0 @@
-package keepalive
-
-// resetErrors is empty where IsPeerGone matches nothing.
-var resetErrors []error
